@@ -1,0 +1,1 @@
+"""Helpers shared by tests: starting real local services, free ports."""
