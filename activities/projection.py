@@ -1,0 +1,115 @@
+"""Keeps the read model in step with each dossier workflow: the dossier row, its steps and
+its timeline, written in one transaction. Idempotent: a retried or replayed write of an
+event already recorded changes nothing, and an older snapshot never overwrites a newer one."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio import activity
+
+from db.models import Dossier, DossierStep, TimelineEntry
+from domain.dossier import DossierState
+from workflows.shared import Projection
+
+
+def apply_state(row: Dossier, state: DossierState) -> None:
+    step = state.current_step
+    row.status = state.status.value
+    row.portal_code = state.status.portal_code
+    row.step_index = state.step_index
+    row.current_unit_code = step.unit_code if step else None
+    row.current_agency_code = step.agency_code if step else None
+    row.received_at = state.received_at
+    row.due_at = state.due_at
+    row.original_due_at = state.original_due_at
+    row.finished_at = state.finished_at
+    row.returned_at = state.returned_at
+    row.result_kind = state.result.kind.value if state.result else None
+    row.result_summary = state.result.summary if state.result else ""
+    row.rating = state.rating
+    row.apologised = state.apologised
+    row.supplement_rounds = len(state.supplement_rounds)
+    row.version = state.seq
+    row.updated_at = datetime.now(UTC)
+
+
+def new_row(state: DossierState) -> Dossier:
+    row = Dossier(
+        code=state.code,
+        procedure_code=state.procedure.code,
+        agency_code=state.procedure.agency_code,
+        channel=state.channel,
+        applicant_name=state.applicant.name,
+        applicant_id_number=state.applicant.id_number,
+        applicant_phone=state.applicant.phone,
+        applicant_email=state.applicant.email,
+        applicant_address=state.applicant.address,
+        status=state.status.value,
+        portal_code=state.status.portal_code,
+        submitted_at=state.submitted_at,
+    )
+    apply_state(row, state)
+    return row
+
+
+async def write_steps(session: AsyncSession, state: DossierState) -> None:
+        for step in state.steps:
+            row = await session.get(DossierStep, (state.code, step.index))
+            if row is None:
+                row = DossierStep(
+                    dossier_code=state.code,
+                    idx=step.index,
+                    unit_code=step.unit_code,
+                    unit_name=step.unit_name,
+                    agency_code=step.agency_code,
+                    agency_name=step.agency_name,
+                    term_days=step.term_days,
+                )
+                session.add(row)
+            row.started_at = step.started_at
+            row.finished_at = step.finished_at
+            row.due_at = step.due_at
+            row.handled_by = step.handled_by
+
+
+class ProjectionActivities:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
+        self._sessions = sessions
+
+    @activity.defn(name="project_dossier")
+    async def record(self, projection: Projection) -> None:
+        state, event = projection.state, projection.event
+        async with self._sessions() as session, session.begin():
+            row = await session.get(Dossier, state.code, with_for_update=True)
+            if row is None:
+                session.add(new_row(state))
+                await session.flush()
+            elif row.version <= state.seq:
+                apply_state(row, state)
+                await write_steps(session, state)
+            if row is None:
+                await write_steps(session, state)
+            recorded = await session.scalar(
+                select(TimelineEntry.id).where(
+                    TimelineEntry.dossier_code == state.code, TimelineEntry.seq == event.seq
+                )
+            )
+            if recorded is None:
+                session.add(
+                    TimelineEntry(
+                        dossier_code=state.code,
+                        seq=event.seq,
+                        action=event.action,
+                        actor=event.actor,
+                        actor_name=event.actor_name,
+                        at=event.at,
+                        from_status=event.from_status.value,
+                        to_status=event.to_status.value,
+                        step_index=event.step_index,
+                        note=event.note,
+                    )
+                )

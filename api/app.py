@@ -1,0 +1,59 @@
+"""The FastAPI application: `create_app()` for uvicorn (`api.app:create_app --factory`) and tests."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncEngine
+from temporalio.client import Client
+
+from api import errors
+from api.routes import auth, dossiers, ops, procedures
+from config import Settings, get_settings
+from db.engine import make_engine, make_session_maker
+from workflows.client import connect
+
+log = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    temporal: Client | None = None,
+    engine: AsyncEngine | None = None,
+) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own_engine = engine is None
+        app.state.engine = engine or make_engine(settings.database_url)
+        app.state.sessions = make_session_maker(app.state.engine)
+        app.state.temporal = temporal
+        if app.state.temporal is None:
+            try:
+                app.state.temporal = await connect(settings)
+            except Exception as exc:  # /readyz tells; actions answer 503 until it is back
+                log.error("cannot reach Temporal at %s: %s", settings.temporal_address, exc)
+        yield
+        if own_engine:
+            await app.state.engine.dispose()
+
+    app = FastAPI(
+        title="motcua",
+        version="0.1.0",
+        summary="One-stop office (một cửa) dossier engine on Temporal",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    errors.install(app)
+    for router in (auth.router, procedures.router, dossiers.router):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(ops.router)
+    app.include_router(ops.router, prefix=API_PREFIX)
+    return app

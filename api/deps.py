@@ -1,0 +1,55 @@
+"""FastAPI dependencies: settings, database session, Temporal client, the signed-in officer."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client
+
+from api.errors import Problem
+from api.security import token_subject
+from config import Settings
+from db.models import Officer
+from db.repository import get_officer
+
+oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
+
+
+def get_settings_dep(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessions() as session:
+        yield session
+
+
+def get_temporal(request: Request) -> Client:
+    client = request.app.state.temporal
+    if client is None:
+        raise Problem(503, "the workflow engine is not reachable; try again shortly")
+    return client
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+TemporalDep = Annotated[Client, Depends(get_temporal)]
+
+
+async def current_officer(
+    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2)]
+) -> Officer:
+    if not token:
+        raise Problem(401, "sign in first: send 'Authorization: Bearer <token>'")
+    username = token_subject(token, secret=settings.jwt_secret)
+    officer = await get_officer(session, username=username) if username else None
+    if officer is None:
+        raise Problem(401, "the token is invalid or has expired; sign in again")
+    return officer
+
+
+CurrentOfficer = Annotated[Officer, Depends(current_officer)]

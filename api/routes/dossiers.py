@@ -1,0 +1,237 @@
+"""Dossiers: submit, list, detail and actions."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+from temporalio.client import Client
+
+from api import services
+from api.deps import CurrentOfficer, SessionDep, SettingsDep, TemporalDep
+from api.errors import Problem
+from api.schemas import (
+    ActionIn,
+    ComponentOut,
+    DossierDetail,
+    DossierPage,
+    DossierStepOut,
+    DossierSummary,
+    SubmitIn,
+    TimelineOut,
+)
+from db.models import Dossier, Officer
+from db.repository import (
+    DossierFilter,
+    actor_of,
+    dossier_agencies,
+    dossier_components,
+    dossier_steps,
+    dossier_timeline,
+    get_procedure,
+    list_dossiers,
+)
+from domain.codes import workflow_id
+from domain.dossier import Role
+from domain.lifecycle import Action, Status
+
+router = APIRouter(prefix="/dossiers", tags=["dossiers"])
+
+SEES_ALL = (Role.ADMIN.value,)
+
+
+def summary(row: Dossier, now: datetime) -> DossierSummary:
+    status_ = Status(row.status)
+    return DossierSummary(
+        code=row.code,
+        procedure_code=row.procedure_code,
+        agency_code=row.agency_code,
+        channel=row.channel,
+        applicant_name=row.applicant_name,
+        status=row.status,
+        status_label=status_.vietnamese,
+        portal_code=row.portal_code,
+        step_index=row.step_index,
+        current_unit_code=row.current_unit_code,
+        current_agency_code=row.current_agency_code,
+        submitted_at=row.submitted_at,
+        received_at=row.received_at,
+        due_at=row.due_at,
+        finished_at=row.finished_at,
+        overdue=_overdue(row, now),
+    )
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    if moment is not None and moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC
+    return moment
+
+
+def _overdue(row: Dossier, now: datetime) -> bool:
+    due = _aware(row.due_at)
+    if due is None:
+        return False
+    end = _aware(row.finished_at) or now
+    return end > due
+
+
+async def _visible(session: SessionDep, officer: Officer, code: str) -> Dossier:
+    row = await session.get(Dossier, code)
+    if row is None:
+        raise Problem(404, f"there is no dossier {code!r}")
+    if officer.role not in SEES_ALL and officer.agency_code not in await dossier_agencies(
+        session, code=code
+    ):
+        raise Problem(403, "this dossier is handled by other agencies")
+    return row
+
+
+async def _allowed(client: Client, row: Dossier, officer: Officer) -> list[str]:
+    if Status(row.status).terminal and row.status != Status.RETURNED.value:
+        return []
+    try:
+        allowed = await client.get_workflow_handle(workflow_id(row.code)).query("allowed")
+    except Exception:  # the engine being away must not hide the dossier
+        return []
+    return list(allowed)
+
+
+async def detail(session: SessionDep, client: Client, row: Dossier, officer: Officer) -> DossierDetail:
+    await session.refresh(row)
+    procedure = await get_procedure(session, code=row.procedure_code)
+    steps = await dossier_steps(session, code=row.code)
+    now = datetime.now(UTC)
+    return DossierDetail(
+        **summary(row, now).model_dump(),
+        procedure_name=procedure.name if procedure else row.procedure_code,
+        applicant={
+            "name": row.applicant_name,
+            "id_number": row.applicant_id_number,
+            "phone": row.applicant_phone,
+            "email": row.applicant_email,
+            "address": row.applicant_address,
+        },
+        result_kind=row.result_kind,
+        result_summary=row.result_summary,
+        rating=row.rating,
+        apologised=row.apologised,
+        original_due_at=row.original_due_at,
+        supplement_rounds=row.supplement_rounds,
+        steps=[
+            DossierStepOut(
+                index=s.idx,
+                unit_code=s.unit_code,
+                unit_name=s.unit_name,
+                agency_code=s.agency_code,
+                agency_name=s.agency_name,
+                term_days=s.term_days,
+                started_at=s.started_at,
+                finished_at=s.finished_at,
+                due_at=s.due_at,
+                handled_by=s.handled_by,
+                current=s.idx == row.step_index and row.status == Status.PROCESSING.value,
+            )
+            for s in steps
+        ],
+        timeline=[
+            TimelineOut.model_validate(t, from_attributes=True)
+            for t in await dossier_timeline(session, code=row.code)
+        ],
+        components=[
+            ComponentOut.model_validate(c, from_attributes=True)
+            for c in await dossier_components(session, code=row.code)
+        ],
+        allowed_actions=await _allowed(client, row, officer),
+    )
+
+
+@router.post(
+    "",
+    response_model=DossierDetail,
+    status_code=status.HTTP_201_CREATED,
+    responses={200: {"description": "the same Idempotency-Key was seen before"}},
+)
+async def submit(
+    body: SubmitIn,
+    response: Response,
+    officer: CurrentOfficer,
+    session: SessionDep,
+    client: TemporalDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> DossierDetail:
+    submitted = await services.submit(
+        session=session,
+        client=client,
+        body=body,
+        actor=actor_of(officer),
+        task_queue=settings.task_queue,
+        idempotency_key=idempotency_key,
+        rating_window_days=settings.rating_window_days,
+    )
+    if not submitted.created:
+        response.status_code = status.HTTP_200_OK
+    row = await session.get(Dossier, submitted.code)
+    assert row is not None
+    return await detail(session, client, row, officer)
+
+
+@router.get("", response_model=DossierPage)
+async def search(
+    officer: CurrentOfficer,
+    session: SessionDep,
+    settings: SettingsDep,
+    status_: Annotated[Status | None, Query(alias="status")] = None,
+    agency: str | None = None,
+    procedure: str | None = None,
+    overdue: bool = False,
+    due_before: datetime | None = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> DossierPage:
+    now = datetime.now(UTC)
+    filters = DossierFilter(
+        status=status_.value if status_ else None,
+        agency_code=agency,
+        procedure_code=procedure,
+        overdue_at=now if overdue else None,
+        due_before=due_before,
+        text=q,
+        visible_to_agency=None if officer.role in SEES_ALL else officer.agency_code,
+    )
+    rows, total = await list_dossiers(session, filters=filters, limit=limit, offset=offset)
+    return DossierPage(
+        items=[summary(r, now) for r in rows], total=total, limit=limit, offset=offset
+    )
+
+
+@router.get("/{code}", response_model=DossierDetail)
+async def get_one(
+    code: str, officer: CurrentOfficer, session: SessionDep, client: TemporalDep
+) -> DossierDetail:
+    row = await _visible(session, officer, code)
+    return await detail(session, client, row, officer)
+
+
+@router.post("/{code}/actions/{action}", response_model=DossierDetail)
+async def run_action(
+    code: str,
+    action: Action,
+    officer: CurrentOfficer,
+    session: SessionDep,
+    client: TemporalDep,
+    body: ActionIn | None = None,
+) -> DossierDetail:
+    row = await _visible(session, officer, code)
+    await services.act(
+        client=client,
+        code=code,
+        action=action,
+        body=body or ActionIn(),
+        actor=actor_of(officer),
+        status=row.status,
+    )
+    return await detail(session, client, row, officer)

@@ -1,0 +1,175 @@
+"""Request and response bodies of the public API."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from domain.dossier import ResultKind
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class Token(BaseModel):
+    access_token: str
+    token_type: str = "bearer"
+    expires_in: int
+
+
+class Me(BaseModel):
+    username: str
+    full_name: str
+    role: str
+    agency_code: str | None
+    unit_code: str | None
+
+
+class StepOut(BaseModel):
+    index: int
+    unit_code: str
+    unit_name: str
+    agency_code: str
+    agency_name: str
+    term_days: float
+    task: str = ""
+
+
+class FeeOut(BaseModel):
+    code: str
+    name: str
+    amount: int
+    kind: str
+
+
+class ComponentSpecOut(BaseModel):
+    code: str
+    name: str
+    required: bool
+
+
+class ProcedureOut(BaseModel):
+    code: str
+    name: str
+    agency_code: str
+    agency_name: str
+    term_days: float
+    inter_agency: bool
+    supplement_policy: str
+    receipt_cutoff: time | None
+    waiting_limit_days: float
+    steps: list[StepOut]
+    fees: list[FeeOut]
+    fee_total: int
+    components: list[ComponentSpecOut]
+
+
+class ApplicantIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    id_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] = ""
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] = ""
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    address: Text = ""
+
+
+class SubmitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    procedure_code: Name
+    channel: int = Field(ge=1, le=3, description="1 in person, 2 online, 3 by post")
+    applicant: ApplicantIn
+    components: list[Name] = Field(
+        default_factory=list, description="codes of the components handed in"
+    )
+
+
+class ActionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: Text = ""
+    reason: Text = ""
+    items: list[Name] = Field(default_factory=list, max_length=50)
+    result_kind: ResultKind | None = None
+    result_summary: Text = ""
+    rating: int | None = Field(default=None, ge=1, le=5)
+    new_due: datetime | None = None
+
+
+class DossierStepOut(BaseModel):
+    index: int
+    unit_code: str
+    unit_name: str
+    agency_code: str
+    agency_name: str
+    term_days: float
+    started_at: datetime | None
+    finished_at: datetime | None
+    due_at: datetime | None
+    handled_by: str
+    current: bool
+
+
+class TimelineOut(BaseModel):
+    seq: int
+    action: str
+    actor: str
+    actor_name: str
+    at: datetime
+    from_status: str
+    to_status: str
+    step_index: int
+    note: str
+
+
+class ComponentOut(BaseModel):
+    code: str
+    name: str
+    required: bool
+    provided: bool
+    digitized: bool
+    reused: bool
+
+
+class DossierSummary(BaseModel):
+    code: str
+    procedure_code: str
+    agency_code: str
+    channel: int
+    applicant_name: str
+    status: str
+    status_label: str
+    portal_code: int
+    step_index: int
+    current_unit_code: str | None
+    current_agency_code: str | None
+    submitted_at: datetime
+    received_at: datetime | None
+    due_at: datetime | None
+    finished_at: datetime | None
+    overdue: bool
+
+
+class DossierDetail(DossierSummary):
+    procedure_name: str
+    applicant: ApplicantIn
+    result_kind: str | None
+    result_summary: str
+    rating: int | None
+    apologised: bool
+    original_due_at: datetime | None
+    supplement_rounds: int
+    steps: list[DossierStepOut]
+    timeline: list[TimelineOut]
+    components: list[ComponentOut]
+    allowed_actions: list[str]
+
+
+class DossierPage(BaseModel):
+    items: list[DossierSummary]
+    total: int
+    limit: int
+    offset: int

@@ -1,0 +1,212 @@
+"""What the dossier routes do, kept out of the route bodies: submission (idempotent) and
+actions (Workflow Updates, with the engine's refusals turned back into domain errors)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from activities.projection import new_row, write_steps
+from api.errors import Problem
+from api.schemas import ActionIn, SubmitIn
+from db.models import Component, Dossier
+from db.repository import allocate_code, find_by_idempotency_key, get_procedure
+from domain.codes import workflow_id
+from domain.dossier import Actor, Applicant, DossierState, Forbidden, InvalidAction, Role
+from domain.lifecycle import Action, IllegalTransition, Status
+from domain.procedures import Procedure
+from workflows.dossier import DossierWorkflow
+from workflows.shared import ActionInput, ActionOutcome, DossierInput
+
+LOCAL = timedelta(hours=7)
+
+#: The update each action path runs.
+UPDATES = {
+    Action.ACCEPT: DossierWorkflow.accept,
+    Action.REQUEST_SUPPLEMENT: DossierWorkflow.request_supplement,
+    Action.SUPPLEMENT: DossierWorkflow.supplement,
+    Action.REFUSE: DossierWorkflow.refuse,
+    Action.FORWARD: DossierWorkflow.forward,
+    Action.RETURN: DossierWorkflow.return_to_previous,
+    Action.RESOLVE: DossierWorkflow.resolve,
+    Action.DELIVER: DossierWorkflow.deliver,
+    Action.WITHDRAW: DossierWorkflow.withdraw,
+    Action.RATE: DossierWorkflow.rate,
+}
+
+
+@dataclass(frozen=True)
+class Submitted:
+    code: str
+    created: bool
+
+
+def initial_state(
+    *, code: str, procedure: Procedure, body: SubmitIn, now: datetime
+) -> DossierState:
+    return DossierState.new(
+        code=code,
+        procedure=procedure,
+        channel=body.channel,
+        applicant=Applicant(**body.applicant.model_dump()),
+        submitted_at=now,
+    )
+
+
+async def submit(
+    *,
+    session: AsyncSession,
+    client: Client,
+    body: SubmitIn,
+    actor: Actor,
+    task_queue: str,
+    idempotency_key: str | None,
+    rating_window_days: int,
+) -> Submitted:
+    """Register a dossier and start its workflow. With an `Idempotency-Key`, a repeated
+    request returns the dossier of the first one (and makes sure its workflow runs)."""
+    procedure = await get_procedure(session, code=body.procedure_code)
+    if procedure is None:
+        raise InvalidAction("procedure_code", f"there is no procedure {body.procedure_code!r}")
+    if actor.role not in (Role.CLERK, Role.ADMIN):
+        raise Forbidden("dossiers are registered at the one-stop desk, by a clerk")
+    if actor.role == Role.CLERK and actor.agency_code != procedure.agency_code:
+        raise Forbidden(f"procedure {procedure.code} is received by {procedure.agency_name}")
+    known = {c.code for c in procedure.components}
+    unknown = [c for c in body.components if c not in known]
+    if unknown:
+        raise InvalidAction(
+            "components", f"{', '.join(unknown)} is not a component of {procedure.code}"
+        )
+
+    if idempotency_key:
+        existing = await find_by_idempotency_key(session, key=idempotency_key)
+        if existing is not None:
+            await _ensure_started(existing, procedure, client, task_queue, rating_window_days)
+            return Submitted(code=existing.code, created=False)
+
+    now = datetime.now(UTC)
+    code = await allocate_code(
+        session, agency_code=procedure.agency_code, day=(now + LOCAL).date()
+    )
+    state = initial_state(code=code, procedure=procedure, body=body, now=now)
+    row = new_row(state)
+    row.version = -1  # the workflow's first event (seq 0) replaces it
+    row.idempotency_key = idempotency_key
+    row.lookup_secret = secrets.token_urlsafe(9)
+    session.add(row)
+    await session.flush()  # the dossier row before its steps and components (foreign keys)
+    await write_steps(session, state)
+    provided = set(body.components)
+    for spec in procedure.components:
+        session.add(
+            Component(
+                dossier_code=code,
+                code=spec.code,
+                name=spec.name,
+                required=spec.required,
+                provided=spec.code in provided,
+                digitized=spec.code in provided and body.channel == 2,
+            )
+        )
+    try:
+        await session.commit()
+    except IntegrityError:
+        # a concurrent request with the same Idempotency-Key won the race
+        await session.rollback()
+        if idempotency_key:
+            existing = await find_by_idempotency_key(session, key=idempotency_key)
+            if existing is not None:
+                await _ensure_started(existing, procedure, client, task_queue, rating_window_days)
+                return Submitted(code=existing.code, created=False)
+        raise
+    await client.start_workflow(
+        DossierWorkflow.run,
+        DossierInput(state=state, rating_window_days=rating_window_days),
+        id=workflow_id(code),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+    )
+    return Submitted(code=code, created=True)
+
+
+async def _ensure_started(
+    row: Dossier, procedure: Procedure, client: Client, task_queue: str, window: int
+) -> None:
+    """A submission whose process died between the database commit and the workflow start
+    is completed by its retry."""
+    state = DossierState.new(
+        code=row.code,
+        procedure=procedure,
+        channel=row.channel,
+        applicant=Applicant(
+            name=row.applicant_name,
+            id_number=row.applicant_id_number,
+            phone=row.applicant_phone,
+            email=row.applicant_email,
+            address=row.applicant_address,
+        ),
+        submitted_at=row.submitted_at.astimezone(UTC),
+    )
+    try:
+        await client.start_workflow(
+            DossierWorkflow.run,
+            DossierInput(state=state, rating_window_days=window),
+            id=workflow_id(row.code),
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.ALREADY_EXISTS:  # it ran and has finished
+            raise
+
+
+async def act(
+    *, client: Client, code: str, action: Action, body: ActionIn, actor: Actor, status: str
+) -> ActionOutcome:
+    update = UPDATES.get(action)
+    if update is None:
+        raise Problem(
+            404,
+            f"'{action.value}' is not an action officers send here",
+            allowed_actions=[a.value for a in UPDATES],
+        )
+    handle = client.get_workflow_handle(workflow_id(code))
+    payload = ActionInput(actor=actor, **body.model_dump())
+    try:
+        return await handle.execute_update(update, payload, result_type=ActionOutcome)
+    except WorkflowUpdateFailedError as exc:
+        cause = exc.cause
+        if isinstance(cause, ApplicationError):
+            raise refusal(cause, action) from None
+        raise
+    except RPCError as exc:
+        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+            current = Status(status)
+            raise IllegalTransition(
+                current, action, [], f"the dossier is closed ({current.value}); nothing can change"
+            ) from None
+        raise
+
+
+def refusal(cause: ApplicationError, action: Action) -> Exception:
+    """The workflow's refusal as the domain error the API maps to a status code."""
+    details = cause.details[0] if cause.details else {}
+    if cause.type == "IllegalTransition":
+        allowed = [Action(a) for a in details.get("allowed_actions", [])]
+        return IllegalTransition(Status(details["status"]), action, allowed, cause.message)
+    if cause.type == "InvalidAction":
+        return InvalidAction(details.get("field", "body"), cause.message)
+    if cause.type == "Forbidden":
+        return Forbidden(cause.message)
+    return Problem(409, cause.message)

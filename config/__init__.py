@@ -1,0 +1,53 @@
+"""Settings for every process (API, workers, simulators' clients), from the environment.
+
+Variables are prefixed `MOTCUA_` (e.g. `MOTCUA_TEMPORAL_ADDRESS`); `DATABASE_URL` is read as is."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DATA_DIR = Path(".data")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MOTCUA_", env_file=".env", extra="ignore")
+
+    database_url: str = Field(
+        default=f"sqlite+aiosqlite:///./{DATA_DIR}/motcua.sqlite3",
+        validation_alias=AliasChoices("DATABASE_URL", "MOTCUA_DATABASE_URL"),
+    )
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "default"
+    task_queue: str = "dossiers"
+    portal_task_queue: str = "portal-sync"
+
+    jwt_secret: str = "change-me-in-production-motcua-demo-secret"
+    jwt_ttl_minutes: int = 8 * 60
+
+    portal_base_url: str = "http://127.0.0.1:8101"
+    portal_api_key: str = "demo-portal-key"
+    portal_timeout_seconds: float = 5.0
+
+    payment_base_url: str = "http://127.0.0.1:8102"
+    payment_partner_code: str = "MOTCUA"
+    payment_secret: str = "demo-payment-secret"
+    public_base_url: str = "http://127.0.0.1:8000"
+
+    storage_root: Path = DATA_DIR / "documents"
+    max_upload_mb: int = 20
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 8025
+    smtp_sender: str = "motcua@localhost"
+
+    rating_window_days: int = 30
+    default_page_size: int = 20
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

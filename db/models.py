@@ -1,0 +1,147 @@
+"""The read model (SQLModel tables): the org chart, the catalogue, dossiers and their
+timeline. Temporal holds each dossier's truth; these tables are its projection for listing,
+search and reports, kept by activities."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlmodel import JSON, Column, Field, SQLModel
+
+UTCDateTime = sa.DateTime(timezone=True)
+
+
+class Agency(SQLModel, table=True):
+    """Cơ quan: a People's Committee, a department, a tax office."""
+
+    code: str = Field(primary_key=True, max_length=40)  # the agency identifier in dossier codes
+    name: str
+    parent_code: str | None = Field(default=None, foreign_key="agency.code")
+    head_username: str | None = None
+    escalation_every_days: float = 2.0
+
+
+class Unit(SQLModel, table=True):
+    """Phòng ban / đơn vị inside an agency; every unit has a head."""
+
+    code: str = Field(primary_key=True, max_length=60)
+    agency_code: str = Field(foreign_key="agency.code", index=True)
+    name: str
+    head_username: str | None = None
+
+
+class Officer(SQLModel, table=True):
+    username: str = Field(primary_key=True, max_length=60)
+    full_name: str
+    title: str = ""
+    email: str = ""
+    role: str = Field(index=True)
+    agency_code: str | None = Field(default=None, foreign_key="agency.code")
+    unit_code: str | None = Field(default=None, foreign_key="unit.code")
+    password_hash: str
+    active: bool = True
+
+
+class ProcedureRecord(SQLModel, table=True):
+    __tablename__ = "procedure"
+
+    code: str = Field(primary_key=True, max_length=60)
+    name: str
+    agency_code: str = Field(foreign_key="agency.code", index=True)
+    term_days: float
+    definition: dict = Field(sa_column=Column(JSON, nullable=False))
+    active: bool = True
+
+
+class DossierCodeSequence(SQLModel, table=True):
+    """Last sequence issued per agency and day; incremented atomically on submission."""
+
+    __tablename__ = "dossier_code_sequence"
+
+    agency_code: str = Field(primary_key=True, max_length=40)
+    day: date = Field(primary_key=True)
+    last_value: int = 0
+
+
+class Dossier(SQLModel, table=True):
+    code: str = Field(primary_key=True, max_length=60)
+    procedure_code: str = Field(foreign_key="procedure.code", index=True)
+    agency_code: str = Field(foreign_key="agency.code", index=True)  # receiving agency
+    channel: int
+    applicant_name: str
+    applicant_id_number: str = ""
+    applicant_phone: str = ""
+    applicant_email: str = ""
+    applicant_address: str = ""
+    status: str = Field(index=True)
+    portal_code: int
+    step_index: int = -1
+    current_unit_code: str | None = Field(default=None, index=True)
+    current_agency_code: str | None = Field(default=None, index=True)
+    submitted_at: datetime = Field(sa_type=UTCDateTime)
+    received_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    original_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    returned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    result_kind: str | None = None
+    result_summary: str = ""
+    rating: int | None = None
+    apologised: bool = False
+    supplement_rounds: int = 0
+    version: int = 0  # the workflow's event sequence this row reflects
+    idempotency_key: str | None = Field(default=None, unique=True, max_length=200)
+    lookup_secret: str = ""
+    updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class DossierStep(SQLModel, table=True):
+    __tablename__ = "dossier_step"
+
+    dossier_code: str = Field(primary_key=True, foreign_key="dossier.code")
+    idx: int = Field(primary_key=True)
+    unit_code: str = Field(index=True)
+    unit_name: str
+    agency_code: str = Field(index=True)
+    agency_name: str
+    term_days: float
+    started_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    handled_by: str = ""
+
+
+class TimelineEntry(SQLModel, table=True):
+    """Nhật ký: every action on a dossier — who, when, from → to, note."""
+
+    __tablename__ = "timeline_entry"
+    __table_args__ = (sa.UniqueConstraint("dossier_code", "seq", name="uq_timeline_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_code: str = Field(foreign_key="dossier.code", index=True)
+    seq: int
+    action: str
+    actor: str
+    actor_name: str
+    at: datetime = Field(sa_type=UTCDateTime)
+    from_status: str
+    to_status: str
+    step_index: int
+    note: str = ""
+
+
+class Component(SQLModel, table=True):
+    """Thành phần hồ sơ handed in with a dossier."""
+
+    __table_args__ = (sa.UniqueConstraint("dossier_code", "code", name="uq_component_code"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    dossier_code: str = Field(foreign_key="dossier.code", index=True)
+    code: str
+    name: str
+    required: bool = True
+    provided: bool = False
+    digitized: bool = False
+    reused: bool = False
+    file_hash: str | None = None

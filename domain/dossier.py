@@ -1,0 +1,428 @@
+"""The dossier (hồ sơ) as a pure state machine: who may do what, when, and what it changes.
+
+The workflow holds one `DossierState`, asks it to `check` an action (the update validator)
+and to `apply` it (the update handler). Every applied action yields one `DossierEvent`, the
+unit written to the timeline and the read model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import IntEnum, StrEnum
+
+from domain.lifecycle import Action, IllegalTransition, Status, next_status, table_actions
+from domain.procedures import Procedure
+
+
+class Role(StrEnum):
+    CLERK = "clerk"  # one-stop desk (Bộ phận Một cửa)
+    OFFICER = "officer"  # specialist handling a step (chuyên viên)
+    UNIT_HEAD = "unit_head"  # trưởng phòng
+    AGENCY_HEAD = "agency_head"  # thủ trưởng cơ quan
+    ADMIN = "admin"
+    APPLICANT = "applicant"
+    SYSTEM = "system"  # the engine's own timers
+
+
+class Channel(IntEnum):
+    """Portal `KenhThucHien` codes."""
+
+    IN_PERSON = 1
+    ONLINE = 2
+    POST = 3
+
+
+class ResultKind(StrEnum):
+    APPROVAL = "approval"
+    REFUSAL = "refusal"
+
+
+class InvalidAction(ValueError):
+    """The action is allowed but its input is not usable (→ 422)."""
+
+    def __init__(self, field_name: str, message: str):
+        self.field = field_name
+        self.message = message
+        super().__init__(f"{field_name}: {message}")
+
+
+class Forbidden(Exception):
+    """The actor's role or agency does not allow the action on this dossier (→ 403)."""
+
+
+PROCESSING_ROLES = frozenset({Role.OFFICER, Role.UNIT_HEAD, Role.AGENCY_HEAD, Role.ADMIN})
+DESK_ROLES = frozenset({Role.CLERK, Role.ADMIN})
+HEAD_ROLES = frozenset({Role.UNIT_HEAD, Role.AGENCY_HEAD, Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str
+    full_name: str
+    role: Role
+    agency_code: str = ""
+    unit_code: str = ""
+    title: str = ""
+
+
+SYSTEM_ACTOR = Actor(username="system", full_name="motcua", role=Role.SYSTEM)
+
+
+@dataclass(frozen=True)
+class Applicant:
+    name: str
+    id_number: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class ActionRequest:
+    """One action with its input. Fields not used by an action are ignored."""
+
+    action: Action
+    actor: Actor
+    note: str = ""
+    reason: str = ""
+    items: tuple[str, ...] = ()
+    result_kind: ResultKind | None = None
+    result_summary: str = ""
+    rating: int | None = None
+    new_due: datetime | None = None
+
+
+@dataclass
+class StepProgress:
+    index: int
+    unit_code: str
+    unit_name: str
+    agency_code: str
+    agency_name: str
+    term_days: float
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    due_at: datetime | None = None
+    handled_by: str = ""
+
+
+@dataclass
+class SupplementRound:
+    requested_at: datetime
+    requested_by: str
+    reason: str
+    items: tuple[str, ...]
+    stage: Status
+    previous_due: datetime | None
+    supplied_at: datetime | None = None
+    new_due: datetime | None = None
+
+
+@dataclass(frozen=True)
+class DossierEvent:
+    """One line of the dossier timeline (nhật ký xử lý)."""
+
+    seq: int
+    action: str
+    actor: str
+    actor_name: str
+    at: datetime
+    from_status: Status
+    to_status: Status
+    step_index: int
+    note: str = ""
+
+
+@dataclass
+class Result:
+    kind: ResultKind
+    summary: str
+    decided_at: datetime
+    decided_by: str
+
+
+@dataclass
+class DossierState:
+    code: str
+    procedure: Procedure
+    channel: int
+    applicant: Applicant
+    submitted_at: datetime
+    status: Status = Status.SUBMITTED
+    previous_status: Status | None = None
+    step_index: int = -1
+    steps: list[StepProgress] = field(default_factory=list)
+    received_at: datetime | None = None
+    due_at: datetime | None = None
+    finished_at: datetime | None = None
+    returned_at: datetime | None = None
+    result: Result | None = None
+    rating: int | None = None
+    supplement_rounds: list[SupplementRound] = field(default_factory=list)
+    apologised: bool = False
+    original_due_at: datetime | None = None
+    seq: int = 0
+
+    @classmethod
+    def new(
+        cls,
+        *,
+        code: str,
+        procedure: Procedure,
+        channel: int,
+        applicant: Applicant,
+        submitted_at: datetime,
+    ) -> DossierState:
+        steps = [
+            StepProgress(
+                index=i,
+                unit_code=s.unit_code,
+                unit_name=s.unit_name,
+                agency_code=s.agency_code,
+                agency_name=s.agency_name,
+                term_days=s.term_days,
+            )
+            for i, s in enumerate(procedure.steps)
+        ]
+        return cls(
+            code=code,
+            procedure=procedure,
+            channel=channel,
+            applicant=applicant,
+            submitted_at=submitted_at,
+            steps=steps,
+        )
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def current_step(self) -> StepProgress | None:
+        if 0 <= self.step_index < len(self.steps):
+            return self.steps[self.step_index]
+        return None
+
+    @property
+    def on_last_step(self) -> bool:
+        return self.step_index == len(self.steps) - 1
+
+    @property
+    def responsible_agency(self) -> str:
+        """The agency whose officers act now: the step's agency while processing, else the
+        receiving agency's one-stop desk."""
+        step = self.current_step
+        if self.status == Status.PROCESSING and step is not None:
+            return step.agency_code
+        return self.procedure.agency_code
+
+    def involves_agency(self, agency_code: str) -> bool:
+        return agency_code == self.procedure.agency_code or any(
+            s.agency_code == agency_code for s in self.steps
+        )
+
+    def allowed_actions(self, actor: Actor | None = None) -> list[Action]:
+        """Actions that would pass `check` now (for `actor`, or for someone entitled)."""
+        allowed = []
+        for action in table_actions(self.status):
+            if self._blocked(ActionRequest(action=action, actor=actor or SYSTEM_ACTOR)):
+                continue
+            if actor is not None:
+                try:
+                    self._authorize(action, actor)
+                except Forbidden:
+                    continue
+            allowed.append(action)
+        return allowed
+
+    # ------------------------------------------------------------------ rules
+
+    def check(self, request: ActionRequest) -> Status:
+        """Raise if `request` may not be applied now; return the status it would lead to."""
+        target = next_status(self.status, request.action, self.previous_status)
+        reason = self._blocked(request)
+        if reason:
+            raise IllegalTransition(self.status, request.action, self.allowed_actions(), reason)
+        self._authorize(request.action, request.actor)
+        self._validate_input(request)
+        return target
+
+    def _blocked(self, request: ActionRequest) -> str | None:
+        """Why the state forbids an action the status table allows (route position,
+        once-only actions), or None."""
+        action = request.action
+        if action == Action.FORWARD and self.status == Status.PROCESSING and self.on_last_step:
+            return "this is the last step of the route: resolve the dossier instead"
+        if action == Action.RETURN and self.step_index <= 0:
+            return "the dossier is at the first step: nothing to return to"
+        if (
+            action == Action.RESOLVE
+            and not self.on_last_step
+            and request.result_kind != ResultKind.REFUSAL
+            and request.actor.role != Role.SYSTEM
+        ):
+            return (
+                f"only the last step may approve; the dossier is at step {self.step_index + 1} "
+                f"of {len(self.steps)} (a refusal may be issued at any step)"
+            )
+        if action == Action.RATE and self.rating is not None:
+            return "the applicant has already rated this dossier"
+        if action == Action.APOLOGIZE and self.apologised:
+            return "a new appointment may be set only once per dossier (Decree 61 Art. 19.9)"
+        return None
+
+    def _authorize(self, action: Action, actor: Actor) -> None:
+        role = actor.role
+        if role in (Role.ADMIN, Role.SYSTEM):
+            return
+        desk_action = self.status in (
+            Status.SUBMITTED,
+            Status.RECEIVED,
+            Status.RESOLVED,
+            Status.RETURNED,
+            Status.SUPPLEMENT_REQUESTED,
+            Status.AWAITING_PAYMENT,
+        ) or action == Action.WITHDRAW
+        if action == Action.STOP:
+            raise Forbidden("only the engine stops a dossier when its waiting limit runs out")
+        if action == Action.APOLOGIZE:
+            step = self.current_step or (self.steps[0] if self.steps else None)
+            agency = step.agency_code if step else self.procedure.agency_code
+            if role == Role.AGENCY_HEAD and actor.agency_code == agency:
+                return
+            if role == Role.UNIT_HEAD and step is not None and actor.unit_code == step.unit_code:
+                return
+            raise Forbidden(
+                "an apology and new appointment is issued by the head of the unit handling the "
+                "step or the head of its agency"
+            )
+        if desk_action:
+            if role not in DESK_ROLES:
+                raise Forbidden(f"'{action.value}' is done at the one-stop desk, by a clerk")
+            if actor.agency_code != self.procedure.agency_code:
+                raise Forbidden("this dossier was received by another agency's one-stop desk")
+            return
+        if role not in PROCESSING_ROLES:
+            raise Forbidden(f"'{action.value}' is done by the officer handling the step")
+        step = self.current_step
+        if step is None or actor.agency_code != step.agency_code:
+            raise Forbidden("the current step of this dossier belongs to another agency")
+
+    @staticmethod
+    def _validate_input(request: ActionRequest) -> None:
+        action = request.action
+        if action in (Action.REFUSE, Action.REQUEST_SUPPLEMENT, Action.WITHDRAW, Action.APOLOGIZE):
+            if not request.reason.strip():
+                raise InvalidAction("reason", f"'{action.value}' needs a reason for the applicant")
+        if action == Action.REQUEST_SUPPLEMENT and not request.items:
+            raise InvalidAction(
+                "items", "list every missing or incomplete item, all at once (Decree 61 Art. 15.3)"
+            )
+        if action == Action.RESOLVE:
+            if request.result_kind is None:
+                raise InvalidAction("result_kind", "say whether the result is approval or refusal")
+            if not request.result_summary.strip() and request.result_kind == ResultKind.REFUSAL:
+                raise InvalidAction("result_summary", "a refusal needs its reasons")
+        if action == Action.RATE and (request.rating is None or not 1 <= request.rating <= 5):
+            raise InvalidAction("rating", "rating must be a whole number from 1 to 5")
+        if action == Action.APOLOGIZE and request.new_due is None:
+            raise InvalidAction("new_due", "an apology needs the new appointment")
+
+    # ------------------------------------------------------------------ changes
+
+    def apply(self, request: ActionRequest, now: datetime) -> DossierEvent:
+        """Apply a checked action at `now`. Due moments are set by the caller (the clock)."""
+        target = self.check(request)
+        source = self.status
+        action = request.action
+        note = request.note or request.reason or request.result_summary
+
+        if action == Action.ACCEPT:
+            self.received_at = now
+        elif action == Action.FORWARD:
+            step = self.current_step
+            if step is not None:
+                step.finished_at = now
+                step.handled_by = request.actor.username
+            self.step_index += 1
+            self.steps[self.step_index].started_at = now
+            self.steps[self.step_index].finished_at = None
+            note = note or f"to {self.steps[self.step_index].unit_name}"
+        elif action == Action.RETURN:
+            current = self.steps[self.step_index]
+            current.started_at = None
+            current.due_at = None
+            self.step_index -= 1
+            previous = self.steps[self.step_index]
+            previous.finished_at = None
+            previous.started_at = now
+            note = note or f"back to {previous.unit_name}"
+        elif action == Action.REQUEST_SUPPLEMENT:
+            self.supplement_rounds.append(
+                SupplementRound(
+                    requested_at=now,
+                    requested_by=request.actor.username,
+                    reason=request.reason,
+                    items=tuple(request.items),
+                    stage=Status.PROCESSING if source != Status.SUBMITTED else Status.SUBMITTED,
+                    previous_due=self.due_at,
+                )
+            )
+            note = f"{request.reason}: " + "; ".join(request.items)
+        elif action == Action.SUPPLEMENT:
+            self.supplement_rounds[-1].supplied_at = now
+        elif action == Action.RESOLVE:
+            assert request.result_kind is not None
+            step = self.current_step
+            if step is not None:
+                step.finished_at = now
+                step.handled_by = request.actor.username
+            self.result = Result(
+                kind=request.result_kind,
+                summary=request.result_summary,
+                decided_at=now,
+                decided_by=request.actor.username,
+            )
+            self.finished_at = now
+            note = note or request.result_kind.value
+        elif action == Action.DELIVER:
+            self.returned_at = now
+        elif action == Action.RATE:
+            self.rating = request.rating
+            note = note or f"rated {request.rating}/5"
+        elif action == Action.APOLOGIZE:
+            self.apologised = True
+            self.original_due_at = self.original_due_at or self.due_at
+            self.due_at = request.new_due
+        if target.terminal and action != Action.RATE and self.finished_at is None:
+            self.finished_at = now
+
+        if target in (Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYMENT):
+            self.previous_status = source
+        elif source in (Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYMENT):
+            self.previous_status = None
+        self.status = target
+        self.seq += 1
+        return DossierEvent(
+            seq=self.seq,
+            action=action.value,
+            actor=request.actor.username,
+            actor_name=request.actor.full_name,
+            at=now,
+            from_status=source,
+            to_status=target,
+            step_index=self.step_index,
+            note=note,
+        )
+
+    def submission_event(self) -> DossierEvent:
+        """The first timeline line, written when the dossier is submitted."""
+        return DossierEvent(
+            seq=0,
+            action="submit",
+            actor="applicant",
+            actor_name=self.applicant.name,
+            at=self.submitted_at,
+            from_status=Status.SUBMITTED,
+            to_status=Status.SUBMITTED,
+            step_index=-1,
+            note=f"channel {self.channel}",
+        )

@@ -1,0 +1,166 @@
+"""The dossier lifecycle through the API, against a real Temporal dev server and database."""
+
+from __future__ import annotations
+
+import uuid
+
+import httpx
+
+from db.seed import DONRE, WARD
+
+LAND = "1.004227"  # four steps across three agencies
+BIRTH = "1.001193"  # same-day, one step
+
+
+def submission(procedure: str = LAND, **extra):  # type: ignore[no-untyped-def]
+    body = {
+        "procedure_code": procedure,
+        "channel": 1,
+        "applicant": {"name": "Nguyễn Thị Hồng Nhung", "id_number": "079190001234"},
+        "components": [],
+    }
+    body.update(extra)
+    return body
+
+
+async def submit(api: httpx.AsyncClient, headers, procedure: str = LAND) -> dict:  # type: ignore[no-untyped-def]
+    response = await api.post("/api/v1/dossiers", json=submission(procedure), headers=headers)
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def act(api, headers, code, action, expect=200, **body):  # type: ignore[no-untyped-def]
+    response = await api.post(f"/api/v1/dossiers/{code}/actions/{action}", json=body, headers=headers)
+    assert response.status_code == expect, response.text
+    return response.json()
+
+
+async def test_token_rejects_wrong_password(api: httpx.AsyncClient) -> None:
+    response = await api.post("/api/v1/auth/token", data={"username": "admin", "password": "x"})
+    assert response.status_code == 401
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_requests_without_token_are_401(api: httpx.AsyncClient) -> None:
+    response = await api.get("/api/v1/dossiers")
+    assert response.status_code == 401
+    assert "sign in" in response.json()["detail"]
+
+
+async def test_catalogue_lists_demo_procedures(api: httpx.AsyncClient) -> None:
+    response = await api.get("/api/v1/procedures")
+    assert response.status_code == 200
+    codes = {p["code"] for p in response.json()}
+    assert {LAND, BIRTH} <= codes
+    land = (await api.get(f"/api/v1/procedures/{LAND}")).json()
+    assert len({s["agency_code"] for s in land["steps"]}) == 3
+    assert (await api.get("/api/v1/procedures/nope")).status_code == 404
+
+
+async def test_submit_issues_code_and_is_idempotent(api: httpx.AsyncClient, login) -> None:  # type: ignore[no-untyped-def]
+    clerk = await login("motcua.tnmt")
+    key = {"Idempotency-Key": uuid.uuid4().hex, **clerk}
+    first = await api.post("/api/v1/dossiers", json=submission(), headers=key)
+    assert first.status_code == 201, first.text
+    again = await api.post("/api/v1/dossiers", json=submission(), headers=key)
+    assert again.status_code == 200
+    dossier = first.json()
+    assert again.json()["code"] == dossier["code"]
+    assert dossier["code"].startswith(f"{DONRE}-")
+    assert dossier["status"] == "submitted" and dossier["portal_code"] == 1
+    assert [s["agency_code"] for s in dossier["steps"]][0] == WARD
+
+
+async def test_walkthrough_to_returned(api: httpx.AsyncClient, login) -> None:  # type: ignore[no-untyped-def]
+    clerk = await login("motcua.tnmt")
+    dossier = await submit(api, clerk)
+    code = dossier["code"]
+    accepted = await act(api, clerk, code, "accept")
+    assert accepted["status"] == "received" and accepted["due_at"] is not None
+    await act(api, clerk, code, "forward")
+    handlers = ["cc.diachinh", "cv.vpdk", "cv.thue"]
+    for username in handlers:
+        detail = await act(api, await login(username), code, "forward")
+    assert detail["steps"][3]["current"] is True
+    resolved = await act(
+        api, await login("cv.qldd"), code, "resolve", result_kind="approval",
+        result_summary="Cấp Giấy chứng nhận số CS 000123",
+    )
+    assert resolved["status"] == "resolved" and resolved["portal_code"] == 9
+    returned = await act(api, clerk, code, "deliver")
+    assert returned["status"] == "returned" and returned["portal_code"] == 10
+    actions = [t["action"] for t in returned["timeline"]]
+    assert actions == ["submit", "accept", "forward", "forward", "forward", "forward", "resolve",
+                       "deliver"]
+    assert all(s["finished_at"] for s in returned["steps"])
+
+
+async def test_illegal_action_is_409_and_changes_nothing(api: httpx.AsyncClient, login) -> None:  # type: ignore[no-untyped-def]
+    clerk = await login("motcua.tnmt")
+    code = (await submit(api, clerk))["code"]
+    before = (await api.get(f"/api/v1/dossiers/{code}", headers=clerk)).json()
+    problem = await act(api, clerk, code, "deliver", expect=409)
+    assert problem["current_status"] == "submitted"
+    assert "accept" in problem["allowed_actions"]
+    after = (await api.get(f"/api/v1/dossiers/{code}", headers=clerk)).json()
+    assert after["timeline"] == before["timeline"] and after["status"] == "submitted"
+
+
+async def test_other_agency_is_403(api: httpx.AsyncClient, login) -> None:  # type: ignore[no-untyped-def]
+    clerk = await login("motcua.tnmt")
+    code = (await submit(api, clerk))["code"]
+    outsider = await login("motcua.sxd")
+    assert (await api.get(f"/api/v1/dossiers/{code}", headers=outsider)).status_code == 403
+    problem = await act(api, outsider, code, "accept", expect=403)
+    assert problem["status"] == 403
+    # a ward officer is on the route but the dossier is at the one-stop desk
+    await act(api, await login("cc.diachinh"), code, "accept", expect=403)
+
+
+async def test_malformed_input_is_422_naming_the_field(api: httpx.AsyncClient, login) -> None:  # type: ignore[no-untyped-def]
+    clerk = await login("motcua.tnmt")
+    bad = submission(channel=7)
+    response = await api.post("/api/v1/dossiers", json=bad, headers=clerk)
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "channel"
+    response = await api.post("/api/v1/dossiers", content=b"{not json", headers=clerk)
+    assert response.status_code == 422
+    code = (await submit(api, clerk))["code"]
+    problem = await act(api, clerk, code, "refuse", expect=422)
+    assert problem["errors"][0]["field"] == "reason"
+    problem = await act(api, clerk, code, "request-supplement", expect=422, reason="thiếu")
+    assert problem["errors"][0]["field"] == "items"
+    response = await api.post(
+        f"/api/v1/dossiers/{code}/actions/accept", json={"rating": "many"}, headers=clerk
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "rating"
+
+
+async def test_unknown_dossier_and_action(api: httpx.AsyncClient, login) -> None:  # type: ignore[no-untyped-def]
+    clerk = await login("motcua.tnmt")
+    assert (await api.get("/api/v1/dossiers/NOPE-1", headers=clerk)).status_code == 404
+    code = (await submit(api, clerk))["code"]
+    response = await api.post(f"/api/v1/dossiers/{code}/actions/dance", json={}, headers=clerk)
+    assert response.status_code == 422
+
+
+async def test_list_filters_and_pagination(api: httpx.AsyncClient, login) -> None:  # type: ignore[no-untyped-def]
+    clerk = await login("motcua.bennghe")
+    codes = [(await submit(api, clerk, BIRTH))["code"] for _ in range(3)]
+    page = (await api.get(
+        "/api/v1/dossiers", params={"procedure": BIRTH, "limit": 2}, headers=clerk
+    )).json()
+    assert page["total"] >= 3 and len(page["items"]) == 2
+    found = (await api.get("/api/v1/dossiers", params={"q": codes[0]}, headers=clerk)).json()
+    assert [d["code"] for d in found["items"]] == [codes[0]]
+    outsider = await login("motcua.sxd")
+    hidden = (await api.get("/api/v1/dossiers", params={"q": codes[0]}, headers=outsider)).json()
+    assert hidden["total"] == 0
+    bad = await api.get("/api/v1/dossiers", params={"limit": 0}, headers=clerk)
+    assert bad.status_code == 422
+
+
+async def test_health_and_readiness(api: httpx.AsyncClient) -> None:
+    assert (await api.get("/healthz")).json() == {"status": "ok"}
+    ready = await api.get("/readyz")
+    assert ready.status_code == 200, ready.text

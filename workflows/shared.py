@@ -1,0 +1,62 @@
+"""Data passed into and out of workflows and activities (one dataclass per call)."""
+
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from temporalio.common import RetryPolicy
+
+from domain.dossier import (
+    Actor,
+    DossierEvent,
+    DossierState,
+    ResultKind,
+)
+
+DOSSIER_TASK_QUEUE = "dossiers"
+
+#: Writes to the read model: short, retried until the database is back.
+PROJECTION_TIMEOUT = timedelta(seconds=30)
+PROJECTION_RETRY = RetryPolicy(
+    initial_interval=timedelta(milliseconds=200),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+)
+
+
+@dataclass
+class DossierInput:
+    state: DossierState
+    rating_window_days: int = 30
+
+
+@dataclass
+class ActionInput:
+    """What a person sends with an action; fields not used by the action are ignored."""
+
+    actor: Actor
+    note: str = ""
+    reason: str = ""
+    items: list[str] = field(default_factory=list)
+    result_kind: ResultKind | None = None
+    result_summary: str = ""
+    rating: int | None = None
+    new_due: datetime | None = None
+
+
+@dataclass
+class ActionOutcome:
+    status: str
+    portal_code: int
+    seq: int
+    step_index: int
+    due_at: datetime | None
+    allowed_actions: list[str]
+
+
+@dataclass
+class Projection:
+    """A dossier's full state after one event, for the read model."""
+
+    state: DossierState
+    event: DossierEvent
