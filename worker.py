@@ -1,6 +1,6 @@
 """The dossier worker: runs DossierWorkflow and its activities on the `dossiers` task queue.
 
-    python worker.py            # uses the settings from the environment
+python worker.py            # uses the settings from the environment
 """
 
 from __future__ import annotations
@@ -44,7 +44,9 @@ async def main() -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log.info("dossier worker on task queue %r at %s", settings.task_queue, settings.temporal_address)
+    log.info(
+        "dossier worker on task queue %r at %s", settings.task_queue, settings.temporal_address
+    )
     async with worker:
         await stop.wait()
     await engine.dispose()

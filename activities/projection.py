@@ -57,23 +57,23 @@ def new_row(state: DossierState) -> Dossier:
 
 
 async def write_steps(session: AsyncSession, state: DossierState) -> None:
-        for step in state.steps:
-            row = await session.get(DossierStep, (state.code, step.index))
-            if row is None:
-                row = DossierStep(
-                    dossier_code=state.code,
-                    idx=step.index,
-                    unit_code=step.unit_code,
-                    unit_name=step.unit_name,
-                    agency_code=step.agency_code,
-                    agency_name=step.agency_name,
-                    term_days=step.term_days,
-                )
-                session.add(row)
-            row.started_at = step.started_at
-            row.finished_at = step.finished_at
-            row.due_at = step.due_at
-            row.handled_by = step.handled_by
+    for step in state.steps:
+        row = await session.get(DossierStep, (state.code, step.index))
+        if row is None:
+            row = DossierStep(
+                dossier_code=state.code,
+                idx=step.index,
+                unit_code=step.unit_code,
+                unit_name=step.unit_name,
+                agency_code=step.agency_code,
+                agency_name=step.agency_name,
+                term_days=step.term_days,
+            )
+            session.add(row)
+        row.started_at = step.started_at
+        row.finished_at = step.finished_at
+        row.due_at = step.due_at
+        row.handled_by = step.handled_by
 
 
 class ProjectionActivities:

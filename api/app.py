@@ -1,4 +1,4 @@
-"""The FastAPI application: `create_app()` for uvicorn (`api.app:create_app --factory`) and tests."""
+"""The FastAPI application: `create_app()` for uvicorn (`--factory`) and for tests."""
 
 from __future__ import annotations
 

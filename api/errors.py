@@ -72,7 +72,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(InvalidAction)
     async def _invalid(_: Request, exc: InvalidAction) -> JSONResponse:
         return problem_response(
-            422, f"{exc.field}: {exc.message}", errors=[{"field": exc.field, "message": exc.message}]
+            422,
+            f"{exc.field}: {exc.message}",
+            errors=[{"field": exc.field, "message": exc.message}],
         )
 
     @app.exception_handler(Forbidden)

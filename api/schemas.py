@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import time
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from api.timeutil import UTCDateTime
 from domain.dossier import ResultKind
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
@@ -96,7 +97,7 @@ class ActionIn(BaseModel):
     result_kind: ResultKind | None = None
     result_summary: Text = ""
     rating: int | None = Field(default=None, ge=1, le=5)
-    new_due: datetime | None = None
+    new_due: UTCDateTime | None = None
 
 
 class DossierStepOut(BaseModel):
@@ -106,9 +107,9 @@ class DossierStepOut(BaseModel):
     agency_code: str
     agency_name: str
     term_days: float
-    started_at: datetime | None
-    finished_at: datetime | None
-    due_at: datetime | None
+    started_at: UTCDateTime | None
+    finished_at: UTCDateTime | None
+    due_at: UTCDateTime | None
     handled_by: str
     current: bool
 
@@ -118,7 +119,7 @@ class TimelineOut(BaseModel):
     action: str
     actor: str
     actor_name: str
-    at: datetime
+    at: UTCDateTime
     from_status: str
     to_status: str
     step_index: int
@@ -146,10 +147,10 @@ class DossierSummary(BaseModel):
     step_index: int
     current_unit_code: str | None
     current_agency_code: str | None
-    submitted_at: datetime
-    received_at: datetime | None
-    due_at: datetime | None
-    finished_at: datetime | None
+    submitted_at: UTCDateTime
+    received_at: UTCDateTime | None
+    due_at: UTCDateTime | None
+    finished_at: UTCDateTime | None
     overdue: bool
 
 
@@ -160,7 +161,7 @@ class DossierDetail(DossierSummary):
     result_summary: str
     rating: int | None
     apologised: bool
-    original_due_at: datetime | None
+    original_due_at: UTCDateTime | None
     supplement_rounds: int
     steps: list[DossierStepOut]
     timeline: list[TimelineOut]

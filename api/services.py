@@ -94,9 +94,7 @@ async def submit(
             return Submitted(code=existing.code, created=False)
 
     now = datetime.now(UTC)
-    code = await allocate_code(
-        session, agency_code=procedure.agency_code, day=(now + LOCAL).date()
-    )
+    code = await allocate_code(session, agency_code=procedure.agency_code, day=(now + LOCAL).date())
     state = initial_state(code=code, procedure=procedure, body=body, now=now)
     row = new_row(state)
     row.version = -1  # the workflow's first event (seq 0) replaces it

@@ -59,7 +59,7 @@ def migrate_sync(url: str) -> None:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), "head")
+    command.upgrade(alembic_config(url), "heads")  # one branch per feature
 
 
 async def migrate(url: str) -> None:

@@ -25,37 +25,80 @@ WARD = "000.31.25.H29"  # UBND phường Bến Nghé
 
 AGENCIES = [
     Agency(code=PROVINCE, name="Ủy ban nhân dân tỉnh", head_username="ct.tinh"),
-    Agency(code=DONRE, name="Sở Tài nguyên và Môi trường", parent_code=PROVINCE,
-           head_username="gd.tnmt"),
+    Agency(
+        code=DONRE,
+        name="Sở Tài nguyên và Môi trường",
+        parent_code=PROVINCE,
+        head_username="gd.tnmt",
+    ),
     Agency(code=TAX, name="Cục Thuế tỉnh", parent_code=PROVINCE, head_username="ct.thue"),
     Agency(code=DOC, name="Sở Xây dựng", parent_code=PROVINCE, head_username="gd.sxd"),
-    Agency(code=WARD, name="Ủy ban nhân dân phường Bến Nghé", parent_code=PROVINCE,
-           head_username="ct.bennghe"),
+    Agency(
+        code=WARD,
+        name="Ủy ban nhân dân phường Bến Nghé",
+        parent_code=PROVINCE,
+        head_username="ct.bennghe",
+    ),
 ]
 
 UNITS = [
-    Unit(code="H29.00.VP", agency_code=PROVINCE, name="Văn phòng UBND tỉnh",
-         head_username="cvp.tinh"),
-    Unit(code="H29.14.MC", agency_code=DONRE, name="Bộ phận Một cửa Sở TN&MT",
-         head_username="tbp.mc.tnmt"),
-    Unit(code="H29.14.VPDK", agency_code=DONRE, name="Văn phòng Đăng ký đất đai",
-         head_username="gd.vpdk"),
-    Unit(code="H29.14.QLDD", agency_code=DONRE, name="Phòng Quản lý đất đai",
-         head_username="tp.qldd"),
-    Unit(code="H29.22.MC", agency_code=TAX, name="Bộ phận Một cửa Cục Thuế",
-         head_username="tbp.mc.thue"),
-    Unit(code="H29.22.TB", agency_code=TAX, name="Phòng Kê khai và Kế toán thuế",
-         head_username="tp.thue"),
-    Unit(code="H29.20.MC", agency_code=DOC, name="Bộ phận Một cửa Sở Xây dựng",
-         head_username="tbp.mc.sxd"),
-    Unit(code="H29.20.CPXD", agency_code=DOC, name="Phòng Cấp phép xây dựng",
-         head_username="tp.cpxd"),
-    Unit(code="H29.31.MC", agency_code=WARD, name="Bộ phận Một cửa phường Bến Nghé",
-         head_username="tbp.mc.bennghe"),
-    Unit(code="H29.31.TP", agency_code=WARD, name="Công chức Tư pháp - Hộ tịch",
-         head_username="pct.bennghe"),
-    Unit(code="H29.31.DC", agency_code=WARD, name="Công chức Địa chính - Xây dựng",
-         head_username="pct.bennghe"),
+    Unit(
+        code="H29.00.VP", agency_code=PROVINCE, name="Văn phòng UBND tỉnh", head_username="cvp.tinh"
+    ),
+    Unit(
+        code="H29.14.MC",
+        agency_code=DONRE,
+        name="Bộ phận Một cửa Sở TN&MT",
+        head_username="tbp.mc.tnmt",
+    ),
+    Unit(
+        code="H29.14.VPDK",
+        agency_code=DONRE,
+        name="Văn phòng Đăng ký đất đai",
+        head_username="gd.vpdk",
+    ),
+    Unit(
+        code="H29.14.QLDD", agency_code=DONRE, name="Phòng Quản lý đất đai", head_username="tp.qldd"
+    ),
+    Unit(
+        code="H29.22.MC",
+        agency_code=TAX,
+        name="Bộ phận Một cửa Cục Thuế",
+        head_username="tbp.mc.thue",
+    ),
+    Unit(
+        code="H29.22.TB",
+        agency_code=TAX,
+        name="Phòng Kê khai và Kế toán thuế",
+        head_username="tp.thue",
+    ),
+    Unit(
+        code="H29.20.MC",
+        agency_code=DOC,
+        name="Bộ phận Một cửa Sở Xây dựng",
+        head_username="tbp.mc.sxd",
+    ),
+    Unit(
+        code="H29.20.CPXD", agency_code=DOC, name="Phòng Cấp phép xây dựng", head_username="tp.cpxd"
+    ),
+    Unit(
+        code="H29.31.MC",
+        agency_code=WARD,
+        name="Bộ phận Một cửa phường Bến Nghé",
+        head_username="tbp.mc.bennghe",
+    ),
+    Unit(
+        code="H29.31.TP",
+        agency_code=WARD,
+        name="Công chức Tư pháp - Hộ tịch",
+        head_username="pct.bennghe",
+    ),
+    Unit(
+        code="H29.31.DC",
+        agency_code=WARD,
+        name="Công chức Địa chính - Xây dựng",
+        head_username="pct.bennghe",
+    ),
 ]
 
 
@@ -71,11 +114,15 @@ class DemoOfficer:
 
 OFFICERS = [
     DemoOfficer("admin", "Quản trị hệ thống", "admin", None, None, "Quản trị viên"),
-    DemoOfficer("ct.tinh", "Lê Văn Thành", "agency_head", PROVINCE, "H29.00.VP", "Chủ tịch UBND tỉnh"),
+    DemoOfficer(
+        "ct.tinh", "Lê Văn Thành", "agency_head", PROVINCE, "H29.00.VP", "Chủ tịch UBND tỉnh"
+    ),
     DemoOfficer("cvp.tinh", "Đỗ Thị Hà", "unit_head", PROVINCE, "H29.00.VP", "Chánh Văn phòng"),
     # Sở TN&MT
     DemoOfficer("gd.tnmt", "Nguyễn Văn Hùng", "agency_head", DONRE, "H29.14.QLDD", "Giám đốc Sở"),
-    DemoOfficer("tbp.mc.tnmt", "Phạm Thị Lan", "unit_head", DONRE, "H29.14.MC", "Trưởng bộ phận Một cửa"),
+    DemoOfficer(
+        "tbp.mc.tnmt", "Phạm Thị Lan", "unit_head", DONRE, "H29.14.MC", "Trưởng bộ phận Một cửa"
+    ),
     DemoOfficer("motcua.tnmt", "Trần Thị Mai", "clerk", DONRE, "H29.14.MC", "Công chức Một cửa"),
     DemoOfficer("gd.vpdk", "Võ Minh Quân", "unit_head", DONRE, "H29.14.VPDK", "Giám đốc VPĐKĐĐ"),
     DemoOfficer("cv.vpdk", "Hoàng Văn Nam", "officer", DONRE, "H29.14.VPDK", "Chuyên viên"),
@@ -83,23 +130,39 @@ OFFICERS = [
     DemoOfficer("cv.qldd", "Đặng Quốc Bảo", "officer", DONRE, "H29.14.QLDD", "Chuyên viên"),
     # Cục Thuế
     DemoOfficer("ct.thue", "Ngô Đức Long", "agency_head", TAX, "H29.22.TB", "Cục trưởng"),
-    DemoOfficer("tbp.mc.thue", "Lý Thị Hoa", "unit_head", TAX, "H29.22.MC", "Trưởng bộ phận Một cửa"),
+    DemoOfficer(
+        "tbp.mc.thue", "Lý Thị Hoa", "unit_head", TAX, "H29.22.MC", "Trưởng bộ phận Một cửa"
+    ),
     DemoOfficer("motcua.thue", "Trịnh Thu Trang", "clerk", TAX, "H29.22.MC", "Công chức Một cửa"),
     DemoOfficer("tp.thue", "Vũ Thị Ngọc", "unit_head", TAX, "H29.22.TB", "Trưởng phòng"),
     DemoOfficer("cv.thue", "Đinh Công Sơn", "officer", TAX, "H29.22.TB", "Chuyên viên"),
     # Sở Xây dựng
     DemoOfficer("gd.sxd", "Phan Văn Tài", "agency_head", DOC, "H29.20.CPXD", "Giám đốc Sở"),
-    DemoOfficer("tbp.mc.sxd", "Mai Thị Yến", "unit_head", DOC, "H29.20.MC", "Trưởng bộ phận Một cửa"),
+    DemoOfficer(
+        "tbp.mc.sxd", "Mai Thị Yến", "unit_head", DOC, "H29.20.MC", "Trưởng bộ phận Một cửa"
+    ),
     DemoOfficer("motcua.sxd", "Tạ Thị Hạnh", "clerk", DOC, "H29.20.MC", "Công chức Một cửa"),
     DemoOfficer("tp.cpxd", "Châu Minh Trí", "unit_head", DOC, "H29.20.CPXD", "Trưởng phòng"),
     DemoOfficer("cv.cpxd", "Lâm Thị Kim", "officer", DOC, "H29.20.CPXD", "Chuyên viên"),
     # UBND phường Bến Nghé
-    DemoOfficer("ct.bennghe", "Huỳnh Văn Phúc", "agency_head", WARD, "H29.31.DC", "Chủ tịch UBND phường"),
-    DemoOfficer("pct.bennghe", "Dương Thị Xuân", "unit_head", WARD, "H29.31.TP", "Phó Chủ tịch UBND phường"),
-    DemoOfficer("tbp.mc.bennghe", "Kiều Văn Lộc", "unit_head", WARD, "H29.31.MC", "Trưởng bộ phận Một cửa"),
-    DemoOfficer("motcua.bennghe", "Nguyễn Thị Hồng Nhung", "clerk", WARD, "H29.31.MC", "Công chức Một cửa"),
-    DemoOfficer("cc.tuphap", "La Văn Khải", "officer", WARD, "H29.31.TP", "Công chức Tư pháp - Hộ tịch"),
-    DemoOfficer("cc.diachinh", "Quách Thị Diệu", "officer", WARD, "H29.31.DC", "Công chức Địa chính"),
+    DemoOfficer(
+        "ct.bennghe", "Huỳnh Văn Phúc", "agency_head", WARD, "H29.31.DC", "Chủ tịch UBND phường"
+    ),
+    DemoOfficer(
+        "pct.bennghe", "Dương Thị Xuân", "unit_head", WARD, "H29.31.TP", "Phó Chủ tịch UBND phường"
+    ),
+    DemoOfficer(
+        "tbp.mc.bennghe", "Kiều Văn Lộc", "unit_head", WARD, "H29.31.MC", "Trưởng bộ phận Một cửa"
+    ),
+    DemoOfficer(
+        "motcua.bennghe", "Nguyễn Thị Hồng Nhung", "clerk", WARD, "H29.31.MC", "Công chức Một cửa"
+    ),
+    DemoOfficer(
+        "cc.tuphap", "La Văn Khải", "officer", WARD, "H29.31.TP", "Công chức Tư pháp - Hộ tịch"
+    ),
+    DemoOfficer(
+        "cc.diachinh", "Quách Thị Diệu", "officer", WARD, "H29.31.DC", "Công chức Địa chính"
+    ),
 ]
 
 _AGENCY_NAMES = {a.code: a.name for a in AGENCIES}
@@ -141,8 +204,10 @@ PROCEDURES = [
         agency_name=_AGENCY_NAMES[WARD],
         term_days=0.5,
         steps=(step("H29.31.TP", 0.5, "Đối chiếu bản chính, chứng thực"),),
-        components=(ComponentSpec("BC", "Bản chính giấy tờ, văn bản"),
-                    ComponentSpec("BS", "Bản sao cần chứng thực")),
+        components=(
+            ComponentSpec("BC", "Bản chính giấy tờ, văn bản"),
+            ComponentSpec("BS", "Bản sao cần chứng thực"),
+        ),
         fees=(FeeItem("LP-CT", "Phí chứng thực bản sao (2.000 đồng/trang)", 10_000, "fee"),),
         receipt_cutoff=time(15, 0),
         waiting_limit_days=5,

@@ -273,14 +273,18 @@ class DossierState:
         role = actor.role
         if role in (Role.ADMIN, Role.SYSTEM):
             return
-        desk_action = self.status in (
-            Status.SUBMITTED,
-            Status.RECEIVED,
-            Status.RESOLVED,
-            Status.RETURNED,
-            Status.SUPPLEMENT_REQUESTED,
-            Status.AWAITING_PAYMENT,
-        ) or action == Action.WITHDRAW
+        desk_action = (
+            self.status
+            in (
+                Status.SUBMITTED,
+                Status.RECEIVED,
+                Status.RESOLVED,
+                Status.RETURNED,
+                Status.SUPPLEMENT_REQUESTED,
+                Status.AWAITING_PAYMENT,
+            )
+            or action == Action.WITHDRAW
+        )
         if action == Action.STOP:
             raise Forbidden("only the engine stops a dossier when its waiting limit runs out")
         if action == Action.APOLOGIZE:

@@ -1,6 +1,5 @@
 """Data passed into and out of workflows and activities (one dataclass per call)."""
 
-
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 

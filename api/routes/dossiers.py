@@ -21,6 +21,7 @@ from api.schemas import (
     SubmitIn,
     TimelineOut,
 )
+from api.timeutil import as_utc
 from db.models import Dossier, Officer
 from db.repository import (
     DossierFilter,
@@ -63,18 +64,11 @@ def summary(row: Dossier, now: datetime) -> DossierSummary:
     )
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)  # SQLite hands back naive UTC
-    return moment
-
-
 def _overdue(row: Dossier, now: datetime) -> bool:
-    due = _aware(row.due_at)
-    if due is None:
+    if row.due_at is None:
         return False
-    end = _aware(row.finished_at) or now
-    return end > due
+    end = as_utc(row.finished_at) if row.finished_at else now
+    return end > as_utc(row.due_at)
 
 
 async def _visible(session: SessionDep, officer: Officer, code: str) -> Dossier:
@@ -98,7 +92,9 @@ async def _allowed(client: Client, row: Dossier, officer: Officer) -> list[str]:
     return list(allowed)
 
 
-async def detail(session: SessionDep, client: Client, row: Dossier, officer: Officer) -> DossierDetail:
+async def detail(
+    session: SessionDep, client: Client, row: Dossier, officer: Officer
+) -> DossierDetail:
     await session.refresh(row)
     procedure = await get_procedure(session, code=row.procedure_code)
     steps = await dossier_steps(session, code=row.code)

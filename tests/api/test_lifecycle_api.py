@@ -30,7 +30,9 @@ async def submit(api: httpx.AsyncClient, headers, procedure: str = LAND) -> dict
 
 
 async def act(api, headers, code, action, expect=200, **body):  # type: ignore[no-untyped-def]
-    response = await api.post(f"/api/v1/dossiers/{code}/actions/{action}", json=body, headers=headers)
+    response = await api.post(
+        f"/api/v1/dossiers/{code}/actions/{action}", json=body, headers=headers
+    )
     assert response.status_code == expect, response.text
     return response.json()
 
@@ -83,15 +85,27 @@ async def test_walkthrough_to_returned(api: httpx.AsyncClient, login) -> None:  
         detail = await act(api, await login(username), code, "forward")
     assert detail["steps"][3]["current"] is True
     resolved = await act(
-        api, await login("cv.qldd"), code, "resolve", result_kind="approval",
+        api,
+        await login("cv.qldd"),
+        code,
+        "resolve",
+        result_kind="approval",
         result_summary="Cấp Giấy chứng nhận số CS 000123",
     )
     assert resolved["status"] == "resolved" and resolved["portal_code"] == 9
     returned = await act(api, clerk, code, "deliver")
     assert returned["status"] == "returned" and returned["portal_code"] == 10
     actions = [t["action"] for t in returned["timeline"]]
-    assert actions == ["submit", "accept", "forward", "forward", "forward", "forward", "resolve",
-                       "deliver"]
+    assert actions == [
+        "submit",
+        "accept",
+        "forward",
+        "forward",
+        "forward",
+        "forward",
+        "resolve",
+        "deliver",
+    ]
     assert all(s["finished_at"] for s in returned["steps"])
 
 
@@ -147,9 +161,9 @@ async def test_unknown_dossier_and_action(api: httpx.AsyncClient, login) -> None
 async def test_list_filters_and_pagination(api: httpx.AsyncClient, login) -> None:  # type: ignore[no-untyped-def]
     clerk = await login("motcua.bennghe")
     codes = [(await submit(api, clerk, BIRTH))["code"] for _ in range(3)]
-    page = (await api.get(
-        "/api/v1/dossiers", params={"procedure": BIRTH, "limit": 2}, headers=clerk
-    )).json()
+    page = (
+        await api.get("/api/v1/dossiers", params={"procedure": BIRTH, "limit": 2}, headers=clerk)
+    ).json()
     assert page["total"] >= 3 and len(page["items"]) == 2
     found = (await api.get("/api/v1/dossiers", params={"q": codes[0]}, headers=clerk)).json()
     assert [d["code"] for d in found["items"]] == [codes[0]]

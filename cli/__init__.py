@@ -1,0 +1,1 @@
+"""Command line for operators: `python -m cli run|migrate|seed`."""
