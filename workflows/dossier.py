@@ -67,9 +67,12 @@ class DossierWorkflow:
         await workflow.wait_condition(lambda: self.state.status.terminal)
         if self.state.status == Status.RETURNED:
             # keep the dossier addressable while the applicant may still rate it
-            await workflow.wait_condition(
-                lambda: self.state.rating is not None, timeout=self._rating_window
-            )
+            try:
+                await workflow.wait_condition(
+                    lambda: self.state.rating is not None, timeout=self._rating_window
+                )
+            except TimeoutError:
+                pass  # the window closed without a rating
         await workflow.wait_condition(workflow.all_handlers_finished)
         return self.state.status.value
 

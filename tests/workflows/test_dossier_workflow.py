@@ -1,0 +1,106 @@
+"""DossierWorkflow on the time-skipping server: updates, validators, queries, completion."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+
+from db.seed import DONRE, PROCEDURES, TAX, WARD
+from domain.dossier import Actor, Applicant, DossierState, ResultKind, Role
+from domain.lifecycle import Status
+from tests.support.workflows import Harness
+from workflows.dossier import DossierWorkflow
+from workflows.shared import ActionInput, DossierInput
+
+LAND = next(p for p in PROCEDURES if p.code == "1.004227")
+CLERK = Actor("motcua.tnmt", "Trần Thị Mai", Role.CLERK, DONRE, "H29.14.MC")
+OFFICERS = [
+    Actor("cc.diachinh", "Quách Thị Diệu", Role.OFFICER, WARD, "H29.31.DC"),
+    Actor("cv.vpdk", "Hoàng Văn Nam", Role.OFFICER, DONRE, "H29.14.VPDK"),
+    Actor("cv.thue", "Đinh Công Sơn", Role.OFFICER, TAX, "H29.22.TB"),
+]
+LAST = Actor("cv.qldd", "Đặng Quốc Bảo", Role.OFFICER, DONRE, "H29.14.QLDD")
+
+
+async def start(harness: Harness, rating_window_days: int = 30) -> WorkflowHandle:  # type: ignore[type-arg]
+    code = f"{DONRE}-261123-{uuid.uuid4().int % 10_000:04d}"
+    state = DossierState.new(
+        code=code,
+        procedure=LAND,
+        channel=2,
+        applicant=Applicant(name="Nguyễn Văn An"),
+        submitted_at=datetime.now(UTC),
+    )
+    return await harness.env.client.start_workflow(
+        DossierWorkflow.run,
+        DossierInput(state=state, rating_window_days=rating_window_days),
+        id=f"dossier-{code}-{uuid.uuid4().hex[:4]}",
+        task_queue=harness.task_queue,
+    )
+
+
+async def test_lifecycle_through_updates_and_completion(harness: Harness) -> None:
+    handle = await start(harness, rating_window_days=10)
+    outcome = await handle.execute_update(DossierWorkflow.accept, ActionInput(actor=CLERK))
+    assert outcome.status == "received" and outcome.due_at is not None
+    await handle.execute_update(DossierWorkflow.forward, ActionInput(actor=CLERK))
+    for officer in OFFICERS:
+        await handle.execute_update(DossierWorkflow.forward, ActionInput(actor=officer))
+    await handle.execute_update(
+        DossierWorkflow.resolve, ActionInput(actor=LAST, result_kind=ResultKind.APPROVAL)
+    )
+    outcome = await handle.execute_update(DossierWorkflow.deliver, ActionInput(actor=CLERK))
+    assert outcome.status == "returned" and outcome.portal_code == 10
+    state = await handle.query(DossierWorkflow.current)
+    assert state.status == Status.RETURNED and state.seq == 7
+    # the workflow stays open for the rating window, then completes by itself
+    await harness.env.sleep(timedelta(days=11))
+    assert await handle.result() == "returned"
+    code = state.code
+    assert harness.projection.actions(code) == [
+        "submit",
+        "accept",
+        "forward",
+        "forward",
+        "forward",
+        "forward",
+        "resolve",
+        "deliver",
+    ]
+
+
+async def test_illegal_update_is_rejected_before_anything_is_written(harness: Harness) -> None:
+    handle = await start(harness)
+    await handle.execute_update(DossierWorkflow.accept, ActionInput(actor=CLERK))
+    written = len(harness.projection.events)
+    with pytest.raises(WorkflowUpdateFailedError) as caught:
+        await handle.execute_update(DossierWorkflow.deliver, ActionInput(actor=CLERK))
+    cause = caught.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == "IllegalTransition"
+    assert cause.details[0]["status"] == "received"
+    assert "forward" in cause.details[0]["allowed_actions"]
+    assert len(harness.projection.events) == written
+    state = await handle.query(DossierWorkflow.current)
+    assert state.status == Status.RECEIVED and state.seq == 1
+
+
+async def test_invalid_input_and_wrong_agency_are_rejected(harness: Harness) -> None:
+    handle = await start(harness)
+    with pytest.raises(WorkflowUpdateFailedError) as caught:
+        await handle.execute_update(DossierWorkflow.refuse, ActionInput(actor=CLERK))
+    assert caught.value.cause.type == "InvalidAction"  # type: ignore[union-attr]
+    with pytest.raises(WorkflowUpdateFailedError) as caught:
+        await handle.execute_update(DossierWorkflow.accept, ActionInput(actor=OFFICERS[2]))
+    assert caught.value.cause.type == "Forbidden"  # type: ignore[union-attr]
+
+
+async def test_withdrawn_dossier_completes(harness: Harness) -> None:
+    handle = await start(harness)
+    await handle.execute_update(
+        DossierWorkflow.withdraw, ActionInput(actor=CLERK, reason="Công dân rút hồ sơ")
+    )
+    assert await handle.result() == "withdrawn"
