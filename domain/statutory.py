@@ -1,0 +1,307 @@
+"""The statutory clock applied to a dossier: which ledger entries each action writes, the
+due moments derived from them, and the timers that follow (warnings, the escalation ladder,
+the applicant's waiting limit). Pure: the calendar arrives as data (`ClockConfig`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from domain.calendar import WorkCalendar
+from domain.clock import (
+    LedgerEntry,
+    add_working_time,
+    derive,
+    explain,
+    format_local,
+    subtract_working_time,
+    working_days_to_minutes,
+    working_time_between,
+)
+from domain.dossier import ActionRequest, DossierEvent, DossierState, InvalidAction, StepProgress
+from domain.lifecycle import Action, IllegalTransition, Status
+from domain.procedures import SupplementPolicy
+
+DEFAULT_ESCALATION_EVERY_DAYS = 2.0
+WARNING_BEFORE_DAYS = 1.0
+LADDER = ("unit_head", "agency_head", "supervising_agency_head")
+RESTART_BASIS = "Decree 61/2018 Art. 19.4: the term restarts when the complete dossier is back"
+APOLOGY_BASIS = "Decree 61/2018 Art. 19.9, Form 04"
+WAITING = (Status.SUPPLEMENT_REQUESTED, Status.AWAITING_PAYMENT)
+
+
+@dataclass
+class ClockConfig:
+    """Calendar and escalation settings as plain data (how they reach a workflow)."""
+
+    calendar: dict[str, Any]
+    escalation_every_days: dict[str, float] = field(default_factory=dict)
+    version: str = ""
+
+    def work_calendar(self) -> WorkCalendar:
+        return WorkCalendar.from_dict(self.calendar)
+
+    def every_days(self, agency_code: str) -> float:
+        return self.escalation_every_days.get(agency_code, DEFAULT_ESCALATION_EVERY_DAYS)
+
+
+# --------------------------------------------------------------------------- ledgers
+
+
+def _entry(kind: str, at: datetime, reason: str = "", actor: str = "", basis: str = "",
+           new_due: datetime | None = None) -> LedgerEntry:
+    return LedgerEntry(kind=kind, at=at, reason=reason, actor=actor, basis=basis,  # type: ignore[arg-type]
+                       new_due=new_due)
+
+
+def _paused(ledger: list[LedgerEntry]) -> bool:
+    for entry in reversed(ledger):
+        if entry.kind == "pause":
+            return True
+        if entry.kind in ("resume", "restart", "start"):
+            return False
+    return False
+
+
+def check_apology(state: DossierState, request: ActionRequest, now: datetime) -> None:
+    """Form 04 rules that depend on time: before the due moment, to a later moment."""
+    if request.action != Action.APOLOGIZE:
+        return
+    if state.due_at is None:
+        raise IllegalTransition(
+            state.status, request.action, state.allowed_actions(),
+            "the clock is not running: there is no due moment to apologise for",
+        )
+    if now >= state.due_at:
+        raise IllegalTransition(
+            state.status, request.action, state.allowed_actions(),
+            f"the due moment {format_local(state.due_at)} has passed; an apology and new "
+            "appointment must be issued before it",
+        )
+    if request.new_due is None or request.new_due <= state.due_at:
+        raise InvalidAction(
+            "new_due", f"the new appointment must be later than {format_local(state.due_at)}"
+        )
+
+
+def after_action(
+    state: DossierState,
+    request: ActionRequest,
+    source: Status,
+    now: datetime,
+    cal: WorkCalendar,
+) -> None:
+    """Write the ledger entries an applied action implies, then re-derive due moments."""
+    action = request.action
+    actor = request.actor.username
+    step = state.current_step
+    if action == Action.ACCEPT:
+        state.ledger = [_entry("start", now, "accepted at the one-stop desk", actor)]
+    elif action in (Action.FORWARD, Action.RETURN) and step is not None:
+        step.attempt += 1
+        step.ledger = [_entry("start", now, f"{action.value} to {step.unit_name}", actor)]
+    elif action in (Action.REQUEST_SUPPLEMENT, Action.REQUEST_PAYMENT) and state.ledger:
+        reason = (
+            "waiting for the applicant to supplement"
+            if action == Action.REQUEST_SUPPLEMENT
+            else "waiting for the applicant to pay"
+        )
+        for ledger in _running_ledgers(state):
+            ledger.append(_entry("pause", now, reason, actor))
+    elif action in (Action.SUPPLEMENT, Action.PAY) and state.ledger and _paused(state.ledger):
+        restart = (
+            action == Action.SUPPLEMENT
+            and state.procedure.supplement_policy == SupplementPolicy.RESTART
+        )
+        for ledger in _paused_ledgers(state):
+            if restart:
+                ledger.append(_entry("restart", now, "complete dossier received", actor,
+                                     RESTART_BASIS))
+            else:
+                ledger.append(_entry("resume", now, "the applicant came back", actor))
+    elif action == Action.APOLOGIZE and request.new_due is not None:
+        state.ledger.append(
+            _entry("reschedule", now, request.reason, actor, APOLOGY_BASIS, request.new_due)
+        )
+    refresh_due_moments(state, cal)
+    if action == Action.SUPPLEMENT and state.supplement_rounds:
+        state.supplement_rounds[-1].new_due = state.due_at
+
+
+def _running_ledgers(state: DossierState) -> list[list[LedgerEntry]]:
+    ledgers = [state.ledger]
+    step = state.current_step
+    if step is not None and step.ledger and state.status in WAITING:
+        ledgers.append(step.ledger)
+    return [ledger for ledger in ledgers if ledger and not _paused(ledger)]
+
+
+def _paused_ledgers(state: DossierState) -> list[list[LedgerEntry]]:
+    ledgers = [state.ledger]
+    step = state.current_step
+    if step is not None and step.ledger:
+        ledgers.append(step.ledger)
+    return [ledger for ledger in ledgers if ledger and _paused(ledger)]
+
+
+def _term_minutes(days: float, cal: WorkCalendar) -> int:
+    return working_days_to_minutes(days, cal)
+
+
+def refresh_due_moments(state: DossierState, cal: WorkCalendar) -> None:
+    """Derive every due moment from the ledgers (after an action or a calendar change)."""
+    if state.ledger:
+        reading = derive(
+            state.ledger, _term_minutes(state.procedure.term_days, cal), cal,
+            state.procedure.receipt_cutoff,
+        )
+        state.due_at = reading.due
+        state.original_due_at = reading.original_due if reading.reschedules else None
+    for step in state.steps:
+        if step.ledger:
+            step.due_at = derive(step.ledger, _term_minutes(step.term_days, cal), cal).due
+
+
+def dossier_reading(state: DossierState, cal: WorkCalendar, as_of: datetime | None = None):  # type: ignore[no-untyped-def]
+    last = state.ledger[-1].at if state.ledger else None
+    when = as_of if as_of is not None and last is not None and as_of >= last else None
+    return derive(
+        state.ledger, _term_minutes(state.procedure.term_days, cal), cal,
+        state.procedure.receipt_cutoff, as_of=when,
+    )
+
+
+def explanation(state: DossierState, cal: WorkCalendar) -> list[str]:
+    if not state.ledger:
+        return ["the clock starts when the complete dossier is accepted"]
+    return explain(
+        state.ledger, _term_minutes(state.procedure.term_days, cal), cal,
+        state.procedure.receipt_cutoff,
+    )
+
+
+def step_explanation(step: StepProgress, cal: WorkCalendar) -> list[str]:
+    if not step.ledger:
+        return []
+    return explain(step.ledger, _term_minutes(step.term_days, cal), cal)
+
+
+def working_days_late(due: datetime, end: datetime, cal: WorkCalendar) -> float:
+    """Working days between the due moment and `end` (0 when on time), in half days."""
+    if end <= due:
+        return 0.0
+    minutes = working_time_between(cal, due, end) / timedelta(minutes=1)
+    return round(minutes / cal.office_hours.minutes_per_day * 2) / 2
+
+
+# --------------------------------------------------------------------------- timers
+
+
+@dataclass(frozen=True)
+class Timer:
+    """Something the workflow must do at `at`: warn, escalate, or stop a waiting dossier."""
+
+    key: str
+    kind: Literal["warning", "escalation", "stop"]
+    at: datetime
+    level: int = 0  # 1 unit head, 2 agency head, 3 supervising agency's head
+    step_index: int | None = None
+    unit_code: str = ""
+    agency_code: str = ""
+    due_at: datetime | None = None
+
+    @property
+    def target(self) -> str:
+        return LADDER[self.level - 1] if self.kind == "escalation" else "unit"
+
+
+def _terms(ledger: list[LedgerEntry]) -> int:
+    return sum(1 for e in ledger if e.kind in ("start", "restart"))
+
+
+def _reschedules(ledger: list[LedgerEntry]) -> int:
+    return sum(1 for e in ledger if e.kind == "reschedule")
+
+
+def pending_timers(state: DossierState, config: ClockConfig, cal: WorkCalendar) -> list[Timer]:
+    """Every timer that applies to the dossier as it stands, issued or not, by moment."""
+    timers: list[Timer] = []
+    day = working_days_to_minutes(WARNING_BEFORE_DAYS, cal)
+    if state.status in WAITING and state.supplement_rounds and (
+        state.status == Status.SUPPLEMENT_REQUESTED
+    ):
+        requested = state.supplement_rounds[-1].requested_at
+        limit = working_days_to_minutes(state.procedure.waiting_limit_days, cal)
+        at = add_working_time(cal, requested, limit)
+        timers.append(Timer(key=f"stop-supplement-{len(state.supplement_rounds)}",
+                            kind="stop", at=at))
+    if state.status in (Status.RECEIVED, Status.PROCESSING) and state.due_at is not None:
+        warn = subtract_working_time(cal, state.due_at, day)
+        if state.ledger and warn > state.ledger[0].at:
+            key = f"dossier-t{_terms(state.ledger)}-r{_reschedules(state.ledger)}-warning"
+            timers.append(Timer(key=key, kind="warning", at=warn, due_at=state.due_at))
+    step = state.current_step
+    if state.status == Status.PROCESSING and step is not None and step.due_at is not None:
+        prefix = f"step{step.index}-a{step.attempt}-t{_terms(step.ledger)}"
+        warn = subtract_working_time(cal, step.due_at, day)
+        if warn > step.ledger[0].at:
+            timers.append(Timer(key=f"{prefix}-warning", kind="warning", at=warn,
+                                step_index=step.index, unit_code=step.unit_code,
+                                agency_code=step.agency_code, due_at=step.due_at))
+        every = working_days_to_minutes(config.every_days(step.agency_code), cal)
+        at = step.due_at
+        for level in range(1, len(LADDER) + 1):
+            timers.append(Timer(key=f"{prefix}-escalation-{level}", kind="escalation", at=at,
+                                level=level, step_index=step.index, unit_code=step.unit_code,
+                                agency_code=step.agency_code, due_at=step.due_at))
+            at = add_working_time(cal, at, every)
+    return sorted(timers, key=lambda t: t.at)
+
+
+def next_timer(state: DossierState, config: ClockConfig, cal: WorkCalendar) -> Timer | None:
+    """The earliest timer not yet issued, or None."""
+    issued = set(state.notices_sent)
+    for timer in pending_timers(state, config, cal):
+        if timer.key not in issued:
+            return timer
+    return None
+
+
+def stop_request(timer: Timer) -> ActionRequest:
+    from domain.dossier import SYSTEM_ACTOR
+
+    return ActionRequest(
+        action=Action.STOP,
+        actor=SYSTEM_ACTOR,
+        reason="the applicant did not answer within the procedure's waiting limit",
+    )
+
+
+def issue(state: DossierState, timer: Timer, now: datetime) -> DossierEvent:
+    """Record that a warning or escalation was issued; the timeline line it makes."""
+    state.notices_sent.append(timer.key)
+    state.seq += 1
+    if timer.kind == "warning":
+        where = f"step {timer.step_index + 1}" if timer.step_index is not None else "dossier"
+        note = f"1 working day left on the {where}; due {format_local(timer.due_at)}" if (
+            timer.due_at
+        ) else "1 working day left"
+    else:
+        note = (
+            f"step {(timer.step_index or 0) + 1} overdue since {format_local(timer.due_at)}: "
+            f"escalated to the {timer.target.replace('_', ' ')}"
+            if timer.due_at
+            else "escalated"
+        )
+    return DossierEvent(
+        seq=state.seq,
+        action=timer.kind,
+        actor="system",
+        actor_name="motcua",
+        at=now,
+        from_status=state.status,
+        to_status=state.status,
+        step_index=state.step_index,
+        note=note,
+    )
