@@ -6,10 +6,13 @@ unit written to the timeline and the read model."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
+from domain.clock import LedgerEntry
+from domain.documents import DocumentKind
 from domain.lifecycle import Action, IllegalTransition, Status, next_status, table_actions
 from domain.procedures import Procedure
 
@@ -104,6 +107,8 @@ class StepProgress:
     finished_at: datetime | None = None
     due_at: datetime | None = None
     handled_by: str = ""
+    ledger: list[LedgerEntry] = field(default_factory=list)  # this step's own clock
+    attempt: int = 0  # how many times the step was started (a return starts it again)
 
 
 @dataclass
@@ -142,6 +147,70 @@ class Result:
 
 
 @dataclass
+class DossierComponent:
+    """A component (thành phần hồ sơ) of this dossier and whether it has an electronic copy
+    (số hóa): scanned at reception, handed in online, or reused from an earlier dossier."""
+
+    code: str
+    name: str
+    required: bool = True
+    provided: bool = False
+    digitized: bool = False
+    reused: bool = False
+    sha256: str = ""
+    document_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DocumentAttachment:
+    """A stored file to attach to the dossier: a digitized component, an earlier document of the
+    same applicant reused as a component, or the electronic result (bản điện tử).
+
+    `reused_from` is the dossier the reused document came from and `owner_id_number` the id
+    number of that dossier's applicant; both empty for a fresh upload."""
+
+    kind: DocumentKind
+    actor: Actor
+    sha256: str
+    document_id: int
+    display_name: str
+    component_code: str = ""
+    reused_from: str = ""
+    owner_id_number: str = ""
+
+
+@dataclass
+class ElectronicResult:
+    """The electronic copy of the result (kết quả điện tử), stored and hashed."""
+
+    sha256: str
+    document_id: int
+    display_name: str
+    attached_at: datetime
+    attached_by: str
+
+
+def attachment_forbidden(
+    kind: DocumentKind, actor: Actor, *, receiving_agency: str, step_agency: str | None
+) -> str | None:
+    """Why `actor` may not attach a `kind` document to a dossier, or None. Components are
+    digitized at the receiving agency's desk; the result comes from the agency at work."""
+    if actor.role in (Role.ADMIN, Role.SYSTEM):
+        return None
+    if kind == DocumentKind.COMPONENT:
+        if actor.role != Role.CLERK:
+            return "components are digitized at the one-stop desk, by a clerk of the receiving agency"
+        if actor.agency_code != receiving_agency:
+            return "this dossier was received by another agency's one-stop desk"
+        return None
+    if actor.role not in PROCESSING_ROLES or step_agency is None:
+        return "the result is attached by an officer of the agency handling the current step"
+    if actor.agency_code != step_agency:
+        return "the current step of this dossier belongs to another agency"
+    return None
+
+
+@dataclass
 class DossierState:
     code: str
     procedure: Procedure
@@ -162,6 +231,10 @@ class DossierState:
     apologised: bool = False
     original_due_at: datetime | None = None
     seq: int = 0
+    components: list[DossierComponent] = field(default_factory=list)
+    electronic_result: ElectronicResult | None = None
+    ledger: list[LedgerEntry] = field(default_factory=list)  # the dossier's statutory clock
+    notices_sent: list[str] = field(default_factory=list)  # warnings/escalations issued
 
     @classmethod
     def new(
@@ -172,7 +245,21 @@ class DossierState:
         channel: int,
         applicant: Applicant,
         submitted_at: datetime,
+        handed_in: Iterable[str] = (),
     ) -> DossierState:
+        """A submitted dossier; `handed_in` are the component codes the applicant provided,
+        digitized by nature when they came through the online channel."""
+        provided = set(handed_in)
+        components = [
+            DossierComponent(
+                code=c.code,
+                name=c.name,
+                required=c.required,
+                provided=c.code in provided,
+                digitized=c.code in provided and channel == Channel.ONLINE,
+            )
+            for c in procedure.components
+        ]
         steps = [
             StepProgress(
                 index=i,
@@ -191,6 +278,7 @@ class DossierState:
             applicant=applicant,
             submitted_at=submitted_at,
             steps=steps,
+            components=components,
         )
 
     # ------------------------------------------------------------------ queries
@@ -249,6 +337,14 @@ class DossierState:
         """Why the state forbids an action the status table allows (route position,
         once-only actions), or None."""
         action = request.action
+        if action == Action.ACCEPT and self.channel != Channel.ONLINE:
+            missing = self.undigitized_components()
+            if missing:
+                names = "; ".join(f"{c.code} ({c.name})" for c in missing)
+                return (
+                    "a paper dossier is accepted only once every required component is "
+                    f"digitized at reception; not digitized yet: {names}"
+                )
         if action == Action.FORWARD and self.status == Status.PROCESSING and self.on_last_step:
             return "this is the last step of the route: resolve the dossier instead"
         if action == Action.RETURN and self.step_index <= 0:
@@ -329,6 +425,109 @@ class DossierState:
             raise InvalidAction("rating", "rating must be a whole number from 1 to 5")
         if action == Action.APOLOGIZE and request.new_due is None:
             raise InvalidAction("new_due", "an apology needs the new appointment")
+
+    # ------------------------------------------------------------------ digitization (số hóa)
+
+    def undigitized_components(self) -> list[DossierComponent]:
+        """Required components that have no electronic copy yet."""
+        return [c for c in self.components if c.required and not c.digitized]
+
+    def component(self, code: str) -> DossierComponent:
+        for component in self.components:
+            if component.code == code:
+                return component
+        known = ", ".join(c.code for c in self.components) or "none"
+        raise InvalidAction(
+            "component_code", f"{code!r} is not a component of this dossier (components: {known})"
+        )
+
+    def check_attachment(self, attachment: DocumentAttachment) -> None:
+        """Raise if `attachment` may not be attached now, in the order `check` uses: the
+        dossier's state (409), the actor (403), the input (422)."""
+        if self.status.terminal:
+            raise self._attachment_conflict(
+                f"the dossier is {self.status.value} ({self.status.vietnamese}); "
+                "its documents can no longer change"
+            )
+        if attachment.kind == DocumentKind.COMPONENT and self.status == Status.RESOLVED:
+            raise self._attachment_conflict(
+                "the dossier is resolved; its components can no longer change"
+            )
+        if attachment.kind == DocumentKind.RESULT and self.status not in (
+            Status.PROCESSING,
+            Status.RESOLVED,
+        ):
+            raise self._attachment_conflict(
+                "an electronic result is attached while the dossier is processed or once it is "
+                f"resolved, not while it is {self.status.value}"
+            )
+        step = self.current_step
+        refusal = attachment_forbidden(
+            attachment.kind,
+            attachment.actor,
+            receiving_agency=self.procedure.agency_code,
+            step_agency=step.agency_code if step else None,
+        )
+        if refusal:
+            raise Forbidden(refusal)
+        if attachment.kind == DocumentKind.RESULT:
+            if attachment.reused_from:
+                raise InvalidAction(
+                    "document_id", "earlier documents are reused as components, not as results"
+                )
+            return
+        self.component(attachment.component_code)
+        if attachment.reused_from == self.code:
+            raise InvalidAction(
+                "document_id", "reuse takes a document from an earlier dossier, not this one"
+            )
+        if attachment.reused_from and (
+            not self.applicant.id_number
+            or attachment.owner_id_number != self.applicant.id_number
+        ):
+            raise InvalidAction(
+                "document_id",
+                "the document belongs to another applicant; only the same applicant's earlier "
+                "documents (same id number) may be reused",
+            )
+
+    def attach(self, attachment: DocumentAttachment, now: datetime) -> DossierEvent:
+        """Record a checked attachment: the component becomes digitized (or reused), or the file
+        becomes the electronic result. One timeline line; the status does not change."""
+        self.check_attachment(attachment)
+        if attachment.kind == DocumentKind.COMPONENT:
+            component = self.component(attachment.component_code)
+            component.provided = True
+            component.digitized = True
+            component.reused = bool(attachment.reused_from)
+            component.sha256 = attachment.sha256
+            component.document_id = attachment.document_id
+            how = f"reused from {attachment.reused_from}" if component.reused else "digitized"
+            note = f"{component.code} {component.name}: {how} ({attachment.display_name})"
+        else:
+            self.electronic_result = ElectronicResult(
+                sha256=attachment.sha256,
+                document_id=attachment.document_id,
+                display_name=attachment.display_name,
+                attached_at=now,
+                attached_by=attachment.actor.username,
+            )
+            note = f"electronic result: {attachment.display_name}"
+        self.seq += 1
+        return DossierEvent(
+            seq=self.seq,
+            action=Action.ATTACH_DOCUMENT.value,
+            actor=attachment.actor.username,
+            actor_name=attachment.actor.full_name,
+            at=now,
+            from_status=self.status,
+            to_status=self.status,
+            step_index=self.step_index,
+            note=note,
+        )
+
+    def _attachment_conflict(self, reason: str) -> IllegalTransition:
+        return IllegalTransition(self.status, Action.ATTACH_DOCUMENT, self.allowed_actions(), reason)
 
     # ------------------------------------------------------------------ changes
 

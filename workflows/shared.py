@@ -11,6 +11,7 @@ from domain.dossier import (
     DossierState,
     ResultKind,
 )
+from domain.statutory import ClockConfig, Timer
 
 DOSSIER_TASK_QUEUE = "dossiers"
 
@@ -23,10 +24,69 @@ PROJECTION_RETRY = RetryPolicy(
 )
 
 
+#: Org-chart look-ups and notification writes for warnings and escalations.
+NOTICE_TIMEOUT = timedelta(seconds=30)
+#: Sending mail: retried with back-off for as long as the channel is down.
+NOTIFY_TIMEOUT = timedelta(seconds=60)
+NOTIFY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=5),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=10),
+)
+
+
 @dataclass
 class DossierInput:
     state: DossierState
     rating_window_days: int = 30
+    config: ClockConfig | None = None  # fetched by the workflow when not given
+
+
+@dataclass
+class Notice:
+    """A warning or escalation issued by a dossier's timers, for the notice writer."""
+
+    code: str
+    procedure_name: str
+    timer: Timer
+    event: DossierEvent
+
+
+@dataclass
+class DeadlineStep:
+    index: int
+    unit_code: str
+    unit_name: str
+    agency_code: str
+    agency_name: str
+    term_days: float
+    started_at: datetime | None
+    finished_at: datetime | None
+    due_at: datetime | None
+    late: bool
+    ledger: list[dict[str, object]]
+    explanation: list[str]
+
+
+@dataclass
+class DeadlineView:
+    """The clock of a dossier: ledger, due moments and the explanation a clerk reads."""
+
+    code: str
+    status: str
+    term_days: float
+    supplement_policy: str
+    started_at: datetime | None
+    due_at: datetime | None
+    original_due_at: datetime | None
+    apologised: bool
+    paused: bool
+    remaining_minutes: float | None
+    ledger: list[dict[str, object]]
+    explanation: list[str]
+    steps: list[DeadlineStep]
+    notices_sent: list[str]
+    next_timer: Timer | None
 
 
 @dataclass
