@@ -83,6 +83,9 @@ class Action(StrEnum):
     REQUEST_PAYMENT = "request-payment"
     PAY = "pay"
     APOLOGIZE = "apologize"
+    #: Not a transition: attaching a digitized component or the electronic result keeps the
+    #: status; named so that refusals and the timeline can say what was attempted.
+    ATTACH_DOCUMENT = "attach-document"
 
 
 class _Previous:
