@@ -1,29 +1,42 @@
-"""The dossier worker: runs DossierWorkflow and its activities on the `dossiers` task queue.
+"""The workers: the dossier worker (DossierWorkflow and its activities, `dossiers` task queue)
+and the portal-sync worker (PortalSyncWorkflow, ReconcileWorkflow and the portal adapter,
+`portal-sync` task queue). Each scales on its own: run as many processes of each as needed.
 
-python worker.py            # uses the settings from the environment
+python worker.py                      # the dossier worker (settings from the environment)
+python worker.py --queue portal-sync  # the portal-sync worker; also ensures the reconcile Schedule
+python worker.py --queue all          # both in one process (development only)
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import functools
 import logging
 import signal
+from contextlib import AsyncExitStack
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.portal_client import PortalClient
+from activities.portal_sync import PortalSyncActivities
 from activities.projection import ProjectionActivities
 from config import Settings, get_settings
 from db.engine import make_engine, make_session_maker
 from workflows.client import connect
 from workflows.dossier import DossierWorkflow
+from workflows.portal_sync import PortalSyncWorkflow, ReconcileWorkflow
+from workflows.portal_sync_client import ensure_reconcile_schedule, wake_portal_sync
 from workflows.sandbox import workflow_runner
 
 log = logging.getLogger("motcua.worker")
 
 
 def build_dossier_worker(client: Client, settings: Settings, sessions) -> Worker:  # type: ignore[no-untyped-def]
-    projection = ProjectionActivities(sessions)
+    projection = ProjectionActivities(
+        sessions, client=client, portal_task_queue=settings.portal_task_queue
+    )
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -33,21 +46,70 @@ def build_dossier_worker(client: Client, settings: Settings, sessions) -> Worker
     )
 
 
-async def main() -> None:
+def build_portal_worker(  # type: ignore[no-untyped-def]
+    client: Client, settings: Settings, sessions, portal: PortalClient
+) -> Worker:
+    """The portal-sync worker: the only process that talks to the national portal."""
+    wake = functools.partial(wake_portal_sync, client, task_queue=settings.portal_task_queue)
+    sync = PortalSyncActivities(sessions, portal, wake)
+    return Worker(
+        client,
+        task_queue=settings.portal_task_queue,
+        workflows=[PortalSyncWorkflow, ReconcileWorkflow],
+        activities=[sync.deliver, sync.reconcile_batch, sync.save_reconciliation],
+        workflow_runner=workflow_runner(),
+    )
+
+
+QUEUES = ("dossiers", "portal-sync", "all")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="motcua Temporal worker")
+    parser.add_argument(
+        "--queue",
+        choices=QUEUES,
+        default="dossiers",
+        help="which worker to run: the dossier worker (default), the portal-sync worker, or both",
+    )
+    return parser.parse_args(argv)
+
+
+async def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
     client = await connect(settings)
     engine = make_engine(settings.database_url)
     sessions = make_session_maker(engine)
-    worker = build_dossier_worker(client, settings, sessions)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    log.info(
-        "dossier worker on task queue %r at %s", settings.task_queue, settings.temporal_address
-    )
-    async with worker:
+    async with AsyncExitStack() as stack:
+        if args.queue in ("dossiers", "all"):
+            await stack.enter_async_context(build_dossier_worker(client, settings, sessions))
+            log.info(
+                "dossier worker on task queue %r at %s",
+                settings.task_queue,
+                settings.temporal_address,
+            )
+        if args.queue in ("portal-sync", "all"):
+            portal = await stack.enter_async_context(
+                PortalClient(
+                    settings.portal_base_url,
+                    settings.portal_api_key,
+                    settings.portal_timeout_seconds,
+                )
+            )
+            await stack.enter_async_context(build_portal_worker(client, settings, sessions, portal))
+            if await ensure_reconcile_schedule(client, task_queue=settings.portal_task_queue):
+                log.info("created the portal reconciliation schedule")
+            log.info(
+                "portal-sync worker on task queue %r, portal at %s",
+                settings.portal_task_queue,
+                settings.portal_base_url,
+            )
         await stop.wait()
     await engine.dispose()
 

@@ -10,9 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
+from temporalio.client import Client
 
 from db.models import Dossier, DossierStep, TimelineEntry
+from db.portal_outbox import enqueue_event
 from domain.dossier import DossierState
+from workflows.portal_sync_client import wake_portal_sync
 from workflows.shared import Projection
 
 
@@ -77,8 +80,20 @@ async def write_steps(session: AsyncSession, state: DossierState) -> None:
 
 
 class ProjectionActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession]):
+    """Writes the read model and, in the same transaction, the dossier's portal outbox records;
+    then wakes the dossier's portal-sync workflow. It never talks to the portal itself, so a
+    portal outage cannot slow a clerk's action."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        client: Client | None = None,
+        portal_task_queue: str = "portal-sync",
+    ):
         self._sessions = sessions
+        self._client = client
+        self._portal_task_queue = portal_task_queue
 
     @activity.defn(name="project_dossier")
     async def record(self, projection: Projection) -> None:
@@ -113,3 +128,9 @@ class ProjectionActivities:
                         note=event.note,
                     )
                 )
+            await enqueue_event(session, state, event)
+        if self._client is not None:
+            # after the commit: the records the workflow will look for are visible
+            await wake_portal_sync(
+                self._client, state.code, task_queue=self._portal_task_queue, reason=event.action
+            )

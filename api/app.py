@@ -12,6 +12,7 @@ from temporalio.client import Client
 
 from api import errors
 from api.routes import auth, dossiers, ops, procedures
+from api.routes.portal import router as portal_router
 from config import Settings, get_settings
 from db.engine import make_engine, make_session_maker
 from workflows.client import connect
@@ -54,6 +55,7 @@ def create_app(
     errors.install(app)
     for router in (auth.router, procedures.router, dossiers.router):
         app.include_router(router, prefix=API_PREFIX)
+    app.include_router(portal_router, prefix=API_PREFIX)
     app.include_router(ops.router)
     app.include_router(ops.router, prefix=API_PREFIX)
     return app

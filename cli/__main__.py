@@ -163,7 +163,9 @@ def run(
             ],
             PAYMENT_PORT,
         ),
-        ("worker", [sys.executable, "worker.py"], None),
+        ("worker", [sys.executable, "worker.py", "--queue", "dossiers"], None),
+        # the portal is reached only from here, so a slow portal never slows the clerks
+        ("portal-worker", [sys.executable, "worker.py", "--queue", "portal-sync"], None),
         (
             "api",
             [

@@ -1,0 +1,269 @@
+"""Portal-sync activities (đồng bộ DVCQG): deliver a dossier's outbox records to the portal in
+seq order, park what the portal refuses as invalid, and reconcile our state with the portal's.
+
+They run only on the portal-sync worker; the clerks' dossier worker never talks to the portal."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+from temporalio import activity
+
+from activities.portal_client import PortalClient, PortalRejected, PortalUnavailable
+from db import portal_outbox as outbox
+from db.portal_models import PortalReconciliation, PortalSyncState, RecordState
+from domain.portal import SyncRecord
+from domain.portal_sync import Divergence, compare_with_portal
+
+log = logging.getLogger(__name__)
+
+#: How often a delivery heartbeats while it waits for the portal's answer.
+HEARTBEAT_EVERY_SECONDS = 2.0
+
+Wake = Callable[[str], Awaitable[None]]
+T = TypeVar("T")
+
+
+@dataclass
+class DeliveryInput:
+    dossier_code: str
+    max_records: int = 50
+
+
+@dataclass
+class DeliveryOutcome:
+    delivered: int
+    remaining: int
+    parked: bool = False
+    reason: str = ""
+
+
+@dataclass
+class ReconcileBatchInput:
+    after_code: str = ""
+    limit: int = 100
+
+
+@dataclass
+class ReconcileTally:
+    dossiers: int = 0
+    in_sync: int = 0
+    pending: int = 0
+    parked: int = 0
+    resent: int = 0
+    unreachable: int = 0
+
+    def add(self, other: ReconcileTally) -> None:
+        for name in ("dossiers", "in_sync", "pending", "parked", "resent", "unreachable"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def rate(self) -> float:
+        return 1.0 if self.dossiers == 0 else round(self.in_sync / self.dossiers, 4)
+
+
+@dataclass
+class ReconcileBatch:
+    tally: ReconcileTally
+    next_after: str | None
+
+
+@dataclass
+class ReconcileReport:
+    started_at: datetime
+    tally: ReconcileTally
+    rate: float
+    id: int | None = None
+
+
+async def _heartbeating(awaitable: Awaitable[T]) -> T:
+    """Await ``awaitable`` while heartbeating, so a slow portal answer is not mistaken for a
+    dead worker (the portal timeout, not the heartbeat timeout, bounds a hung request)."""
+    task = asyncio.ensure_future(awaitable)
+    try:
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=HEARTBEAT_EVERY_SECONDS)
+            if done:
+                return task.result()
+            activity.heartbeat()
+    finally:
+        task.cancel()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class PortalSyncActivities:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        portal: PortalClient,
+        wake: Wake,
+    ) -> None:
+        self._sessions = sessions
+        self._portal = portal
+        self._wake = wake
+
+    # ------------------------------------------------------------------ delivery
+
+    @activity.defn(name="portal_deliver")
+    async def deliver(self, input: DeliveryInput) -> DeliveryOutcome:
+        """Send the dossier's pending records, lowest seq first, until none is left, one is
+        parked, or ``max_records`` went out. A portal outage raises (Temporal retries)."""
+        code = input.dossier_code
+        delivered = 0
+        acked: int | None = None
+        while True:
+            activity.heartbeat(delivered)
+            step = await self._next(code, acked, delivered >= input.max_records)
+            if isinstance(step, DeliveryOutcome):
+                step.delivered = delivered
+                return step
+            acked = None
+            try:
+                await _heartbeating(self._portal.send(step))
+            except PortalUnavailable as exc:
+                await self._note_failure(code, step.seq, str(exc))
+                raise
+            except PortalRejected as exc:
+                if step.kind == "progress" and await self._portal_lost(code):
+                    continue
+                await self._park(code, step.seq, exc.message)
+                log.warning("portal refused %s seq %s: %s", code, step.seq, exc.message)
+                continue  # the next step sees the dossier parked and reports it
+            acked = step.seq
+            delivered += 1
+
+    async def _next(
+        self, code: str, acked: int | None, enough: bool
+    ) -> SyncRecord | DeliveryOutcome:
+        """In one transaction (one write per record keeps a SQLite database free for the
+        clerks): record the previous acknowledgement, then claim the next pending record."""
+        async with self._sessions() as session, session.begin():
+            sync = await outbox.sync_state_for_update(session, code)
+            now = _now()
+            if acked is not None:
+                row = await outbox.record_at(session, code, acked)
+                if row is not None and row.state == RecordState.PENDING.value:
+                    row.state = RecordState.SENT.value
+                    row.sent_at = now
+                    row.last_error = ""
+                sync.last_acked_seq = max(sync.last_acked_seq, acked)
+                sync.updated_at = now
+            if sync.parked:
+                pending = await outbox.count_pending(session, code)
+                return DeliveryOutcome(0, pending, parked=True, reason=sync.parked_reason)
+            if enough:
+                return DeliveryOutcome(0, await outbox.count_pending(session, code))
+            row = await outbox.next_pending(session, code)
+            if row is None:
+                return DeliveryOutcome(0, 0)
+            row.attempts += 1
+            sync.last_sent_seq = row.seq
+            return SyncRecord(code, row.seq, row.kind, dict(row.payload))  # type: ignore[arg-type]
+
+    async def _note_failure(self, code: str, seq: int, error: str) -> None:
+        async with self._sessions() as session, session.begin():
+            row = await outbox.record_at(session, code, seq)
+            if row is not None:
+                row.last_error = error[:500]
+
+    async def _park(self, code: str, seq: int, reason: str) -> None:
+        async with self._sessions() as session, session.begin():
+            row = await outbox.record_at(session, code, seq)
+            if row is not None:
+                await outbox.park(session, row, reason)
+
+    async def _portal_lost(self, code: str) -> bool:
+        """A progress entry was refused: if the portal no longer knows the dossier at all (its
+        data was lost), queue everything again from seq 1 instead of parking."""
+        if await _heartbeating(self._portal.lookup(code)) is not None:
+            return False
+        async with self._sessions() as session, session.begin():
+            await outbox.requeue_after(session, code, 0)
+        log.warning("portal has lost dossier %s; re-sending it from the start", code)
+        return True
+
+    # ------------------------------------------------------------------ reconciliation
+
+    @activity.defn(name="portal_reconcile_batch")
+    async def reconcile_batch(self, input: ReconcileBatchInput) -> ReconcileBatch:
+        """Compare up to ``limit`` dossiers (by code, after ``after_code``) with the portal and
+        queue again whatever it lacks."""
+        async with self._sessions() as session:
+            states = await outbox.sync_states_after(session, input.after_code, input.limit)
+        tally = ReconcileTally()
+        for state in states:
+            activity.heartbeat(state.dossier_code)
+            tally.dossiers += 1
+            if state.parked:
+                tally.parked += 1
+                continue
+            if not state.in_sync:
+                tally.pending += 1
+                await self._wake(state.dossier_code)  # heals a wake-up that never arrived
+                continue
+            try:
+                held = await _heartbeating(self._portal.lookup(state.dossier_code))
+            except PortalUnavailable:
+                tally.unreachable += 1
+                continue
+            if await self._resend(state, held):
+                tally.resent += 1
+                await self._wake(state.dossier_code)
+            else:
+                tally.in_sync += 1
+        next_after = states[-1].dossier_code if len(states) == input.limit else None
+        return ReconcileBatch(tally=tally, next_after=next_after)
+
+    async def _resend(self, state: PortalSyncState, held: dict[str, Any] | None) -> bool:
+        data = (held or {}).get("data") or {}
+        verdict = compare_with_portal(
+            acked_seq=state.last_acked_seq,
+            status_code=state.status_code,
+            portal_last_seq=None if held is None else int(held.get("last_seq", 0)),
+            portal_status=data.get("TrangThaiHoSo"),
+        )
+        code = state.dossier_code
+        async with self._sessions() as session, session.begin():
+            sync = await outbox.sync_state_for_update(session, code)
+            sync.reconciled_at = _now()
+            if verdict == Divergence.IN_SYNC:
+                return False
+            log.info("portal copy of %s is %s; re-sending", code, verdict.value)
+            if verdict == Divergence.UNKNOWN:
+                await outbox.requeue_after(session, code, 0)
+            elif verdict == Divergence.BEHIND:
+                assert held is not None
+                await outbox.requeue_after(session, code, int(held["last_seq"]))
+            else:
+                await outbox.enqueue_resend(session, code)
+            return True
+
+    @activity.defn(name="portal_save_reconciliation")
+    async def save_reconciliation(self, report: ReconcileReport) -> ReconcileReport:
+        tally = report.tally
+        async with self._sessions() as session, session.begin():
+            row = PortalReconciliation(
+                started_at=report.started_at,
+                finished_at=_now(),
+                dossiers=tally.dossiers,
+                in_sync=tally.in_sync,
+                pending=tally.pending,
+                parked=tally.parked,
+                resent=tally.resent,
+                unreachable=tally.unreachable,
+                rate=tally.rate,
+            )
+            session.add(row)
+            await session.flush()
+            report.id = row.id
+        return report

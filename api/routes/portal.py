@@ -1,0 +1,194 @@
+"""National-portal sync (đồng bộ DVCQG) for operators: sync rate, parked records and their
+re-drive, one dossier's sync state, and reconciliation on demand."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Response, status
+from pydantic import BaseModel
+
+from api.deps import CurrentOfficer, SessionDep, SettingsDep, TemporalDep
+from api.errors import Problem
+from db import portal_outbox as outbox
+from db.models import Dossier, Officer
+from db.portal_models import PortalOutboxRecord, PortalSyncState
+from db.repository import dossier_agencies
+from domain.dossier import Role
+from workflows.portal_sync_client import start_reconciliation, wake_portal_sync
+
+router = APIRouter(prefix="/portal", tags=["portal sync"])
+
+#: How long POST /portal/reconcile waits for the run before answering 202 with its id.
+RECONCILE_WAIT_SECONDS = 20.0
+
+
+class OutboxRecordOut(BaseModel):
+    dossier_code: str
+    seq: int
+    kind: str
+    state: str
+    attempts: int
+    last_error: str
+    created_at: datetime
+    sent_at: datetime | None
+
+
+class ParkedRecordOut(OutboxRecordOut):
+    reason: str
+    payload: dict[str, Any]
+
+
+class DossierSyncOut(BaseModel):
+    dossier_code: str
+    status_code: int
+    last_enqueued_seq: int
+    last_sent_seq: int
+    last_acked_seq: int
+    in_sync: bool
+    parked: bool
+    parked_seq: int | None
+    parked_reason: str
+    parked_at: datetime | None
+    reconciled_at: datetime | None
+    records: list[OutboxRecordOut]
+
+
+class ReconciliationOut(BaseModel):
+    id: int | None = None
+    started_at: datetime
+    dossiers: int
+    in_sync: int
+    pending: int
+    parked: int
+    resent: int
+    unreachable: int
+    rate: float
+
+
+class SyncStatusOut(BaseModel):
+    dossiers: int
+    in_sync: int
+    pending: int
+    parked: int
+    rate: float
+    last_reconciliation: ReconciliationOut | None
+
+
+class ReconcileStartedOut(BaseModel):
+    workflow_id: str
+    detail: str
+
+
+def _require_admin(officer: Officer) -> None:
+    if officer.role != Role.ADMIN.value:
+        raise Problem(403, "only a system administrator manages the portal sync")
+
+
+def _record_out(record: PortalOutboxRecord) -> OutboxRecordOut:
+    return OutboxRecordOut.model_validate(record, from_attributes=True)
+
+
+async def _dossier_sync(session: SessionDep, code: str) -> DossierSyncOut:
+    state = await session.get(PortalSyncState, code)
+    if state is None:
+        state = PortalSyncState(dossier_code=code)  # nothing enqueued yet
+    records = await outbox.dossier_records(session, code)
+    return DossierSyncOut(
+        **state.model_dump(exclude={"updated_at"}),
+        in_sync=state.in_sync,
+        records=[_record_out(r) for r in records],
+    )
+
+
+@router.get("/sync-status", response_model=SyncStatusOut)
+async def sync_status(session: SessionDep, officer: CurrentOfficer) -> SyncStatusOut:
+    summary = await outbox.sync_summary(session)
+    last = await outbox.latest_reconciliation(session)
+    return SyncStatusOut(
+        dossiers=summary.dossiers,
+        in_sync=summary.in_sync,
+        pending=summary.pending,
+        parked=summary.parked,
+        rate=summary.rate,
+        last_reconciliation=None
+        if last is None
+        else ReconciliationOut.model_validate(last, from_attributes=True),
+    )
+
+
+@router.get("/parked", response_model=list[ParkedRecordOut])
+async def parked(session: SessionDep, officer: CurrentOfficer) -> list[ParkedRecordOut]:
+    _require_admin(officer)
+    return [
+        ParkedRecordOut(**_record_out(r).model_dump(), reason=r.last_error, payload=dict(r.payload))
+        for r in await outbox.parked_records(session)
+    ]
+
+
+@router.post("/parked/{code}/redrive", response_model=DossierSyncOut)
+async def redrive(
+    code: str,
+    session: SessionDep,
+    officer: CurrentOfficer,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+) -> DossierSyncOut:
+    _require_admin(officer)
+    if await session.get(PortalSyncState, code) is None:
+        raise Problem(404, f"no portal records for dossier {code!r}")
+    redriven = await outbox.redrive(session, code)
+    await session.commit()
+    if not redriven:
+        raise Problem(409, f"dossier {code} is not parked; nothing to re-drive")
+    await wake_portal_sync(
+        temporal,
+        code,
+        task_queue=settings.portal_task_queue,
+        reason="redrive by " + officer.username,
+    )
+    return await _dossier_sync(session, code)
+
+
+@router.get("/dossiers/{code}", response_model=DossierSyncOut)
+async def dossier_sync(code: str, session: SessionDep, officer: CurrentOfficer) -> DossierSyncOut:
+    if await session.get(Dossier, code) is None:
+        raise Problem(404, f"there is no dossier {code!r}")
+    if officer.role != Role.ADMIN.value and officer.agency_code not in await dossier_agencies(
+        session, code=code
+    ):
+        raise Problem(403, "this dossier does not pass through your agency")
+    return await _dossier_sync(session, code)
+
+
+@router.post(
+    "/reconcile",
+    response_model=ReconciliationOut | ReconcileStartedOut,
+    responses={202: {"model": ReconcileStartedOut}},
+)
+async def reconcile(
+    response: Response, officer: CurrentOfficer, temporal: TemporalDep, settings: SettingsDep
+) -> ReconciliationOut | ReconcileStartedOut:
+    _require_admin(officer)
+    handle = await start_reconciliation(temporal, task_queue=settings.portal_task_queue)
+    try:
+        report = await asyncio.wait_for(handle.result(), timeout=RECONCILE_WAIT_SECONDS)
+    except TimeoutError:
+        response.status_code = status.HTTP_202_ACCEPTED
+        return ReconcileStartedOut(
+            workflow_id=handle.id, detail="reconciliation is running; see /portal/sync-status"
+        )
+    tally = report.tally
+    return ReconciliationOut(
+        id=report.id,
+        started_at=report.started_at,
+        dossiers=tally.dossiers,
+        in_sync=tally.in_sync,
+        pending=tally.pending,
+        parked=tally.parked,
+        resent=tally.resent,
+        unreachable=tally.unreachable,
+        rate=report.rate,
+    )

@@ -1,0 +1,290 @@
+"""Reads and writes of the national-portal outbox (PortalSyncOutbox), shared by the projection
+activity (enqueue), the portal-sync activities (deliver, park, reconcile) and the API.
+
+Sequence numbers are allocated per dossier, one after the other, under the dossier's sync-state
+row: a dossier record then a progress record for each dossier event. Idempotency on retries
+comes from the unique ``(dossier_code, event_seq, kind)``: an event already enqueued is
+skipped, so its records keep the numbers they were first given."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import case, func, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.models import Component, Officer
+from db.portal_models import (
+    PortalOutboxRecord,
+    PortalReconciliation,
+    PortalSyncState,
+    RecordState,
+)
+from domain.dossier import DossierEvent, DossierState
+from domain.portal import PortalDocument, SyncRecord, dossier_record, progress_record
+from domain.portal_sync import portal_dossier, portal_progress
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def sync_state_for_update(session: AsyncSession, code: str) -> PortalSyncState:
+    """The dossier's sync-state row, locked (PostgreSQL) and created if missing."""
+    state = await session.get(PortalSyncState, code, with_for_update=True)
+    if state is None:
+        state = PortalSyncState(dossier_code=code, updated_at=_now())
+        session.add(state)
+        await session.flush()
+    return state
+
+
+async def _documents(session: AsyncSession, code: str) -> tuple[PortalDocument, ...]:
+    rows = await session.scalars(
+        select(Component).where(Component.dossier_code == code).order_by(Component.id)
+    )
+    return tuple(
+        PortalDocument(
+            code=c.code, name=c.name, digitized=c.digitized, reused=c.reused, file_hash=c.file_hash
+        )
+        for c in rows
+        if c.provided
+    )
+
+
+async def _actor_title(session: AsyncSession, username: str) -> str:
+    officer = await session.get(Officer, username)
+    return officer.title if officer is not None else ""
+
+
+async def enqueue_event(session: AsyncSession, state: DossierState, event: DossierEvent) -> bool:
+    """Add the dossier record and the progress record of ``event`` (once). True if added."""
+    sync = await sync_state_for_update(session, state.code)
+    known = await session.scalar(
+        select(func.count())
+        .select_from(PortalOutboxRecord)
+        .where(
+            PortalOutboxRecord.dossier_code == state.code,
+            PortalOutboxRecord.event_seq == event.seq,
+        )
+    )
+    if known:
+        return False
+    documents = await _documents(session, state.code)
+    title = await _actor_title(session, event.actor)
+    seq = sync.last_enqueued_seq
+    records = [
+        dossier_record(seq + 1, portal_dossier(state, documents)),
+        progress_record(state.code, seq + 2, portal_progress(state, event, title)),
+    ]
+    for record in records:
+        _add(session, record, event_seq=event.seq)
+    sync.last_enqueued_seq = seq + 2
+    sync.status_code = state.status.portal_code
+    sync.updated_at = _now()
+    return True
+
+
+def _add(session: AsyncSession, record: SyncRecord, *, event_seq: int | None) -> None:
+    session.add(
+        PortalOutboxRecord(
+            dossier_code=record.dossier_code,
+            seq=record.seq,
+            event_seq=event_seq,
+            kind=record.kind,
+            payload=record.payload,
+            state=RecordState.PENDING.value,
+            created_at=_now(),
+        )
+    )
+
+
+async def enqueue_resend(session: AsyncSession, code: str) -> int | None:
+    """Enqueue the latest dossier record again under a fresh seq (the portal holds a seq we
+    sent but not the state we hold). Returns the new seq, or None if nothing was ever sent."""
+    sync = await sync_state_for_update(session, code)
+    latest = await session.scalar(
+        select(PortalOutboxRecord)
+        .where(PortalOutboxRecord.dossier_code == code, PortalOutboxRecord.kind == "dossier")
+        .order_by(PortalOutboxRecord.seq.desc())
+        .limit(1)
+    )
+    if latest is None:
+        return None
+    seq = sync.last_enqueued_seq + 1
+    _add(session, SyncRecord(code, seq, "dossier", dict(latest.payload)), event_seq=None)
+    sync.last_enqueued_seq = seq
+    sync.updated_at = _now()
+    return seq
+
+
+async def requeue_after(session: AsyncSession, code: str, after_seq: int) -> int:
+    """Mark every sent record of ``code`` above ``after_seq`` pending again (the portal lost
+    them); returns how many."""
+    sync = await sync_state_for_update(session, code)
+    result = await session.execute(
+        update(PortalOutboxRecord)
+        .where(
+            PortalOutboxRecord.dossier_code == code,
+            PortalOutboxRecord.seq > after_seq,
+            PortalOutboxRecord.state == RecordState.SENT.value,
+        )
+        .values(state=RecordState.PENDING.value, sent_at=None)
+    )
+    sync.last_acked_seq = min(sync.last_acked_seq, after_seq)
+    sync.last_sent_seq = min(sync.last_sent_seq, after_seq)
+    sync.updated_at = _now()
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+async def record_at(session: AsyncSession, code: str, seq: int) -> PortalOutboxRecord | None:
+    return await session.scalar(
+        select(PortalOutboxRecord).where(
+            PortalOutboxRecord.dossier_code == code, PortalOutboxRecord.seq == seq
+        )
+    )
+
+
+async def next_pending(session: AsyncSession, code: str) -> PortalOutboxRecord | None:
+    return await session.scalar(
+        select(PortalOutboxRecord)
+        .where(
+            PortalOutboxRecord.dossier_code == code,
+            PortalOutboxRecord.state == RecordState.PENDING.value,
+        )
+        .order_by(PortalOutboxRecord.seq)
+        .limit(1)
+    )
+
+
+async def count_pending(session: AsyncSession, code: str) -> int:
+    return int(
+        await session.scalar(
+            select(func.count())
+            .select_from(PortalOutboxRecord)
+            .where(
+                PortalOutboxRecord.dossier_code == code,
+                PortalOutboxRecord.state == RecordState.PENDING.value,
+            )
+        )
+        or 0
+    )
+
+
+async def park(session: AsyncSession, record: PortalOutboxRecord, reason: str) -> None:
+    """Stop the dossier's delivery on ``record``: the portal refused it as invalid."""
+    sync = await sync_state_for_update(session, record.dossier_code)
+    record.state = RecordState.PARKED.value
+    record.last_error = reason
+    sync.parked = True
+    sync.parked_seq = record.seq
+    sync.parked_reason = reason
+    sync.parked_at = _now()
+    sync.updated_at = _now()
+
+
+async def redrive(session: AsyncSession, code: str) -> bool:
+    """Un-park the dossier: its parked records become pending again. False if not parked."""
+    sync = await session.get(PortalSyncState, code, with_for_update=True)
+    if sync is None or not sync.parked:
+        return False
+    await session.execute(
+        update(PortalOutboxRecord)
+        .where(
+            PortalOutboxRecord.dossier_code == code,
+            PortalOutboxRecord.state == RecordState.PARKED.value,
+        )
+        .values(state=RecordState.PENDING.value)
+    )
+    sync.parked = False
+    sync.parked_seq = None
+    sync.parked_reason = ""
+    sync.parked_at = None
+    sync.updated_at = _now()
+    return True
+
+
+async def parked_records(session: AsyncSession) -> list[PortalOutboxRecord]:
+    rows = await session.scalars(
+        select(PortalOutboxRecord)
+        .where(PortalOutboxRecord.state == RecordState.PARKED.value)
+        .order_by(PortalOutboxRecord.dossier_code, PortalOutboxRecord.seq)
+    )
+    return list(rows)
+
+
+async def dossier_records(session: AsyncSession, code: str) -> list[PortalOutboxRecord]:
+    rows = await session.scalars(
+        select(PortalOutboxRecord)
+        .where(PortalOutboxRecord.dossier_code == code)
+        .order_by(PortalOutboxRecord.seq)
+    )
+    return list(rows)
+
+
+async def sync_states_after(
+    session: AsyncSession, after_code: str, limit: int
+) -> list[PortalSyncState]:
+    rows = await session.scalars(
+        select(PortalSyncState)
+        .where(PortalSyncState.dossier_code > after_code)
+        .order_by(PortalSyncState.dossier_code)
+        .limit(limit)
+    )
+    return list(rows)
+
+
+@dataclass(frozen=True)
+class SyncSummary:
+    dossiers: int
+    in_sync: int
+    pending: int
+    parked: int
+
+    @property
+    def rate(self) -> float:
+        """Share of dossiers whose every record the portal has acknowledged (1.0 if none)."""
+        return 1.0 if self.dossiers == 0 else round(self.in_sync / self.dossiers, 4)
+
+
+async def sync_summary(session: AsyncSession) -> SyncSummary:
+    synced = (PortalSyncState.parked.is_(False)) & (  # type: ignore[attr-defined]
+        PortalSyncState.last_acked_seq >= PortalSyncState.last_enqueued_seq
+    )
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                func.coalesce(func.sum(case((synced, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((PortalSyncState.parked, 1), else_=0)), 0),
+            ).select_from(PortalSyncState)
+        )
+    ).one()
+    total, in_sync, parked = int(row[0]), int(row[1]), int(row[2])
+    return SyncSummary(
+        dossiers=total, in_sync=in_sync, pending=total - in_sync - parked, parked=parked
+    )
+
+
+async def latest_reconciliation(session: AsyncSession) -> PortalReconciliation | None:
+    return await session.scalar(
+        select(PortalReconciliation)
+        .where(PortalReconciliation.finished_at.is_not(None))  # type: ignore[union-attr]
+        .order_by(PortalReconciliation.id.desc())  # type: ignore[union-attr]
+        .limit(1)
+    )
+
+
+def record_view(record: PortalOutboxRecord) -> dict[str, Any]:
+    return {
+        "dossier_code": record.dossier_code,
+        "seq": record.seq,
+        "kind": record.kind,
+        "state": record.state,
+        "attempts": record.attempts,
+        "last_error": record.last_error,
+        "created_at": record.created_at,
+        "sent_at": record.sent_at,
+    }

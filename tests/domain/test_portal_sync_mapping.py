@@ -1,0 +1,92 @@
+"""From our dossier state and events to the portal's shapes, and the reconciliation verdict."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from domain.dossier import ActionRequest, Actor, Applicant, DossierState, ResultKind, Role
+from domain.lifecycle import Action
+from domain.portal import dossier_payload
+from domain.portal_sync import Divergence, compare_with_portal, portal_dossier, portal_progress
+from domain.procedures import Procedure, RouteStep
+
+T0 = datetime(2026, 11, 23, 1, 30, tzinfo=UTC)  # 08:30 in Hà Nội
+CLERK = Actor("clerk", "Trần Thị Mai", Role.CLERK, "A", "A.MC", "Công chức Một cửa")
+OFFICER = Actor("cv", "Hoàng Văn Nam", Role.OFFICER, "A", "A.1", "Chuyên viên")
+PROCEDURE = Procedure(
+    code="1.000001",
+    name="Thủ tục thử",
+    agency_code="A",
+    agency_name="Sở A",
+    term_days=5,
+    steps=(RouteStep("A.1", "Phòng Một", "A", "Sở A", 5),),
+)
+
+
+def dossier() -> DossierState:
+    return DossierState.new(
+        code="A-261123-0001",
+        procedure=PROCEDURE,
+        channel=2,
+        applicant=Applicant(name="Lê Văn Tám", id_number="001"),
+        submitted_at=T0,
+    )
+
+
+def test_a_dossier_through_its_steps_maps_to_the_portal_shapes() -> None:
+    state = dossier()
+    submitted = portal_progress(state, state.submission_event())
+    assert (submitted.actor_name, submitted.status_code, submitted.content) == (
+        "Lê Văn Tám",
+        1,
+        "Nộp hồ sơ: channel 2",
+    )
+    accepted = state.apply(ActionRequest(Action.ACCEPT, CLERK), T0 + timedelta(hours=1))
+    state.due_at = T0 + timedelta(days=7)
+    forwarded = state.apply(ActionRequest(Action.FORWARD, CLERK), T0 + timedelta(hours=2))
+    state.steps[0].due_at = T0 + timedelta(days=6)
+    resolved = state.apply(
+        ActionRequest(
+            Action.RESOLVE, OFFICER, result_kind=ResultKind.APPROVAL, result_summary="GP 1"
+        ),
+        T0 + timedelta(days=1),
+    )
+
+    progress = [portal_progress(state, e, "t") for e in (accepted, forwarded, resolved)]
+    # the desk accepts and forwards; the step's unit resolves, within the step's limit
+    assert [p.unit_name for p in progress] == ["Bộ phận Một cửa – Sở A"] * 2 + ["Phòng Một"]
+    assert progress[2].step_started_at == T0 + timedelta(hours=2)
+    assert progress[2].step_due == T0 + timedelta(days=6)
+    assert [p.status_code for p in progress] == [2, 4, 9]
+
+    payload = dossier_payload(portal_dossier(state))
+    assert payload["TrangThaiHoSo"] == 9
+    assert payload["NgayTiepNhan"] == "20261123093000"
+    assert payload["NgayKetThucXuLy"] == "20261124083000"
+    assert payload["DanhSachGiayToKetQua"][0]["TenGiayTo"] == "GP 1"
+    assert payload["DonViXuLy"] == "Sở A"
+
+
+@pytest.mark.parametrize(
+    ("portal_last_seq", "portal_status", "verdict"),
+    [
+        (None, None, Divergence.UNKNOWN),
+        (6, 4, Divergence.BEHIND),
+        (8, 4, Divergence.DIFFERENT),
+        (8, 9, Divergence.IN_SYNC),
+    ],
+)
+def test_reconciliation_verdict(
+    portal_last_seq: int | None, portal_status: int | None, verdict: Divergence
+) -> None:
+    assert (
+        compare_with_portal(
+            acked_seq=8,
+            status_code=9,
+            portal_last_seq=portal_last_seq,
+            portal_status=portal_status,
+        )
+        == verdict
+    )

@@ -1,0 +1,126 @@
+"""Portal sync (đồng bộ DVCQG) workflows on the portal-sync task queue.
+
+PortalSyncWorkflow: one per dossier (`portal-sync-<code>`), woken by signal-with-start whenever
+the dossier's outbox grows; it delivers the records in seq order, retrying through outages for
+as long as it takes, and completes when nothing is pending (or the dossier is parked).
+ReconcileWorkflow: compares every dossier with the portal's copy and reports the sync rate."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.portal_sync import (
+        DeliveryInput,
+        PortalSyncActivities,
+        ReconcileBatchInput,
+        ReconcileReport,
+        ReconcileTally,
+    )
+
+WAKE_SIGNAL = "wake"
+
+#: One delivery round: bounded by the batch size; a dead worker shows by missing heartbeats.
+DELIVERY_TIMEOUT = timedelta(minutes=10)
+DELIVERY_HEARTBEAT_TIMEOUT = timedelta(seconds=10)
+#: A portal outage is waited out however long it lasts, backing off to one try a minute.
+DELIVERY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(minutes=1),
+    maximum_attempts=0,
+)
+#: Keeps each run's history short; a busy dossier continues as new.
+ROUNDS_PER_RUN = 100
+
+RECONCILE_BATCH_TIMEOUT = timedelta(minutes=5)
+RECONCILE_HEARTBEAT_TIMEOUT = timedelta(seconds=30)
+RECONCILE_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=2),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=5,
+)
+SAVE_TIMEOUT = timedelta(seconds=30)
+
+
+def portal_sync_workflow_id(code: str) -> str:
+    return f"portal-sync-{code}"
+
+
+@dataclass
+class PortalSyncInput:
+    dossier_code: str
+
+
+@dataclass
+class PortalWake:
+    """Why the workflow was woken (for the history; the reason changes nothing)."""
+
+    reason: str = ""
+
+
+@workflow.defn
+class PortalSyncWorkflow:
+    def __init__(self) -> None:
+        self._woken = False
+
+    @workflow.signal(name=WAKE_SIGNAL)
+    def wake(self, wake: PortalWake) -> None:
+        self._woken = True
+
+    @workflow.run
+    async def run(self, input: PortalSyncInput) -> str:
+        for _ in range(ROUNDS_PER_RUN):
+            self._woken = False
+            outcome = await workflow.execute_activity_method(
+                PortalSyncActivities.deliver,
+                DeliveryInput(dossier_code=input.dossier_code),
+                start_to_close_timeout=DELIVERY_TIMEOUT,
+                heartbeat_timeout=DELIVERY_HEARTBEAT_TIMEOUT,
+                retry_policy=DELIVERY_RETRY,
+            )
+            # A wake during the round may mean a record arrived after the activity looked.
+            if self._woken:
+                continue
+            if outcome.parked:
+                return "parked"  # a re-drive starts a new run
+            if outcome.remaining == 0:
+                return "synced"
+        workflow.continue_as_new(input)
+
+
+@dataclass
+class ReconcileInput:
+    batch_size: int = 100
+
+
+@workflow.defn
+class ReconcileWorkflow:
+    @workflow.run
+    async def run(self, input: ReconcileInput) -> ReconcileReport:
+        started = workflow.now()
+        tally = ReconcileTally()
+        after = ""
+        while True:
+            batch = await workflow.execute_activity_method(
+                PortalSyncActivities.reconcile_batch,
+                ReconcileBatchInput(after_code=after, limit=input.batch_size),
+                start_to_close_timeout=RECONCILE_BATCH_TIMEOUT,
+                heartbeat_timeout=RECONCILE_HEARTBEAT_TIMEOUT,
+                retry_policy=RECONCILE_RETRY,
+            )
+            tally.add(batch.tally)
+            if batch.next_after is None:
+                break
+            after = batch.next_after
+        return await workflow.execute_activity_method(
+            PortalSyncActivities.save_reconciliation,
+            ReconcileReport(started_at=started, tally=tally, rate=tally.rate),
+            start_to_close_timeout=SAVE_TIMEOUT,
+            retry_policy=RECONCILE_RETRY,
+        )
