@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import case, func, select, update
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -275,16 +274,3 @@ async def latest_reconciliation(session: AsyncSession) -> PortalReconciliation |
         .order_by(PortalReconciliation.id.desc())  # type: ignore[union-attr]
         .limit(1)
     )
-
-
-def record_view(record: PortalOutboxRecord) -> dict[str, Any]:
-    return {
-        "dossier_code": record.dossier_code,
-        "seq": record.seq,
-        "kind": record.kind,
-        "state": record.state,
-        "attempts": record.attempts,
-        "last_error": record.last_error,
-        "created_at": record.created_at,
-        "sent_at": record.sent_at,
-    }

@@ -14,7 +14,7 @@ from api.deps import CurrentOfficer, SessionDep, SettingsDep, TemporalDep
 from api.errors import Problem
 from db import portal_outbox as outbox
 from db.models import Dossier, Officer
-from db.portal_models import PortalOutboxRecord, PortalSyncState
+from db.portal_models import PortalOutboxRecord, PortalReconciliation, PortalSyncState
 from db.repository import dossier_agencies
 from domain.dossier import Role
 from workflows.portal_sync_client import start_reconciliation, wake_portal_sync
@@ -169,7 +169,11 @@ async def dossier_sync(code: str, session: SessionDep, officer: CurrentOfficer) 
     responses={202: {"model": ReconcileStartedOut}},
 )
 async def reconcile(
-    response: Response, officer: CurrentOfficer, temporal: TemporalDep, settings: SettingsDep
+    response: Response,
+    session: SessionDep,
+    officer: CurrentOfficer,
+    temporal: TemporalDep,
+    settings: SettingsDep,
 ) -> ReconciliationOut | ReconcileStartedOut:
     _require_admin(officer)
     handle = await start_reconciliation(temporal, task_queue=settings.portal_task_queue)
@@ -180,15 +184,6 @@ async def reconcile(
         return ReconcileStartedOut(
             workflow_id=handle.id, detail="reconciliation is running; see /portal/sync-status"
         )
-    tally = report.tally
-    return ReconciliationOut(
-        id=report.id,
-        started_at=report.started_at,
-        dossiers=tally.dossiers,
-        in_sync=tally.in_sync,
-        pending=tally.pending,
-        parked=tally.parked,
-        resent=tally.resent,
-        unreachable=tally.unreachable,
-        rate=report.rate,
+    return ReconciliationOut.model_validate(
+        await session.get(PortalReconciliation, report.id), from_attributes=True
     )
