@@ -49,10 +49,22 @@ class ClockConfig:
 # --------------------------------------------------------------------------- ledgers
 
 
-def _entry(kind: str, at: datetime, reason: str = "", actor: str = "", basis: str = "",
-           new_due: datetime | None = None) -> LedgerEntry:
-    return LedgerEntry(kind=kind, at=at, reason=reason, actor=actor, basis=basis,  # type: ignore[arg-type]
-                       new_due=new_due)
+def _entry(
+    kind: str,
+    at: datetime,
+    reason: str = "",
+    actor: str = "",
+    basis: str = "",
+    new_due: datetime | None = None,
+) -> LedgerEntry:
+    return LedgerEntry(
+        kind=kind,
+        at=at,
+        reason=reason,
+        actor=actor,
+        basis=basis,  # type: ignore[arg-type]
+        new_due=new_due,
+    )
 
 
 def _paused(ledger: list[LedgerEntry]) -> bool:
@@ -70,12 +82,16 @@ def check_apology(state: DossierState, request: ActionRequest, now: datetime) ->
         return
     if state.due_at is None:
         raise IllegalTransition(
-            state.status, request.action, state.allowed_actions(),
+            state.status,
+            request.action,
+            state.allowed_actions(),
             "the clock is not running: there is no due moment to apologise for",
         )
     if now >= state.due_at:
         raise IllegalTransition(
-            state.status, request.action, state.allowed_actions(),
+            state.status,
+            request.action,
+            state.allowed_actions(),
             f"the due moment {format_local(state.due_at)} has passed; an apology and new "
             "appointment must be issued before it",
         )
@@ -116,8 +132,9 @@ def after_action(
         )
         for ledger in _paused_ledgers(state):
             if restart:
-                ledger.append(_entry("restart", now, "complete dossier received", actor,
-                                     RESTART_BASIS))
+                ledger.append(
+                    _entry("restart", now, "complete dossier received", actor, RESTART_BASIS)
+                )
             else:
                 ledger.append(_entry("resume", now, "the applicant came back", actor))
     elif action == Action.APOLOGIZE and request.new_due is not None:
@@ -153,7 +170,9 @@ def refresh_due_moments(state: DossierState, cal: WorkCalendar) -> None:
     """Derive every due moment from the ledgers (after an action or a calendar change)."""
     if state.ledger:
         reading = derive(
-            state.ledger, _term_minutes(state.procedure.term_days, cal), cal,
+            state.ledger,
+            _term_minutes(state.procedure.term_days, cal),
+            cal,
             state.procedure.receipt_cutoff,
         )
         state.due_at = reading.due
@@ -167,8 +186,11 @@ def dossier_reading(state: DossierState, cal: WorkCalendar, as_of: datetime | No
     last = state.ledger[-1].at if state.ledger else None
     when = as_of if as_of is not None and last is not None and as_of >= last else None
     return derive(
-        state.ledger, _term_minutes(state.procedure.term_days, cal), cal,
-        state.procedure.receipt_cutoff, as_of=when,
+        state.ledger,
+        _term_minutes(state.procedure.term_days, cal),
+        cal,
+        state.procedure.receipt_cutoff,
+        as_of=when,
     )
 
 
@@ -176,7 +198,9 @@ def explanation(state: DossierState, cal: WorkCalendar) -> list[str]:
     if not state.ledger:
         return ["the clock starts when the complete dossier is accepted"]
     return explain(
-        state.ledger, _term_minutes(state.procedure.term_days, cal), cal,
+        state.ledger,
+        _term_minutes(state.procedure.term_days, cal),
+        cal,
         state.procedure.receipt_cutoff,
     )
 
@@ -228,14 +252,17 @@ def pending_timers(state: DossierState, config: ClockConfig, cal: WorkCalendar) 
     """Every timer that applies to the dossier as it stands, issued or not, by moment."""
     timers: list[Timer] = []
     day = working_days_to_minutes(WARNING_BEFORE_DAYS, cal)
-    if state.status in WAITING and state.supplement_rounds and (
-        state.status == Status.SUPPLEMENT_REQUESTED
+    if (
+        state.status in WAITING
+        and state.supplement_rounds
+        and (state.status == Status.SUPPLEMENT_REQUESTED)
     ):
         requested = state.supplement_rounds[-1].requested_at
         limit = working_days_to_minutes(state.procedure.waiting_limit_days, cal)
         at = add_working_time(cal, requested, limit)
-        timers.append(Timer(key=f"stop-supplement-{len(state.supplement_rounds)}",
-                            kind="stop", at=at))
+        timers.append(
+            Timer(key=f"stop-supplement-{len(state.supplement_rounds)}", kind="stop", at=at)
+        )
     if state.status in (Status.RECEIVED, Status.PROCESSING) and state.due_at is not None:
         warn = subtract_working_time(cal, state.due_at, day)
         if state.ledger and warn > state.ledger[0].at:
@@ -246,15 +273,32 @@ def pending_timers(state: DossierState, config: ClockConfig, cal: WorkCalendar) 
         prefix = f"step{step.index}-a{step.attempt}-t{_terms(step.ledger)}"
         warn = subtract_working_time(cal, step.due_at, day)
         if warn > step.ledger[0].at:
-            timers.append(Timer(key=f"{prefix}-warning", kind="warning", at=warn,
-                                step_index=step.index, unit_code=step.unit_code,
-                                agency_code=step.agency_code, due_at=step.due_at))
+            timers.append(
+                Timer(
+                    key=f"{prefix}-warning",
+                    kind="warning",
+                    at=warn,
+                    step_index=step.index,
+                    unit_code=step.unit_code,
+                    agency_code=step.agency_code,
+                    due_at=step.due_at,
+                )
+            )
         every = working_days_to_minutes(config.every_days(step.agency_code), cal)
         at = step.due_at
         for level in range(1, len(LADDER) + 1):
-            timers.append(Timer(key=f"{prefix}-escalation-{level}", kind="escalation", at=at,
-                                level=level, step_index=step.index, unit_code=step.unit_code,
-                                agency_code=step.agency_code, due_at=step.due_at))
+            timers.append(
+                Timer(
+                    key=f"{prefix}-escalation-{level}",
+                    kind="escalation",
+                    at=at,
+                    level=level,
+                    step_index=step.index,
+                    unit_code=step.unit_code,
+                    agency_code=step.agency_code,
+                    due_at=step.due_at,
+                )
+            )
             at = add_working_time(cal, at, every)
     return sorted(timers, key=lambda t: t.at)
 
@@ -284,9 +328,11 @@ def issue(state: DossierState, timer: Timer, now: datetime) -> DossierEvent:
     state.seq += 1
     if timer.kind == "warning":
         where = f"step {timer.step_index + 1}" if timer.step_index is not None else "dossier"
-        note = f"1 working day left on the {where}; due {format_local(timer.due_at)}" if (
-            timer.due_at
-        ) else "1 working day left"
+        note = (
+            f"1 working day left on the {where}; due {format_local(timer.due_at)}"
+            if (timer.due_at)
+            else "1 working day left"
+        )
     else:
         note = (
             f"step {(timer.step_index or 0) + 1} overdue since {format_local(timer.due_at)}: "
@@ -304,4 +350,97 @@ def issue(state: DossierState, timer: Timer, now: datetime) -> DossierEvent:
         to_status=state.status,
         step_index=state.step_index,
         note=note,
+    )
+
+
+# --------------------------------------------------------------------------- views
+
+
+@dataclass
+class DeadlineStep:
+    index: int
+    unit_code: str
+    unit_name: str
+    agency_code: str
+    agency_name: str
+    term_days: float
+    started_at: datetime | None
+    finished_at: datetime | None
+    due_at: datetime | None
+    late: bool
+    ledger: list[dict[str, Any]]
+    explanation: list[str]
+
+
+@dataclass
+class DeadlineView:
+    """The clock of a dossier: ledger, due moments and the explanation a clerk reads."""
+
+    code: str
+    status: str
+    term_days: float
+    supplement_policy: str
+    started_at: datetime | None
+    due_at: datetime | None
+    original_due_at: datetime | None
+    apologised: bool
+    paused: bool
+    remaining_minutes: float | None
+    ledger: list[dict[str, Any]]
+    explanation: list[str]
+    steps: list[DeadlineStep]
+    notices_sent: list[str]
+    next_timer: Timer | None
+
+
+def deadline_view(
+    state: DossierState, config: ClockConfig, cal: WorkCalendar, now: datetime
+) -> DeadlineView:
+    reading = dossier_reading(state, cal, now) if state.ledger else None
+    return DeadlineView(
+        code=state.code,
+        status=state.status.value,
+        term_days=state.procedure.term_days,
+        supplement_policy=state.procedure.supplement_policy.value,
+        started_at=reading.started_at if reading else None,
+        due_at=state.due_at,
+        original_due_at=state.original_due_at,
+        apologised=state.apologised,
+        paused=reading.paused if reading else False,
+        remaining_minutes=(
+            reading.remaining / timedelta(minutes=1)
+            if reading and not state.status.terminal and state.finished_at is None
+            else None
+        ),
+        ledger=[e.to_dict() for e in state.ledger],
+        explanation=explanation(state, cal),
+        steps=[
+            DeadlineStep(
+                index=s.index,
+                unit_code=s.unit_code,
+                unit_name=s.unit_name,
+                agency_code=s.agency_code,
+                agency_name=s.agency_name,
+                term_days=s.term_days,
+                started_at=s.started_at,
+                finished_at=s.finished_at,
+                due_at=s.due_at,
+                late=s.due_at is not None and (s.finished_at or now) > s.due_at,
+                ledger=[e.to_dict() for e in s.ledger],
+                explanation=step_explanation(s, cal),
+            )
+            for s in state.steps
+        ],
+        notices_sent=list(state.notices_sent),
+        next_timer=next_timer(state, config, cal),
+    )
+
+
+def calendar_change_note(
+    before: datetime | None, after: datetime | None, config: ClockConfig
+) -> str:
+    if before == after or before is None or after is None:
+        return "calendar changed; step due moments re-derived"
+    return (
+        f"calendar changed: due moment moved from {format_local(before)} to {format_local(after)}"
     )

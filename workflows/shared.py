@@ -11,7 +11,9 @@ from domain.dossier import (
     DossierState,
     ResultKind,
 )
-from domain.statutory import ClockConfig, Timer
+from domain.statutory import ClockConfig, DeadlineStep, DeadlineView, Timer
+
+__all__ = ["DeadlineStep", "DeadlineView"]
 
 DOSSIER_TASK_QUEUE = "dossiers"
 
@@ -50,43 +52,6 @@ class Notice:
     procedure_name: str
     timer: Timer
     event: DossierEvent
-
-
-@dataclass
-class DeadlineStep:
-    index: int
-    unit_code: str
-    unit_name: str
-    agency_code: str
-    agency_name: str
-    term_days: float
-    started_at: datetime | None
-    finished_at: datetime | None
-    due_at: datetime | None
-    late: bool
-    ledger: list[dict[str, object]]
-    explanation: list[str]
-
-
-@dataclass
-class DeadlineView:
-    """The clock of a dossier: ledger, due moments and the explanation a clerk reads."""
-
-    code: str
-    status: str
-    term_days: float
-    supplement_policy: str
-    started_at: datetime | None
-    due_at: datetime | None
-    original_due_at: datetime | None
-    apologised: bool
-    paused: bool
-    remaining_minutes: float | None
-    ledger: list[dict[str, object]]
-    explanation: list[str]
-    steps: list[DeadlineStep]
-    notices_sent: list[str]
-    next_timer: Timer | None
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Workflow tests run on the time-skipping server with an in-memory projection."""
+"""Workflow tests run on the time-skipping server with in-memory activities. One worker for
+the whole session: every workflow started keeps being served while later tests skip time."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from workflows.dossier import DossierWorkflow
 from workflows.sandbox import workflow_runner
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 async def harness(skipping_env: WorkflowEnvironment) -> AsyncIterator[Harness]:
     projection = RecordingProjection()
     queue = f"wf-{uuid.uuid4().hex[:8]}"
@@ -22,7 +23,7 @@ async def harness(skipping_env: WorkflowEnvironment) -> AsyncIterator[Harness]:
         skipping_env.client,
         task_queue=queue,
         workflows=[DossierWorkflow],
-        activities=[projection.record],
+        activities=projection.activities(),
         workflow_runner=workflow_runner(),
     ):
         yield Harness(skipping_env, queue, projection)
