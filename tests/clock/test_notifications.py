@@ -1,0 +1,122 @@
+"""Warnings and escalations are recorded once and delivered over real SMTP (aiosmtpd on
+loopback); a channel that is down keeps the notification pending and loses nothing."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import func, select
+
+from activities.clock import ClockActivities
+from activities.notify import ChannelDown, EmailChannel, LogChannel
+from db.clock_models import Escalation, Notification
+from db.models import TimelineEntry
+from domain.dossier import DossierEvent
+from domain.lifecycle import Status
+from domain.statutory import Timer
+from tests.support.processes import free_port
+from workflows.shared import Notice
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], str]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        self.messages.append((list(envelope.rcpt_tos), envelope.content.decode("utf8", "replace")))
+        return "250 OK"
+
+
+async def a_dossier(api: httpx.AsyncClient, login) -> str:  # type: ignore[no-untyped-def]
+    body = {
+        "procedure_code": "1.004227",
+        "channel": 2,
+        "applicant": {"name": "Trương Văn Đức"},
+        "components": ["DDK", "NGD"],
+    }
+    response = await api.post("/api/v1/dossiers", json=body, headers=await login("motcua.tnmt"))
+    assert response.status_code == 201, response.text
+    return response.json()["code"]
+
+
+def escalation_notice(code: str, level: int) -> Notice:
+    now = datetime.now(UTC)
+    timer = Timer(
+        key=f"step0-a1-t1-escalation-{level}",
+        kind="escalation",
+        at=now,
+        level=level,
+        step_index=0,
+        unit_code="H29.31.DC",
+        agency_code="000.31.25.H29",
+        due_at=now,
+    )
+    event = DossierEvent(
+        seq=100 + level,
+        action="escalation",
+        actor="system",
+        actor_name="motcua",
+        at=now,
+        from_status=Status.PROCESSING,
+        to_status=Status.PROCESSING,
+        step_index=0,
+        note="step 1 overdue",
+    )
+    return Notice(code=code, procedure_name="Đăng ký đất đai", timer=timer, event=event)
+
+
+@pytest.mark.parametrize(
+    ("level", "expected"), [(1, "pct.bennghe"), (2, "ct.bennghe"), (3, "ct.tinh")]
+)
+async def test_ladder_reaches_the_heads_named_by_the_org_chart(  # type: ignore[no-untyped-def]
+    api, login, sessions, level: int, expected: str
+) -> None:
+    code = await a_dossier(api, login)
+    activities = ClockActivities(sessions, channels=[LogChannel()])
+    notice = escalation_notice(code, level)
+    first = await activities.record_notice(notice)
+    again = await activities.record_notice(notice)  # a retried activity
+    assert first == again and len(first) == 1
+    async with sessions() as session:
+        rows = list(
+            await session.scalars(select(Escalation).where(Escalation.dossier_code == code))
+        )
+        assert [(r.level, r.recipient_username) for r in rows] == [(level, expected)]
+        lines = await session.scalar(
+            select(func.count())
+            .select_from(TimelineEntry)
+            .where(TimelineEntry.dossier_code == code, TimelineEntry.action == "escalation")
+        )
+        assert lines == 1
+
+
+async def test_email_over_smtp_with_a_channel_down_and_back(api, login, sessions) -> None:  # type: ignore[no-untyped-def]
+    code = await a_dossier(api, login)
+    port = free_port()
+    email = EmailChannel("127.0.0.1", port, "motcua@example.gov.vn", timeout=2)
+    activities = ClockActivities(sessions, channels=[email])
+    ids = await activities.record_notice(escalation_notice(code, 1))
+    assert len(ids) == 1
+    with pytest.raises(ChannelDown):  # nobody listens yet: the activity would retry
+        await activities.send_notifications(ids)
+    async with sessions() as session:
+        row = await session.get(Notification, ids[0])
+        assert row is not None and row.state == "pending" and row.attempts == 1
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        assert await activities.send_notifications(ids) == 1
+        assert await activities.send_notifications(ids) == 0  # a retry sends nothing twice
+    finally:
+        controller.stop()
+    assert len(inbox.messages) == 1
+    recipients, content = inbox.messages[0]
+    assert recipients == ["pct.bennghe@example.gov.vn"]
+    assert code in content
+    async with sessions() as session:
+        row = await session.get(Notification, ids[0])
+        assert row is not None and row.state == "sent" and row.sent_at is not None
