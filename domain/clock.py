@@ -491,6 +491,8 @@ class _Derivation:
             self.lines.append(
                 f"resumed {self.local(entry.at)} with {self.work(left)} of working time left"
             )
+            # days off between the resumption and the next opening delay the clock too
+            self.lines.extend(_calendar_notes(self.cal, entry.at, self.run_from, self.noted_days))
         elif entry.kind == "restart":
             if self.pause is not None:
                 self.close_pause(entry.at, resumed=False)

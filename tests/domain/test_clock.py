@@ -566,3 +566,18 @@ def test_reschedule_needs_a_new_due_moment() -> None:
 def test_ledger_entries_survive_json_shaped_dicts() -> None:
     entry = LedgerEntry("reschedule", ACCEPTED, "r", "a", "b", new_due=vn(2026, 12, 18, 17))
     assert LedgerEntry.from_dict(entry.to_dict()) == entry
+
+
+def test_explanation_names_holidays_between_a_resumption_and_the_next_opening() -> None:
+    from domain.calendar import build_calendar
+    from domain.clock import LedgerEntry, explain
+
+    cal = build_calendar([2026])
+    start = datetime(2026, 2, 12, 2, 0, tzinfo=UTC)  # Thursday 09:00 local
+    entries = [
+        LedgerEntry("start", start),
+        LedgerEntry("pause", start + timedelta(days=1), "waiting for supplement"),
+        LedgerEntry("resume", start + timedelta(days=4)),  # Monday 16 Feb: Tết
+    ]
+    lines = explain(entries, 15 * 480, cal)
+    assert "skipped 2026-02-17 (Lunar New Year)" in lines
