@@ -10,6 +10,7 @@ from typing import Any, Literal
 
 from domain.calendar import WorkCalendar
 from domain.clock import (
+    LedgerKind,
     LedgerEntry,
     add_working_time,
     derive,
@@ -50,7 +51,7 @@ class ClockConfig:
 
 
 def _entry(
-    kind: str,
+    kind: LedgerKind,
     at: datetime,
     reason: str = "",
     actor: str = "",
@@ -62,7 +63,7 @@ def _entry(
         at=at,
         reason=reason,
         actor=actor,
-        basis=basis,  # type: ignore[arg-type]
+        basis=basis,
         new_due=new_due,
     )
 
