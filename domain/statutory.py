@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 from domain.calendar import WorkCalendar
 from domain.clock import (
-    LedgerKind,
     LedgerEntry,
+    LedgerKind,
     add_working_time,
     derive,
     explain,
