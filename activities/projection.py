@@ -12,6 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.client import Client
 
+from db.document_repository import write_digitization
 from db.models import Dossier, DossierStep, TimelineEntry
 from db.portal_outbox import enqueue_event
 from domain.dossier import DossierState
@@ -106,8 +107,10 @@ class ProjectionActivities:
             elif row.version <= state.seq:
                 apply_state(row, state)
                 await write_steps(session, state)
+                await write_digitization(session, state)
             if row is None:
                 await write_steps(session, state)
+                await write_digitization(session, state)
             recorded = await session.scalar(
                 select(TimelineEntry.id).where(
                     TimelineEntry.dossier_code == state.code, TimelineEntry.seq == event.seq

@@ -10,8 +10,9 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
+from activities.storage import LocalDocumentStore
 from api import errors
-from api.routes import auth, dossiers, ops, procedures
+from api.routes import auth, documents, dossiers, forms, ops, procedures, public
 from api.routes.portal import router as portal_router
 from config import Settings, get_settings
 from db.engine import make_engine, make_session_maker
@@ -35,6 +36,9 @@ def create_app(
         own_engine = engine is None
         app.state.engine = engine or make_engine(settings.database_url)
         app.state.sessions = make_session_maker(app.state.engine)
+        app.state.documents = LocalDocumentStore(
+            settings.storage_root, max_bytes=settings.max_upload_bytes
+        )
         app.state.temporal = temporal
         if app.state.temporal is None:
             try:
@@ -53,7 +57,14 @@ def create_app(
     )
     app.state.settings = settings
     errors.install(app)
-    for router in (auth.router, procedures.router, dossiers.router):
+    for router in (
+        auth.router,
+        procedures.router,
+        dossiers.router,
+        documents.router,
+        forms.router,
+        public.router,
+    ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(portal_router, prefix=API_PREFIX)
     app.include_router(ops.router)

@@ -10,6 +10,7 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
+from activities.storage import DocumentStore
 from api.errors import Problem
 from api.security import token_subject
 from config import Settings
@@ -35,7 +36,12 @@ def get_temporal(request: Request) -> Client:
     return client
 
 
+def get_document_store(request: Request) -> DocumentStore:
+    return request.app.state.documents
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+DocumentStoreDep = Annotated[DocumentStore, Depends(get_document_store)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
 TemporalDep = Annotated[Client, Depends(get_temporal)]
 

@@ -10,8 +10,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from domain.documents import DocumentRejected, RejectionReason
 from domain.dossier import Forbidden, InvalidAction
 from domain.lifecycle import IllegalTransition
+from forms.dossier import FormNotApplicable
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict with the dossier's state",
+    413: "File too large",
     415: "Unsupported media type",
     422: "Invalid input",
     500: "Internal error",
@@ -76,6 +79,17 @@ def install(app: FastAPI) -> None:
             f"{exc.field}: {exc.message}",
             errors=[{"field": exc.field, "message": exc.message}],
         )
+
+    @app.exception_handler(DocumentRejected)
+    async def _rejected(_: Request, exc: DocumentRejected) -> JSONResponse:
+        # over the size limit is 413 (the request is fine, the file is too big); an empty
+        # file or one whose content is not an accepted type is 422
+        status = 413 if exc.reason == RejectionReason.TOO_LARGE else 422
+        return problem_response(status, str(exc), reason=exc.reason.value)
+
+    @app.exception_handler(FormNotApplicable)
+    async def _form(_: Request, exc: FormNotApplicable) -> JSONResponse:
+        return problem_response(409, str(exc))
 
     @app.exception_handler(Forbidden)
     async def _forbidden(_: Request, exc: Forbidden) -> JSONResponse:

@@ -98,6 +98,11 @@ class ActionIn(BaseModel):
     result_summary: Text = ""
     rating: int | None = Field(default=None, ge=1, le=5)
     new_due: UTCDateTime | None = None
+    result_document_id: int | None = Field(
+        default=None,
+        description="resolve only: an uploaded result file of this dossier, made the "
+        "electronic result",
+    )
 
 
 class DossierStepOut(BaseModel):
@@ -133,6 +138,8 @@ class ComponentOut(BaseModel):
     provided: bool
     digitized: bool
     reused: bool
+    file_hash: str | None = Field(default=None, description="SHA-256 of the digitized copy")
+    document_id: int | None = None
 
 
 class DossierSummary(BaseModel):
@@ -167,6 +174,15 @@ class DossierDetail(DossierSummary):
     timeline: list[TimelineOut]
     components: list[ComponentOut]
     allowed_actions: list[str]
+    electronic_result: bool = False
+    result_document_id: int | None = None
+
+
+class SubmittedDossier(DossierDetail):
+    """The submission's answer: the detail plus the secret the applicant looks the dossier
+    up with (printed on the receipt; shown only here)."""
+
+    lookup_secret: str
 
 
 class DossierPage(BaseModel):
@@ -174,3 +190,42 @@ class DossierPage(BaseModel):
     total: int
     limit: int
     offset: int
+
+
+class DocumentOut(BaseModel):
+    """A file kept for a dossier: a digitized component or the result (số hóa)."""
+
+    id: int
+    dossier_code: str
+    kind: str
+    component_code: str | None
+    sha256: str
+    size: int
+    media_type: str
+    display_name: str
+    uploaded_by: str
+    uploaded_at: UTCDateTime
+    reused_from_id: int | None
+
+
+class ReuseIn(BaseModel):
+    """An earlier digitized document of the same applicant, by its id or its SHA-256."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    component_code: Name
+    document_id: int | None = None
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
+
+
+class PublicDossier(BaseModel):
+    """What the applicant sees with the dossier code and its secret (tra cứu hồ sơ)."""
+
+    code: str
+    procedure_name: str
+    status: str
+    status_label: str
+    portal_code: int
+    due_at: UTCDateTime | None
+    result_kind: str | None
+    electronic_result: bool

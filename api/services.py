@@ -17,7 +17,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from activities.projection import new_row, write_steps
 from api.errors import Problem
 from api.schemas import ActionIn, SubmitIn
-from db.models import Component, Dossier
+from db.document_repository import handed_in_components, write_digitization
+from db.models import Dossier
 from db.repository import allocate_code, find_by_idempotency_key, get_procedure
 from domain.codes import workflow_id
 from domain.dossier import Actor, Applicant, DossierState, Forbidden, InvalidAction, Role
@@ -40,6 +41,7 @@ UPDATES = {
     Action.DELIVER: DossierWorkflow.deliver,
     Action.WITHDRAW: DossierWorkflow.withdraw,
     Action.RATE: DossierWorkflow.rate,
+    Action.APOLOGIZE: DossierWorkflow.apologize,
 }
 
 
@@ -58,6 +60,7 @@ def initial_state(
         channel=body.channel,
         applicant=Applicant(**body.applicant.model_dump()),
         submitted_at=now,
+        handed_in=body.components,
     )
 
 
@@ -90,7 +93,10 @@ async def submit(
     if idempotency_key:
         existing = await find_by_idempotency_key(session, key=idempotency_key)
         if existing is not None:
-            await _ensure_started(existing, procedure, client, task_queue, rating_window_days)
+            handed_in = await handed_in_components(session, code=existing.code)
+            await _ensure_started(
+                existing, procedure, client, task_queue, rating_window_days, handed_in
+            )
             return Submitted(code=existing.code, created=False)
 
     now = datetime.now(UTC)
@@ -103,18 +109,7 @@ async def submit(
     session.add(row)
     await session.flush()  # the dossier row before its steps and components (foreign keys)
     await write_steps(session, state)
-    provided = set(body.components)
-    for spec in procedure.components:
-        session.add(
-            Component(
-                dossier_code=code,
-                code=spec.code,
-                name=spec.name,
-                required=spec.required,
-                provided=spec.code in provided,
-                digitized=spec.code in provided and body.channel == 2,
-            )
-        )
+    await write_digitization(session, state)
     try:
         await session.commit()
     except IntegrityError:
@@ -123,7 +118,10 @@ async def submit(
         if idempotency_key:
             existing = await find_by_idempotency_key(session, key=idempotency_key)
             if existing is not None:
-                await _ensure_started(existing, procedure, client, task_queue, rating_window_days)
+                handed_in = await handed_in_components(session, code=existing.code)
+                await _ensure_started(
+                    existing, procedure, client, task_queue, rating_window_days, handed_in
+                )
                 return Submitted(code=existing.code, created=False)
         raise
     await client.start_workflow(
@@ -138,7 +136,12 @@ async def submit(
 
 
 async def _ensure_started(
-    row: Dossier, procedure: Procedure, client: Client, task_queue: str, window: int
+    row: Dossier,
+    procedure: Procedure,
+    client: Client,
+    task_queue: str,
+    window: int,
+    handed_in: list[str],
 ) -> None:
     """A submission whose process died between the database commit and the workflow start
     is completed by its retry."""
@@ -154,6 +157,7 @@ async def _ensure_started(
             address=row.applicant_address,
         ),
         submitted_at=row.submitted_at.astimezone(UTC),
+        handed_in=handed_in,
     )
     try:
         await client.start_workflow(
@@ -180,7 +184,7 @@ async def act(
             allowed_actions=[a.value for a in UPDATES],
         )
     handle = client.get_workflow_handle(workflow_id(code))
-    payload = ActionInput(actor=actor, **body.model_dump())
+    payload = ActionInput(actor=actor, **body.model_dump(exclude={"result_document_id"}))
     try:
         return await handle.execute_update(update, payload, result_type=ActionOutcome)
     except WorkflowUpdateFailedError as exc:

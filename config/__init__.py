@@ -38,7 +38,7 @@ class Settings(BaseSettings):
     public_base_url: str = "http://127.0.0.1:8000"
 
     storage_root: Path = DATA_DIR / "documents"
-    max_upload_mb: int = 20
+    max_upload_mb: int = Field(default=20, ge=1)
 
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
@@ -46,6 +46,11 @@ class Settings(BaseSettings):
 
     rating_window_days: int = 30
     default_page_size: int = 20
+
+    @property
+    def max_upload_bytes(self) -> int:
+        """The upload limit; a larger file is refused with 413."""
+        return self.max_upload_mb * 1024 * 1024
 
 
 @lru_cache

@@ -93,6 +93,7 @@ class Dossier(SQLModel, table=True):
     version: int = 0  # the workflow's event sequence this row reflects
     idempotency_key: str | None = Field(default=None, unique=True, max_length=200)
     lookup_secret: str = ""
+    result_document_id: int | None = None  # the electronic result (document.id), if any
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
@@ -145,3 +146,4 @@ class Component(SQLModel, table=True):
     digitized: bool = False
     reused: bool = False
     file_hash: str | None = None
+    document_id: int | None = None  # the digitized copy (document.id)

@@ -199,7 +199,7 @@ def attachment_forbidden(
         return None
     if kind == DocumentKind.COMPONENT:
         if actor.role != Role.CLERK:
-            return "components are digitized at the one-stop desk, by a clerk of the receiving agency"
+            return "components are digitized at the one-stop desk by the receiving agency's clerk"
         if actor.agency_code != receiving_agency:
             return "this dossier was received by another agency's one-stop desk"
         return None
@@ -481,10 +481,10 @@ class DossierState:
             raise InvalidAction(
                 "document_id", "reuse takes a document from an earlier dossier, not this one"
             )
-        if attachment.reused_from and (
-            not self.applicant.id_number
-            or attachment.owner_id_number != self.applicant.id_number
-        ):
+        same_applicant = bool(self.applicant.id_number) and (
+            attachment.owner_id_number == self.applicant.id_number
+        )
+        if attachment.reused_from and not same_applicant:
             raise InvalidAction(
                 "document_id",
                 "the document belongs to another applicant; only the same applicant's earlier "
@@ -527,7 +527,8 @@ class DossierState:
         )
 
     def _attachment_conflict(self, reason: str) -> IllegalTransition:
-        return IllegalTransition(self.status, Action.ATTACH_DOCUMENT, self.allowed_actions(), reason)
+        allowed = self.allowed_actions()
+        return IllegalTransition(self.status, Action.ATTACH_DOCUMENT, allowed, reason)
 
     # ------------------------------------------------------------------ changes
 

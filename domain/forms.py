@@ -184,7 +184,7 @@ class FormStep:
             return "Đúng hạn"
         if self.on_time is False:
             return "Quá hạn"
-        return "Đang xử lý" if self.finished_at is None else ""
+        return "Đang xử lý" if self.started_at and self.finished_at is None else ""
 
 
 @dataclass(frozen=True)

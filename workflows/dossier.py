@@ -15,6 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.deadline import due_moment
     from domain.dossier import (
         ActionRequest,
+        DocumentAttachment,
         DossierEvent,
         DossierState,
         Forbidden,
@@ -167,6 +168,30 @@ class DossierWorkflow:
     @rate.validator
     def _v_rate(self, input: ActionInput) -> None:
         self._check(Action.RATE, input)
+
+    @workflow.update
+    async def attach_document(self, attachment: DocumentAttachment) -> ActionOutcome:
+        async with self._lock:
+            try:
+                event = self.state.attach(attachment, workflow.now())
+            except (IllegalTransition, InvalidAction, Forbidden) as exc:
+                raise rejection(exc, self.state) from None
+            await self._project(event)
+            return ActionOutcome(
+                status=self.state.status.value,
+                portal_code=self.state.status.portal_code,
+                seq=self.state.seq,
+                step_index=self.state.step_index,
+                due_at=self.state.due_at,
+                allowed_actions=[a.value for a in self.state.allowed_actions()],
+            )
+
+    @attach_document.validator
+    def _v_attach_document(self, attachment: DocumentAttachment) -> None:
+        try:
+            self.state.check_attachment(attachment)
+        except (IllegalTransition, InvalidAction, Forbidden) as exc:
+            raise rejection(exc, self.state) from None
 
     # ------------------------------------------------------------------ internals
 

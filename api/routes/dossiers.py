@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 from temporalio.client import Client
 
-from api import services
+from api import documents, services
 from api.deps import CurrentOfficer, SessionDep, SettingsDep, TemporalDep
 from api.errors import Problem
 from api.schemas import (
@@ -19,6 +19,7 @@ from api.schemas import (
     DossierStepOut,
     DossierSummary,
     SubmitIn,
+    SubmittedDossier,
     TimelineOut,
 )
 from api.timeutil import as_utc
@@ -34,7 +35,7 @@ from db.repository import (
     list_dossiers,
 )
 from domain.codes import workflow_id
-from domain.dossier import Role
+from domain.dossier import InvalidAction, Role
 from domain.lifecycle import Action, Status
 
 router = APIRouter(prefix="/dossiers", tags=["dossiers"])
@@ -140,12 +141,14 @@ async def detail(
             for c in await dossier_components(session, code=row.code)
         ],
         allowed_actions=await _allowed(client, row, officer),
+        electronic_result=row.result_document_id is not None,
+        result_document_id=row.result_document_id,
     )
 
 
 @router.post(
     "",
-    response_model=DossierDetail,
+    response_model=SubmittedDossier,
     status_code=status.HTTP_201_CREATED,
     responses={200: {"description": "the same Idempotency-Key was seen before"}},
 )
@@ -157,7 +160,7 @@ async def submit(
     client: TemporalDep,
     settings: SettingsDep,
     idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
-) -> DossierDetail:
+) -> SubmittedDossier:
     submitted = await services.submit(
         session=session,
         client=client,
@@ -171,7 +174,8 @@ async def submit(
         response.status_code = status.HTTP_200_OK
     row = await session.get(Dossier, submitted.code)
     assert row is not None
-    return await detail(session, client, row, officer)
+    shown = await detail(session, client, row, officer)
+    return SubmittedDossier(**shown.model_dump(), lookup_secret=row.lookup_secret)
 
 
 @router.get("", response_model=DossierPage)
@@ -222,11 +226,22 @@ async def run_action(
     body: ActionIn | None = None,
 ) -> DossierDetail:
     row = await _visible(session, officer, code)
+    body = body or ActionIn()
+    if body.result_document_id is not None:
+        if action != Action.RESOLVE:
+            raise InvalidAction("result_document_id", "only 'resolve' takes a result document")
+        await documents.attach_result(
+            session=session,
+            client=client,
+            row=row,
+            actor=actor_of(officer),
+            document_id=body.result_document_id,
+        )
     await services.act(
         client=client,
         code=code,
         action=action,
-        body=body or ActionIn(),
+        body=body,
         actor=actor_of(officer),
         status=row.status,
     )

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from sqlmodel import SQLModel
 
 import db.models  # noqa: F401  (registers the tables)
+import db.document_models  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -1,0 +1,69 @@
+"""The applicant's look-up (tra cứu hồ sơ): the dossier code and the secret printed on the
+receipt, no account. A wrong secret answers exactly like an unknown code."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from api.deps import DocumentStoreDep, SessionDep
+from api.errors import Problem
+from api.routes.documents import file_response
+from api.schemas import PublicDossier
+from db.document_repository import get_document
+from db.models import Dossier
+from db.repository import get_procedure
+from domain.lifecycle import Status
+
+router = APIRouter(prefix="/public/dossiers", tags=["public"])
+
+Secret = Annotated[str, Query(max_length=100, description="the secret printed on the receipt")]
+
+#: The result is the applicant's once the agency has decided, not while it is a draft.
+_DECIDED = (Status.RESOLVED.value, Status.RETURNED.value)
+
+
+async def _with_secret(session: SessionDep, code: str, secret: str) -> Dossier:
+    row = await session.get(Dossier, code)
+    known = row is not None and bool(row.lookup_secret)
+    expected = row.lookup_secret if row is not None and known else secrets.token_urlsafe(9)
+    if not secrets.compare_digest(expected.encode(), secret.encode()) or not known:
+        raise Problem(404, "no dossier matches this code and secret")
+    assert row is not None
+    return row
+
+
+@router.get("/{code}", response_model=PublicDossier)
+async def look_up(code: str, session: SessionDep, secret: Secret = "") -> PublicDossier:
+    row = await _with_secret(session, code, secret)
+    procedure = await get_procedure(session, code=row.procedure_code)
+    status = Status(row.status)
+    return PublicDossier(
+        code=row.code,
+        procedure_name=procedure.name if procedure else row.procedure_code,
+        status=status.value,
+        status_label=status.vietnamese,
+        portal_code=status.portal_code,
+        due_at=row.due_at,
+        result_kind=row.result_kind,
+        electronic_result=row.result_document_id is not None and row.status in _DECIDED,
+    )
+
+
+@router.get(
+    "/{code}/result",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}, "image/*": {}}}},
+)
+async def electronic_result(
+    code: str, session: SessionDep, store: DocumentStoreDep, secret: Secret = ""
+) -> Response:
+    row = await _with_secret(session, code, secret)
+    document = None
+    if row.result_document_id is not None and row.status in _DECIDED:
+        document = await get_document(session, code=code, document_id=row.result_document_id)
+    if document is None:
+        raise Problem(404, "this dossier has no electronic result yet")
+    return await file_response(store, document)

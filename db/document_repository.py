@@ -1,0 +1,70 @@
+"""Queries and writes on the documents of dossiers (keyword-only), for the API and the
+projection."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.document_models import Document
+from db.models import Component, Dossier
+from db.repository import dossier_components
+from domain.dossier import DossierState
+
+
+async def write_digitization(session: AsyncSession, state: DossierState) -> None:
+    """The components' flags and the electronic result, as the workflow holds them."""
+    rows = {c.code: c for c in await dossier_components(session, code=state.code)}
+    for component in state.components:
+        row = rows.get(component.code)
+        if row is None:
+            row = Component(dossier_code=state.code, code=component.code, name=component.name)
+            session.add(row)
+        row.required = component.required
+        row.provided = component.provided
+        row.digitized = component.digitized
+        row.reused = component.reused
+        row.file_hash = component.sha256 or None
+        row.document_id = component.document_id
+    dossier = await session.get(Dossier, state.code)
+    if dossier is not None:
+        result = state.electronic_result
+        dossier.result_document_id = result.document_id if result else None
+
+
+async def dossier_documents(session: AsyncSession, *, code: str) -> list[Document]:
+    rows = await session.scalars(
+        select(Document).where(Document.dossier_code == code).order_by(Document.id)
+    )
+    return list(rows)
+
+
+async def get_document(session: AsyncSession, *, code: str, document_id: int) -> Document | None:
+    """The document `document_id` if it belongs to dossier `code`."""
+    document = await session.get(Document, document_id)
+    if document is None or document.dossier_code != code:
+        return None
+    return document
+
+
+async def reusable_document(
+    session: AsyncSession, *, document_id: int | None, sha256: str | None, id_number: str
+) -> tuple[Document, Dossier] | None:
+    """An earlier document to reuse, by id or by content hash, with its dossier. Among several
+    documents with the same hash, one of the applicant `id_number` is preferred, so that the
+    caller's rule (same applicant only) judges the best candidate."""
+    query = select(Document, Dossier).join(Dossier, Dossier.code == Document.dossier_code)
+    if document_id is not None:
+        query = query.where(Document.id == document_id)
+    else:
+        query = query.where(Document.sha256 == sha256)
+    candidates = list((await session.exec(query.order_by(Document.id))).all())
+    for document, dossier in candidates:
+        if id_number and dossier.applicant_id_number == id_number:
+            return document, dossier
+    return candidates[0] if candidates else None
+
+
+async def handed_in_components(session: AsyncSession, *, code: str) -> list[str]:
+    """Codes of the components recorded as handed in at submission."""
+    return [c.code for c in await dossier_components(session, code=code) if c.provided]
