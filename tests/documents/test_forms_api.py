@@ -134,7 +134,8 @@ async def test_form_05_tracks_every_step(docs_api: httpx.AsyncClient, login) -> 
     assert "PHIẾU KIỂM SOÁT QUÁ TRÌNH GIẢI QUYẾT HỒ SƠ" in text
     assert code in text and APPLICANT in text and moment(dossier["due_at"]) in text
     for step in detail["steps"]:
-        assert step["unit_name"] in text.replace("- ", "-") or step["unit_name"] in text
+        assert step["unit_name"] in text and step["agency_name"] in text
+        assert f"{step['term_days']:g} ngày làm việc" in text
     first, second = detail["steps"][0], detail["steps"][1]
     assert moment(first["started_at"]) in text and moment(first["finished_at"]) in text
     assert "Đúng hạn" in text  # step 1 finished before its due moment
