@@ -19,6 +19,8 @@ from contextlib import AsyncExitStack
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.clock import ClockActivities
+from activities.notify import EmailChannel, LogChannel
 from activities.portal_client import PortalClient
 from activities.portal_sync import PortalSyncActivities
 from activities.projection import ProjectionActivities
@@ -37,11 +39,23 @@ def build_dossier_worker(client: Client, settings: Settings, sessions) -> Worker
     projection = ProjectionActivities(
         sessions, client=client, portal_task_queue=settings.portal_task_queue
     )
+    clock = ClockActivities(
+        sessions,
+        channels=[
+            LogChannel(),
+            EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender),
+        ],
+    )
     return Worker(
         client,
         task_queue=settings.task_queue,
         workflows=[DossierWorkflow],
-        activities=[projection.record],
+        activities=[
+            projection.record,
+            clock.load_config,
+            clock.record_notice,
+            clock.send_notifications,
+        ],
         workflow_runner=workflow_runner(),
     )
 

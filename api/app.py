@@ -13,6 +13,7 @@ from temporalio.client import Client
 from activities.storage import LocalDocumentStore
 from api import errors
 from api.routes import auth, documents, dossiers, forms, ops, procedures, public
+from api.routes.clock import router as clock_router
 from api.routes.portal import router as portal_router
 from config import Settings, get_settings
 from db.engine import make_engine, make_session_maker
@@ -67,6 +68,7 @@ def create_app(
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(portal_router, prefix=API_PREFIX)
+    app.include_router(clock_router, prefix=API_PREFIX)
     app.include_router(ops.router)
     app.include_router(ops.router, prefix=API_PREFIX)
     return app

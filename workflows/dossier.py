@@ -11,8 +11,11 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.clock import ClockActivities
     from activities.projection import ProjectionActivities
-    from domain.deadline import due_moment
+    from domain import statutory
+    from domain.calendar import WorkCalendar
+    from domain.clock import LedgerError
     from domain.dossier import (
         ActionRequest,
         DocumentAttachment,
@@ -22,12 +25,18 @@ with workflow.unsafe.imports_passed_through():
         InvalidAction,
     )
     from domain.lifecycle import Action, IllegalTransition, Status
+    from domain.statutory import ClockConfig, Timer
     from workflows.shared import (
+        NOTICE_TIMEOUT,
+        NOTIFY_RETRY,
+        NOTIFY_TIMEOUT,
         PROJECTION_RETRY,
         PROJECTION_TIMEOUT,
         ActionInput,
         ActionOutcome,
+        DeadlineView,
         DossierInput,
+        Notice,
         Projection,
     )
 
@@ -50,7 +59,12 @@ def rejection(exc: Exception, state: DossierState) -> ApplicationError:
         )
     if isinstance(exc, Forbidden):
         return ApplicationError(str(exc), type="Forbidden", non_retryable=True)
+    if isinstance(exc, LedgerError):
+        return ApplicationError(str(exc), type="ClockConflict", non_retryable=True)
     raise exc
+
+
+REFUSALS = (IllegalTransition, InvalidAction, Forbidden, LedgerError)
 
 
 @workflow.defn
@@ -60,12 +74,26 @@ class DossierWorkflow:
         self.state = input.state
         self._rating_window = timedelta(days=input.rating_window_days)
         self._lock = asyncio.Lock()
+        self._config: ClockConfig | None = input.config
+        self._calendar: WorkCalendar | None = None
+        self._changed = False
+        self._ready = False  # the calendar is loaded and the submission recorded
+        self._deliveries: list[asyncio.Future[None]] = []
 
     @workflow.run
     async def run(self, input: DossierInput) -> str:
+        if self._config is None:
+            self._config = await workflow.execute_activity_method(
+                ClockActivities.load_config,
+                start_to_close_timeout=NOTICE_TIMEOUT,
+                retry_policy=PROJECTION_RETRY,
+            )
+        self._calendar = self._config.work_calendar()
         async with self._lock:
             await self._project(self.state.submission_event())
-        await workflow.wait_condition(lambda: self.state.status.terminal)
+        self._ready = True
+        while not self.state.status.terminal:
+            await self._wait_for_next_timer()
         if self.state.status == Status.RETURNED:
             # keep the dossier addressable while the applicant may still rate it
             try:
@@ -75,7 +103,91 @@ class DossierWorkflow:
             except TimeoutError:
                 pass  # the window closed without a rating
         await workflow.wait_condition(workflow.all_handlers_finished)
+        for delivery in self._deliveries:
+            await delivery
         return self.state.status.value
+
+    # ------------------------------------------------------------------ timers
+
+    async def _wait_for_next_timer(self) -> None:
+        """Sleep until the next warning, escalation or waiting limit, or until an action or a
+        calendar change moves it; then fire it if its moment has come."""
+        assert self._config is not None and self._calendar is not None
+        timer = statutory.next_timer(self.state, self._config, self._calendar)
+        self._changed = False
+        if timer is None:
+            await workflow.wait_condition(lambda: self._changed or self.state.status.terminal)
+            return
+        delay = max(timer.at - workflow.now(), timedelta(0))
+        try:
+            await workflow.wait_condition(
+                lambda: self._changed or self.state.status.terminal, timeout=delay
+            )
+        except TimeoutError:
+            await self._fire(timer)
+
+    async def _fire(self, timer: Timer) -> None:
+        async with self._lock:
+            if statutory.next_timer(self.state, self._config, self._calendar) != timer:
+                return  # an action that just ran moved it
+            now = workflow.now()
+            if timer.kind == "stop":
+                event = self.state.apply(statutory.stop_request(timer), now)
+                self.state.notices_sent.append(timer.key)
+                await self._project(event)
+                return
+            event = statutory.issue(self.state, timer, now)
+            ids = await workflow.execute_activity_method(
+                ClockActivities.record_notice,
+                Notice(
+                    code=self.state.code,
+                    procedure_name=self.state.procedure.name,
+                    timer=timer,
+                    event=event,
+                ),
+                start_to_close_timeout=NOTICE_TIMEOUT,
+                retry_policy=PROJECTION_RETRY,
+            )
+            if ids:
+                # delivery retries for as long as the channel is down, without holding the
+                # dossier: the workflow only waits for it before it completes
+                self._deliveries.append(
+                    workflow.start_activity_method(
+                        ClockActivities.send_notifications,
+                        ids,
+                        start_to_close_timeout=NOTIFY_TIMEOUT,
+                        retry_policy=NOTIFY_RETRY,
+                    )
+                )
+
+    @workflow.signal
+    async def calendar_changed(self, config: ClockConfig) -> None:
+        """A calendar override was added or removed: re-derive the due moments."""
+        await workflow.wait_condition(lambda: self._ready)
+        async with self._lock:
+            if self._config is not None and config.version == self._config.version:
+                return
+            self._config = config
+            self._calendar = config.work_calendar()
+            before = (self.state.due_at, [s.due_at for s in self.state.steps])
+            statutory.refresh_due_moments(self.state, self._calendar)
+            after = (self.state.due_at, [s.due_at for s in self.state.steps])
+            self._changed = True
+            if before != after and not self.state.status.terminal:
+                self.state.seq += 1
+                await self._project(
+                    DossierEvent(
+                        seq=self.state.seq,
+                        action="calendar-changed",
+                        actor="system",
+                        actor_name="motcua",
+                        at=workflow.now(),
+                        from_status=self.state.status,
+                        to_status=self.state.status,
+                        step_index=self.state.step_index,
+                        note=statutory.calendar_change_note(before[0], after[0], config),
+                    )
+                )
 
     # ------------------------------------------------------------------ query
 
@@ -86,6 +198,11 @@ class DossierWorkflow:
     @workflow.query
     def allowed(self) -> list[str]:
         return [a.value for a in self.state.allowed_actions()]
+
+    @workflow.query
+    def deadline(self) -> DeadlineView:
+        assert self._config is not None and self._calendar is not None
+        return statutory.deadline_view(self.state, self._config, self._calendar, workflow.now())
 
     # ------------------------------------------------------------------ updates
 
@@ -171,27 +288,30 @@ class DossierWorkflow:
 
     @workflow.update
     async def attach_document(self, attachment: DocumentAttachment) -> ActionOutcome:
+        """A stored file becomes a digitized (or reused) component or the electronic result."""
+        await workflow.wait_condition(lambda: self._ready)
         async with self._lock:
             try:
                 event = self.state.attach(attachment, workflow.now())
-            except (IllegalTransition, InvalidAction, Forbidden) as exc:
+            except REFUSALS as exc:
                 raise rejection(exc, self.state) from None
             await self._project(event)
-            return ActionOutcome(
-                status=self.state.status.value,
-                portal_code=self.state.status.portal_code,
-                seq=self.state.seq,
-                step_index=self.state.step_index,
-                due_at=self.state.due_at,
-                allowed_actions=[a.value for a in self.state.allowed_actions()],
-            )
+            return self._outcome()
 
     @attach_document.validator
     def _v_attach_document(self, attachment: DocumentAttachment) -> None:
         try:
             self.state.check_attachment(attachment)
-        except (IllegalTransition, InvalidAction, Forbidden) as exc:
+        except REFUSALS as exc:
             raise rejection(exc, self.state) from None
+
+    @workflow.update
+    async def apologize(self, input: ActionInput) -> ActionOutcome:
+        return await self._act(Action.APOLOGIZE, input)
+
+    @apologize.validator
+    def _v_apologize(self, input: ActionInput) -> None:
+        self._check(Action.APOLOGIZE, input)
 
     # ------------------------------------------------------------------ internals
 
@@ -209,40 +329,40 @@ class DossierWorkflow:
         )
 
     def _check(self, action: Action, input: ActionInput) -> None:
+        request = self._request(action, input)
         try:
-            self.state.check(self._request(action, input))
-        except (IllegalTransition, InvalidAction, Forbidden) as exc:
+            self.state.check(request)
+            statutory.check_apology(self.state, request, workflow.now())
+        except REFUSALS as exc:
             raise rejection(exc, self.state) from None
 
     async def _act(self, action: Action, input: ActionInput) -> ActionOutcome:
+        await workflow.wait_condition(lambda: self._ready)
         async with self._lock:
             now = workflow.now()
+            request = self._request(action, input)
+            source = self.state.status
             try:
-                event = self.state.apply(self._request(action, input), now)
-            except (IllegalTransition, InvalidAction, Forbidden) as exc:
+                statutory.check_apology(self.state, request, now)
+                event = self.state.apply(request, now)
+            except REFUSALS as exc:
                 # another update changed the dossier between validation and now
                 raise rejection(exc, self.state) from None
-            self._schedule(action)
+            assert self._calendar is not None
+            statutory.after_action(self.state, request, source, now, self._calendar)
+            self._changed = True
             await self._project(event)
-            return ActionOutcome(
-                status=self.state.status.value,
-                portal_code=self.state.status.portal_code,
-                seq=self.state.seq,
-                step_index=self.state.step_index,
-                due_at=self.state.due_at,
-                allowed_actions=[a.value for a in self.state.allowed_actions()],
-            )
+            return self._outcome()
 
-    def _schedule(self, action: Action) -> None:
-        """Set the due moments an action starts (placeholder working-day count)."""
-        state = self.state
-        now = workflow.now()
-        if action == Action.ACCEPT:
-            state.due_at = due_moment(now, state.procedure.term_days)
-        if action in (Action.FORWARD, Action.RETURN) and state.current_step is not None:
-            state.current_step.due_at = due_moment(now, state.current_step.term_days)
-        if action == Action.SUPPLEMENT and state.received_at is not None:
-            state.due_at = due_moment(now, state.procedure.term_days)
+    def _outcome(self) -> ActionOutcome:
+        return ActionOutcome(
+            status=self.state.status.value,
+            portal_code=self.state.status.portal_code,
+            seq=self.state.seq,
+            step_index=self.state.step_index,
+            due_at=self.state.due_at,
+            allowed_actions=[a.value for a in self.state.allowed_actions()],
+        )
 
     async def _project(self, event: DossierEvent) -> None:
         await workflow.execute_activity_method(
