@@ -15,12 +15,15 @@ import functools
 import logging
 import signal
 from contextlib import AsyncExitStack
+from datetime import timedelta
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.clock import ClockActivities
 from activities.notify import EmailChannel, LogChannel
+from activities.payment_client import PaymentGatewayClient
+from activities.payments import PaymentActivities, callback_url
 from activities.portal_client import PortalClient
 from activities.portal_sync import PortalSyncActivities
 from activities.projection import ProjectionActivities
@@ -46,6 +49,13 @@ def build_dossier_worker(client: Client, settings: Settings, sessions) -> Worker
             EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender),
         ],
     )
+    payments = PaymentActivities(
+        PaymentGatewayClient(
+            settings.payment_base_url, settings.payment_partner_code, settings.payment_secret
+        ),
+        callback_url=callback_url(settings.public_base_url),
+        query_after=timedelta(seconds=settings.payment_query_after_seconds),
+    )
     return Worker(
         client,
         task_queue=settings.task_queue,
@@ -55,6 +65,8 @@ def build_dossier_worker(client: Client, settings: Settings, sessions) -> Worker
             clock.load_config,
             clock.record_notice,
             clock.send_notifications,
+            payments.init,
+            payments.query,
         ],
         workflow_runner=workflow_runner(),
     )

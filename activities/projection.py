@@ -14,6 +14,7 @@ from temporalio.client import Client
 
 from db.document_repository import write_digitization
 from db.models import Dossier, DossierStep, TimelineEntry
+from db.payment_repository import write_payments
 from db.portal_outbox import enqueue_event
 from domain.dossier import DossierState
 from workflows.portal_sync_client import wake_portal_sync
@@ -108,9 +109,11 @@ class ProjectionActivities:
                 apply_state(row, state)
                 await write_steps(session, state)
                 await write_digitization(session, state)
+                await write_payments(session, state)
             if row is None:
                 await write_steps(session, state)
                 await write_digitization(session, state)
+                await write_payments(session, state)
             recorded = await session.scalar(
                 select(TimelineEntry.id).where(
                     TimelineEntry.dossier_code == state.code, TimelineEntry.seq == event.seq

@@ -12,7 +12,7 @@ from temporalio.client import Client
 
 from activities.storage import LocalDocumentStore
 from api import errors
-from api.routes import auth, documents, dossiers, forms, ops, procedures, public
+from api.routes import auth, documents, dossiers, forms, ops, payments, procedures, public
 from api.routes.clock import router as clock_router
 from api.routes.portal import router as portal_router
 from config import Settings, get_settings
@@ -65,6 +65,7 @@ def create_app(
         documents.router,
         forms.router,
         public.router,
+        payments.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(portal_router, prefix=API_PREFIX)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import time
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from api.timeutil import UTCDateTime
 from domain.dossier import ResultKind
@@ -86,6 +86,22 @@ class SubmitIn(BaseModel):
     components: list[Name] = Field(
         default_factory=list, description="codes of the components handed in"
     )
+    pay_online: bool | None = Field(
+        default=None,
+        description="the fees due at submission are paid through the payment gateway "
+        "(reception waits for it) rather than at the desk; default: online for channel 2",
+    )
+
+
+class FeeLineIn(BaseModel):
+    """One amount of a financial obligation (nghĩa vụ tài chính), in whole đồng."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+    amount: StrictInt
+    kind: Annotated[str, StringConstraints(max_length=20)] = "obligation"
 
 
 class ActionIn(BaseModel):
@@ -98,6 +114,9 @@ class ActionIn(BaseModel):
     result_summary: Text = ""
     rating: int | None = Field(default=None, ge=1, le=5)
     new_due: UTCDateTime | None = None
+    fee_lines: list[FeeLineIn] = Field(
+        default_factory=list, max_length=50, description="request-payment: what to pay"
+    )
     result_document_id: int | None = Field(
         default=None,
         description="resolve only: an uploaded result file of this dossier, made the "
@@ -161,6 +180,22 @@ class DossierSummary(BaseModel):
     overdue: bool
 
 
+class PaymentOut(BaseModel):
+    """A payment asked of the applicant: what, how much, where to pay, and its state."""
+
+    reference: str
+    purpose: str
+    amount: int
+    lines: list[FeeOut]
+    online: bool
+    state: str
+    payment_url: str
+    gateway_txn: str | None
+    requested_at: UTCDateTime
+    paid_at: UTCDateTime | None
+    settled_by: str
+
+
 class DossierDetail(DossierSummary):
     procedure_name: str
     applicant: ApplicantIn
@@ -176,6 +211,7 @@ class DossierDetail(DossierSummary):
     allowed_actions: list[str]
     electronic_result: bool = False
     result_document_id: int | None = None
+    payments: list[PaymentOut] = Field(default_factory=list)
 
 
 class SubmittedDossier(DossierDetail):
@@ -229,3 +265,14 @@ class PublicDossier(BaseModel):
     due_at: UTCDateTime | None
     result_kind: str | None
     electronic_result: bool
+    payments: list[PublicPaymentOut] = Field(
+        default_factory=list, description="what to pay and where (thanh toán trực tuyến)"
+    )
+
+
+class PublicPaymentOut(BaseModel):
+    reference: str
+    amount: int
+    lines: list[FeeOut]
+    state: str
+    payment_url: str

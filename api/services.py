@@ -19,9 +19,18 @@ from api.errors import Problem
 from api.schemas import ActionIn, SubmitIn
 from db.document_repository import handed_in_components, write_digitization
 from db.models import Dossier
+from db.payment_repository import write_payments
 from db.repository import allocate_code, find_by_idempotency_key, get_procedure
 from domain.codes import workflow_id
-from domain.dossier import Actor, Applicant, DossierState, Forbidden, InvalidAction, Role
+from domain.dossier import (
+    Actor,
+    Applicant,
+    Channel,
+    DossierState,
+    Forbidden,
+    InvalidAction,
+    Role,
+)
 from domain.lifecycle import Action, IllegalTransition, Status
 from domain.procedures import Procedure
 from workflows.dossier import DossierWorkflow
@@ -42,6 +51,8 @@ UPDATES = {
     Action.WITHDRAW: DossierWorkflow.withdraw,
     Action.RATE: DossierWorkflow.rate,
     Action.APOLOGIZE: DossierWorkflow.apologize,
+    Action.REQUEST_PAYMENT: DossierWorkflow.request_payment,
+    Action.PAY: DossierWorkflow.pay,
 }
 
 
@@ -61,7 +72,15 @@ def initial_state(
         applicant=Applicant(**body.applicant.model_dump()),
         submitted_at=now,
         handed_in=body.components,
+        pay_online=pays_online(body),
     )
+
+
+def pays_online(body: SubmitIn) -> bool:
+    """Online submissions pay their fees online unless the applicant chose the desk."""
+    if body.pay_online is not None:
+        return body.pay_online
+    return body.channel == Channel.ONLINE
 
 
 async def submit(
@@ -110,6 +129,7 @@ async def submit(
     await session.flush()  # the dossier row before its steps and components (foreign keys)
     await write_steps(session, state)
     await write_digitization(session, state)
+    await write_payments(session, state)
     try:
         await session.commit()
     except IntegrityError:

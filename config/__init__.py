@@ -36,6 +36,8 @@ class Settings(BaseSettings):
     payment_partner_code: str = "MOTCUA"
     payment_secret: str = "demo-payment-secret"
     public_base_url: str = "http://127.0.0.1:8000"
+    #: A payment without a callback after this long is reconciled with the gateway's QUERY.
+    payment_query_after_seconds: float = Field(default=15 * 60, gt=0)
 
     storage_root: Path = DATA_DIR / "documents"
     max_upload_mb: int = Field(default=20, ge=1)

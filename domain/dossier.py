@@ -7,13 +7,28 @@ unit written to the timeline and the read model."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
 from domain.clock import LedgerEntry
 from domain.documents import DocumentKind
 from domain.lifecycle import Action, IllegalTransition, Status, next_status, table_actions
+from domain.payment import (
+    CallbackDecision,
+    CallbackOutcome,
+    DossierPayment,
+    FeeKind,
+    FeeLine,
+    FeeLineDraft,
+    FeeLineInvalid,
+    PaymentConfirmation,
+    PaymentPurpose,
+    PaymentState,
+    checked_fee_lines,
+    decide_confirmation,
+    new_dossier_payment,
+)
 from domain.procedures import Procedure
 
 
@@ -69,6 +84,8 @@ class Actor:
 
 
 SYSTEM_ACTOR = Actor(username="system", full_name="motcua", role=Role.SYSTEM)
+#: Who settles a payment the gateway confirmed (callback or reconciliation).
+GATEWAY_ACTOR = Actor(username="gateway", full_name="Cổng thanh toán", role=Role.SYSTEM)
 
 
 @dataclass(frozen=True)
@@ -93,6 +110,7 @@ class ActionRequest:
     result_summary: str = ""
     rating: int | None = None
     new_due: datetime | None = None
+    fee_lines: tuple[FeeLineDraft, ...] = ()  # request-payment: the financial obligation
 
 
 @dataclass
@@ -235,6 +253,7 @@ class DossierState:
     electronic_result: ElectronicResult | None = None
     ledger: list[LedgerEntry] = field(default_factory=list)  # the dossier's statutory clock
     notices_sent: list[str] = field(default_factory=list)  # warnings/escalations issued
+    payments: list[DossierPayment] = field(default_factory=list)  # fees and obligations
 
     @classmethod
     def new(
@@ -246,9 +265,12 @@ class DossierState:
         applicant: Applicant,
         submitted_at: datetime,
         handed_in: Iterable[str] = (),
+        pay_online: bool = False,
     ) -> DossierState:
         """A submitted dossier; `handed_in` are the component codes the applicant provided,
-        digitized by nature when they came through the online channel."""
+        digitized by nature when they came through the online channel. The procedure's fees
+        due at submission become the first payment: through the gateway when `pay_online`
+        (reception then waits for it), else collected at the desk on acceptance."""
         provided = set(handed_in)
         components = [
             DossierComponent(
@@ -271,6 +293,20 @@ class DossierState:
             )
             for i, s in enumerate(procedure.steps)
         ]
+        payments = []
+        if procedure.fees:
+            lines = [FeeLine(f.code, f.name, f.amount, FeeKind(f.kind)) for f in procedure.fees]
+            payments.append(
+                new_dossier_payment(
+                    dossier_code=code,
+                    purpose=PaymentPurpose.SUBMISSION,
+                    lines=lines,
+                    attempt=1,
+                    now=submitted_at,
+                    requested_by="applicant",
+                    online=pay_online,
+                )
+            )
         return cls(
             code=code,
             procedure=procedure,
@@ -279,6 +315,7 @@ class DossierState:
             submitted_at=submitted_at,
             steps=steps,
             components=components,
+            payments=payments,
         )
 
     # ------------------------------------------------------------------ queries
@@ -345,6 +382,17 @@ class DossierState:
                     "a paper dossier is accepted only once every required component is "
                     f"digitized at reception; not digitized yet: {names}"
                 )
+        unpaid = self.unpaid_online_submission()
+        if action == Action.ACCEPT and unpaid is not None:
+            return (
+                f"the fees due at submission ({unpaid.amount:,} đồng, reference "
+                f"{unpaid.reference}) are not paid yet; reception proceeds once the gateway "
+                "confirms the online payment"
+            )
+        if action == Action.STOP and self.status == Status.SUBMITTED and unpaid is None:
+            return "only an unpaid online submission is stopped before reception"
+        if action == Action.PAY and self.outstanding_obligation() is None:
+            return "no financial obligation is outstanding"
         if action == Action.FORWARD and self.status == Status.PROCESSING and self.on_last_step:
             return "this is the last step of the route: resolve the dossier instead"
         if action == Action.RETURN and self.step_index <= 0:
@@ -425,6 +473,11 @@ class DossierState:
             raise InvalidAction("rating", "rating must be a whole number from 1 to 5")
         if action == Action.APOLOGIZE and request.new_due is None:
             raise InvalidAction("new_due", "an apology needs the new appointment")
+        if action == Action.REQUEST_PAYMENT:
+            try:
+                checked_fee_lines(request.fee_lines)
+            except FeeLineInvalid as error:
+                raise InvalidAction(error.field, error.message) from None
 
     # ------------------------------------------------------------------ digitization (số hóa)
 
@@ -530,6 +583,88 @@ class DossierState:
         allowed = self.allowed_actions()
         return IllegalTransition(self.status, Action.ATTACH_DOCUMENT, allowed, reason)
 
+    # ------------------------------------------------------------------ payments (phí, lệ phí)
+
+    def payment(self, reference: str) -> DossierPayment | None:
+        return next((p for p in self.payments if p.reference == reference), None)
+
+    def unpaid_online_submission(self) -> DossierPayment | None:
+        """The fees due at submission the applicant still owes through the gateway."""
+        for payment in self.payments:
+            if payment.purpose == PaymentPurpose.SUBMISSION and payment.online:
+                return payment if payment.outstanding else None
+        return None
+
+    def outstanding_obligation(self) -> DossierPayment | None:
+        """The financial obligation the dossier is waiting for, while it waits."""
+        if self.status != Status.AWAITING_PAYMENT:
+            return None
+        owed = [
+            p for p in self.payments if p.purpose == PaymentPurpose.OBLIGATION and p.outstanding
+        ]
+        return owed[-1] if owed else None
+
+    @property
+    def paid_online(self) -> bool:
+        """Something was paid through the gateway (the portal's DuocThanhToanTrucTuyen)."""
+        return any(p.online and p.state == PaymentState.PAID for p in self.payments)
+
+    def check_confirmation(self, confirmation: PaymentConfirmation) -> CallbackDecision:
+        """What an authentic gateway confirmation does here, or `CallbackRejected`."""
+        payment = self.payment(confirmation.reference)
+        expected = (
+            payment.as_request(self.code, self.procedure.code)
+            if payment is not None and payment.online
+            else None
+        )
+        return decide_confirmation(confirmation.message(), expected)
+
+    def confirm_payment(
+        self, confirmation: PaymentConfirmation, now: datetime
+    ) -> DossierEvent | None:
+        """Record an authentic gateway confirmation; None when it changes nothing (a
+        duplicate). A paid obligation takes the dossier back to where it waited (`pay`); a
+        paid submission fee lets reception proceed."""
+        decision = self.check_confirmation(confirmation)
+        payment = self.payment(confirmation.reference)
+        assert payment is not None
+        if decision.outcome == CallbackOutcome.DUPLICATE:
+            return None
+        how = "reconciled with the gateway" if confirmation.source == "query" else "paid online"
+        if decision.outcome == CallbackOutcome.FAILED:
+            payment.state = PaymentState.FAILED
+            payment.gateway_txn = payment.gateway_txn or decision.gateway_txn
+            return self._payment_event(
+                "payment-failed",
+                f"payment {payment.reference} failed at the gateway (code "
+                f"{decision.result_code}); the applicant may pay again at the same address",
+                now,
+            )
+        paying_obligation = payment is self.outstanding_obligation()
+        if paying_obligation:
+            event = self.apply(ActionRequest(action=Action.PAY, actor=GATEWAY_ACTOR), now)
+        payment.settle(now=now, by=confirmation.source, online=True)
+        payment.gateway_txn = decision.gateway_txn
+        payment.gateway_paid_at = decision.paid_at
+        note = f"{payment.amount:,} đồng {how} ({payment.reference}, {decision.gateway_txn})"
+        if paying_obligation:
+            return replace(event, note=note)
+        return self._payment_event("payment", note, now)
+
+    def _payment_event(self, action: str, note: str, now: datetime) -> DossierEvent:
+        self.seq += 1
+        return DossierEvent(
+            seq=self.seq,
+            action=action,
+            actor=GATEWAY_ACTOR.username,
+            actor_name=GATEWAY_ACTOR.full_name,
+            at=now,
+            from_status=self.status,
+            to_status=self.status,
+            step_index=self.step_index,
+            note=note,
+        )
+
     # ------------------------------------------------------------------ changes
 
     def apply(self, request: ActionRequest, now: datetime) -> DossierEvent:
@@ -541,6 +676,27 @@ class DossierState:
 
         if action == Action.ACCEPT:
             self.received_at = now
+            for payment in self.payments:
+                if payment.purpose == PaymentPurpose.SUBMISSION and payment.outstanding:
+                    # in person (or by post) the desk collects the fees with the dossier
+                    payment.settle(now=now, by=request.actor.username, online=False)
+        elif action == Action.REQUEST_PAYMENT:
+            obligation = new_dossier_payment(
+                dossier_code=self.code,
+                purpose=PaymentPurpose.OBLIGATION,
+                lines=checked_fee_lines(request.fee_lines),
+                attempt=1 + sum(p.purpose == PaymentPurpose.OBLIGATION for p in self.payments),
+                now=now,
+                requested_by=request.actor.username,
+                online=True,
+            )
+            self.payments.append(obligation)
+            note = note or f"{obligation.amount:,} đồng to pay, reference {obligation.reference}"
+        elif action == Action.PAY:
+            owed = self.outstanding_obligation()
+            if owed is not None and request.actor != GATEWAY_ACTOR:  # cash at the desk
+                owed.settle(now=now, by=request.actor.username, online=False)
+                note = note or f"{owed.amount:,} đồng collected at the desk"
         elif action == Action.FORWARD:
             step = self.current_step
             if step is not None:

@@ -111,6 +111,8 @@ TRANSITIONS: Final[dict[tuple[Status, Action], Status | _Previous]] = {
     (Status.SUBMITTED, Action.ACCEPT): Status.RECEIVED,
     (Status.SUBMITTED, Action.REQUEST_SUPPLEMENT): Status.SUPPLEMENT_REQUESTED,
     (Status.SUBMITTED, Action.REFUSE): Status.REFUSED,
+    # an online submission whose fees are never paid (waiting limit)
+    (Status.SUBMITTED, Action.STOP): Status.STOPPED,
     # hand-over to the first unit of the route (Art. 18)
     (Status.RECEIVED, Action.FORWARD): Status.PROCESSING,
     (Status.RECEIVED, Action.REQUEST_SUPPLEMENT): Status.SUPPLEMENT_REQUESTED,

@@ -22,7 +22,8 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 SUCCESS_CODE = "00"
@@ -383,10 +384,8 @@ def check_callback(
 
     ``expected`` is our request looked up by the callback's ``MaThamChieu`` (None if we
     have none). Refused with :class:`CallbackRejected`: a malformed body, a bad checksum
-    (checked first, before any field is trusted), an unknown reference, a currency other
-    than VND, an amount that is not the one asked, and a success for a request already
-    paid through another gateway transaction. A failure code is a ``FAILED`` decision, not
-    a refusal. Money taken after the request expired is still recorded as paid.
+    (checked first, before any field is trusted), and everything
+    :func:`decide_confirmation` refuses.
     """
     verdict = verify_confirm(callback, secret)
     message = verdict.message
@@ -395,6 +394,20 @@ def check_callback(
             RejectReason.BAD_CHECKSUM,
             f"Callback for {message.reference} has an invalid checksum (MaXacThuc).",
         )
+    return decide_confirmation(message, expected)
+
+
+def decide_confirmation(
+    message: ConfirmMessage, expected: PaymentRequest | None
+) -> CallbackDecision:
+    """What an authentic confirmation (a CONFIRM whose checksum was verified, or a QUERY
+    answer) does to the request it names.
+
+    Refused with :class:`CallbackRejected`: an unknown reference, a currency other than
+    VND, an amount that is not the one asked, and a success for a request already paid
+    through another gateway transaction. A failure code is a ``FAILED`` decision, not a
+    refusal. Money taken after the request expired is still recorded as paid.
+    """
     if expected is None or expected.reference != message.reference:
         raise CallbackRejected(
             RejectReason.UNKNOWN_REFERENCE,
@@ -501,3 +514,222 @@ def verify_query(answer: Mapping[str, object], secret: str) -> QueryAnswer:
         gateway_txn=gateway_txn,
         authentic=_checksum_matches(_text(answer, "MaXacThuc"), expected),
     )
+
+
+# --- payments on a dossier --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FeeLineDraft:
+    """A fee line as an officer typed it, not yet checked (see :func:`checked_fee_lines`)."""
+
+    code: str
+    name: str
+    amount: int
+    kind: str = FeeKind.OBLIGATION.value
+
+
+class FeeLineInvalid(PaymentRuleError):
+    """A fee line an officer sent that cannot be used; ``field`` names the offending input."""
+
+    def __init__(self, field_name: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field_name
+        self.message = message
+
+
+#: No single payment asked of an applicant comes near this (10 000 000 000 đồng); a larger
+#: figure is a typing error, not an obligation.
+MAX_PAYMENT = 10_000_000_000
+
+
+def checked_fee_lines(drafts: Iterable[FeeLineDraft]) -> tuple[FeeLine, ...]:
+    """The drafts as fee lines, or :class:`FeeLineInvalid` naming the first bad field
+    (``fee_lines.<i>.amount`` …): at least one line, codes and names given, amounts
+    positive whole đồng, a known kind, no code twice, a plausible total."""
+    drafts = tuple(drafts)
+    if not drafts:
+        raise FeeLineInvalid("fee_lines", "list what the applicant must pay: at least one line")
+    lines = []
+    for i, draft in enumerate(drafts):
+        where = f"fee_lines.{i}"
+        if not draft.code.strip():
+            raise FeeLineInvalid(f"{where}.code", "every fee line needs a code")
+        if not draft.name.strip():
+            raise FeeLineInvalid(f"{where}.name", "every fee line needs a name")
+        if type(draft.amount) is not int or draft.amount <= 0:
+            raise FeeLineInvalid(
+                f"{where}.amount", f"must be a positive whole number of đồng, not {draft.amount!r}"
+            )
+        try:
+            kind = FeeKind(draft.kind)
+        except ValueError:
+            allowed = ", ".join(k.value for k in FeeKind)
+            raise FeeLineInvalid(f"{where}.kind", f"must be one of {allowed}") from None
+        lines.append(FeeLine(draft.code.strip(), draft.name.strip(), draft.amount, kind))
+    try:
+        checked = validate_lines(lines)
+    except PaymentRuleError as error:
+        raise FeeLineInvalid("fee_lines", str(error)) from None
+    if total(checked) > MAX_PAYMENT:
+        raise FeeLineInvalid("fee_lines", f"the total exceeds {MAX_PAYMENT:,} đồng")
+    return checked
+
+
+#: Reconciliation backs off up to this multiple of the configured QUERY delay.
+MAX_QUERY_BACKOFF = 64
+#: A gateway that could not be reached for INIT is tried again after this long.
+INIT_RETRY_AFTER = timedelta(minutes=5)
+
+
+@dataclass
+class DossierPayment:
+    """One payment asked of the applicant on a dossier, as the dossier keeps it: what is
+    owed (fee lines), where to pay (the gateway's URL) and how it was settled.
+
+    ``online`` is True for a payment through the gateway and False for money collected at
+    the one-stop desk. ``next_attempt_at`` is when the engine next talks to the gateway
+    about it: INIT while there is no URL yet, then QUERY while no callback has settled it.
+    """
+
+    reference: str
+    purpose: PaymentPurpose
+    amount: int
+    lines: list[FeeLine]
+    requested_at: datetime
+    requested_by: str
+    online: bool
+    state: PaymentState = PaymentState.PENDING
+    payment_url: str = ""
+    gateway_txn: str | None = None
+    paid_at: datetime | None = None
+    settled_by: str = ""  # "callback", "query", or the clerk who collected the money
+    gateway_paid_at: str = ""  # ThoiGianThanhToan as the gateway wrote it
+    next_attempt_at: datetime | None = None
+    attempts: int = 0
+    query_every_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def outstanding(self) -> bool:
+        """Still owed: not paid (a failed attempt may be paid again at the same URL)."""
+        return self.state in (PaymentState.PENDING, PaymentState.FAILED)
+
+    @property
+    def needs_init(self) -> bool:
+        return self.online and self.outstanding and not self.payment_url
+
+    def as_request(self, dossier_code: str, procedure_code: str) -> PaymentRequest:
+        return PaymentRequest(
+            reference=self.reference,
+            dossier_code=dossier_code,
+            procedure_code=procedure_code,
+            amount=self.amount,
+            lines=tuple(self.lines),
+            purpose=self.purpose,
+            state=self.state,
+            gateway_txn=self.gateway_txn,
+        )
+
+    def initiated(
+        self, *, payment_url: str, gateway_txn: str, now: datetime, query_every: timedelta
+    ) -> None:
+        """The gateway answered INIT: the applicant can pay at ``payment_url``; without a
+        callback, ask the gateway (QUERY) after ``query_every``."""
+        self.payment_url = payment_url
+        self.gateway_txn = self.gateway_txn or gateway_txn
+        self.query_every_seconds = query_every.total_seconds()
+        self.attempts = 0
+        self.next_attempt_at = now + query_every
+
+    def gateway_unreachable(self, now: datetime, error: str) -> None:
+        """INIT or QUERY failed: try again later, backing off."""
+        self.attempts += 1
+        self.notes.append(error[:200])
+        del self.notes[:-5]
+        self.next_attempt_at = now + self._backoff(INIT_RETRY_AFTER if self.needs_init else None)
+
+    def still_pending(self, now: datetime) -> None:
+        """QUERY found no payment yet: ask again later, backing off."""
+        self.attempts += 1
+        self.next_attempt_at = now + self._backoff(None)
+
+    def _backoff(self, base: timedelta | None) -> timedelta:
+        base = base or timedelta(seconds=self.query_every_seconds or 300)
+        factor: int = min(2 ** max(self.attempts - 1, 0), MAX_QUERY_BACKOFF)
+        return base * factor
+
+    def settle(self, *, now: datetime, by: str, online: bool) -> None:
+        self.state = PaymentState.PAID
+        self.paid_at = now
+        self.settled_by = by
+        self.online = online
+        self.next_attempt_at = None
+
+
+def new_dossier_payment(
+    *,
+    dossier_code: str,
+    purpose: PaymentPurpose,
+    lines: Iterable[FeeLine],
+    attempt: int,
+    now: datetime,
+    requested_by: str,
+    online: bool,
+) -> DossierPayment:
+    """A pending payment whose amount is the total of its lines."""
+    checked = validate_lines(lines)
+    return DossierPayment(
+        reference=make_reference(dossier_code, purpose, attempt),
+        purpose=purpose,
+        amount=total(checked),
+        lines=list(checked),
+        requested_at=now,
+        requested_by=requested_by,
+        online=online,
+        next_attempt_at=now if online else None,
+    )
+
+
+@dataclass(frozen=True)
+class PaymentConfirmation:
+    """A gateway's word that a payment succeeded or failed, already known to be authentic:
+    a CONFIRM whose checksum was verified, or a verified QUERY answer."""
+
+    reference: str
+    amount: int
+    gateway_txn: str
+    result_code: str
+    currency: str = CURRENCY
+    paid_at: str = ""
+    source: str = "callback"  # or "query"
+
+    @classmethod
+    def of(cls, decision: CallbackDecision) -> PaymentConfirmation:
+        return cls(
+            reference=decision.reference,
+            amount=decision.amount,
+            gateway_txn=decision.gateway_txn,
+            result_code=decision.result_code,
+            paid_at=decision.paid_at,
+        )
+
+    @classmethod
+    def from_query(
+        cls, reference: str, state: PaymentState, amount: int, txn: str
+    ) -> PaymentConfirmation:
+        code = SUCCESS_CODE if state is PaymentState.PAID else "query-" + state.value
+        return cls(
+            reference=reference, amount=amount, gateway_txn=txn, result_code=code, source="query"
+        )
+
+    def message(self) -> ConfirmMessage:
+        return ConfirmMessage(
+            result_code=self.result_code,
+            reference=self.reference,
+            amount=self.amount,
+            currency=self.currency,
+            gateway_txn=self.gateway_txn,
+            paid_at=self.paid_at,
+            checksum="",
+        )

@@ -109,6 +109,18 @@ class PortalSupplementRound:
 
 
 @dataclass(frozen=True)
+class PortalFee:
+    """One fee line asked of the applicant (phí, lệ phí, nghĩa vụ tài chính), in VND."""
+
+    code: str
+    name: str
+    amount: int
+    kind: str
+    paid: bool = False
+    paid_online: bool = False
+
+
+@dataclass(frozen=True)
 class PortalDossier:
     """The full state of one dossier as reported to the portal (HoSoDongBoDVC)."""
 
@@ -127,6 +139,7 @@ class PortalDossier:
     documents: tuple[PortalDocument, ...] = ()
     results: tuple[PortalResultDocument, ...] = ()
     supplement_rounds: tuple[PortalSupplementRound, ...] = ()
+    fees: tuple[PortalFee, ...] = ()
 
     def __post_init__(self) -> None:
         if self.channel not in CHANNEL_CODES:
@@ -207,6 +220,17 @@ def _supplement_payload(index: int, rnd: PortalSupplementRound) -> dict[str, Any
     }
 
 
+def _fee_payload(fee: PortalFee) -> dict[str, Any]:
+    return {
+        "MaPhiLePhi": fee.code,
+        "TenPhiLePhi": fee.name,
+        "SoTien": fee.amount,
+        "LoaiPhiLePhi": fee.kind,
+        "DaThanhToan": _flag(fee.paid),
+        "ThanhToanTrucTuyen": _flag(fee.paid_online),
+    }
+
+
 def dossier_payload(d: PortalDossier) -> dict[str, Any]:
     """The portal's create-or-update document (DongBoHoSoMC ``data``) for one dossier."""
     return {
@@ -228,6 +252,7 @@ def dossier_payload(d: PortalDossier) -> dict[str, Any]:
         "DanhSachHoSoBoSung": [
             _supplement_payload(i, rnd) for i, rnd in enumerate(d.supplement_rounds, start=1)
         ],
+        "DanhSachLePhi": [_fee_payload(fee) for fee in d.fees],
     }
 
 

@@ -7,9 +7,11 @@ from enum import StrEnum
 
 from domain.dossier import DossierEvent, DossierState
 from domain.lifecycle import Status
+from domain.payment import PaymentState
 from domain.portal import (
     PortalDocument,
     PortalDossier,
+    PortalFee,
     PortalProgress,
     PortalResultDocument,
     PortalSupplementRound,
@@ -54,9 +56,13 @@ def _handled_step_index(event: DossierEvent) -> int:
 
 
 def portal_dossier(
-    state: DossierState, documents: tuple[PortalDocument, ...] = (), *, paid_online: bool = False
+    state: DossierState,
+    documents: tuple[PortalDocument, ...] = (),
+    *,
+    paid_online: bool | None = None,
 ) -> PortalDossier:
-    """The dossier as the portal should hold it after the state's latest event."""
+    """The dossier as the portal should hold it after the state's latest event; the
+    online-payment flag and the fee lines come from the dossier's payments."""
     step = state.current_step
     if state.status == Status.PROCESSING and step is not None:
         unit = step.agency_name
@@ -96,7 +102,19 @@ def portal_dossier(
         status_code=state.status.portal_code,
         finished_at=state.finished_at,
         handling_unit_name=unit,
-        paid_online=paid_online,
+        paid_online=state.paid_online if paid_online is None else paid_online,
+        fees=tuple(
+            PortalFee(
+                code=line.code,
+                name=line.name,
+                amount=line.amount,
+                kind=line.kind.value,
+                paid=payment.state == PaymentState.PAID,
+                paid_online=payment.state == PaymentState.PAID and payment.online,
+            )
+            for payment in state.payments
+            for line in payment.lines
+        ),
         documents=documents,
         results=results,
         supplement_rounds=tuple(rounds),

@@ -228,13 +228,14 @@ class Timer:
     """Something the workflow must do at `at`: warn, escalate, or stop a waiting dossier."""
 
     key: str
-    kind: Literal["warning", "escalation", "stop"]
+    kind: Literal["warning", "escalation", "stop", "payment-init", "payment-query"]
     at: datetime
     level: int = 0  # 1 unit head, 2 agency head, 3 supervising agency's head
     step_index: int | None = None
     unit_code: str = ""
     agency_code: str = ""
     due_at: datetime | None = None
+    reference: str = ""  # payment timers: the payment's MaThamChieu
 
     @property
     def target(self) -> str:
@@ -264,6 +265,7 @@ def pending_timers(state: DossierState, config: ClockConfig, cal: WorkCalendar) 
         timers.append(
             Timer(key=f"stop-supplement-{len(state.supplement_rounds)}", kind="stop", at=at)
         )
+    timers.extend(payment_timers(state, cal))
     if state.status in (Status.RECEIVED, Status.PROCESSING) and state.due_at is not None:
         warn = subtract_working_time(cal, state.due_at, day)
         if state.ledger and warn > state.ledger[0].at:
@@ -304,6 +306,37 @@ def pending_timers(state: DossierState, config: ClockConfig, cal: WorkCalendar) 
     return sorted(timers, key=lambda t: t.at)
 
 
+PAYMENT_TIMERS = ("payment-init", "payment-query")
+STOP_FOR_PAYMENT = "stop-payment-"
+
+
+def payment_timers(state: DossierState, cal: WorkCalendar) -> list[Timer]:
+    """Talking to the gateway about payments still owed online (INIT until the applicant has
+    an address to pay at, then QUERY while no callback settles it), and the stop at the end
+    of the waiting limit for a payment the applicant never makes."""
+    if state.status.terminal:
+        return []
+    timers = []
+    for payment in state.payments:
+        if not (payment.online and payment.outstanding) or payment.next_attempt_at is None:
+            continue
+        kind: Literal["payment-init", "payment-query"] = (
+            "payment-init" if payment.needs_init else "payment-query"
+        )
+        key = f"{kind}-{payment.reference}-{payment.attempts}"
+        timers.append(
+            Timer(key=key, kind=kind, at=payment.next_attempt_at, reference=payment.reference)
+        )
+    owed = state.outstanding_obligation() or (
+        state.unpaid_online_submission() if state.status == Status.SUBMITTED else None
+    )
+    if owed is not None:
+        limit = working_days_to_minutes(state.procedure.waiting_limit_days, cal)
+        at = add_working_time(cal, owed.requested_at, limit)
+        timers.append(Timer(key=f"{STOP_FOR_PAYMENT}{owed.reference}", kind="stop", at=at))
+    return timers
+
+
 def next_timer(state: DossierState, config: ClockConfig, cal: WorkCalendar) -> Timer | None:
     """The earliest timer not yet issued, or None."""
     issued = set(state.notices_sent)
@@ -316,10 +349,15 @@ def next_timer(state: DossierState, config: ClockConfig, cal: WorkCalendar) -> T
 def stop_request(timer: Timer) -> ActionRequest:
     from domain.dossier import SYSTEM_ACTOR
 
+    unpaid = timer.key.startswith(STOP_FOR_PAYMENT)
     return ActionRequest(
         action=Action.STOP,
         actor=SYSTEM_ACTOR,
-        reason="the applicant did not answer within the procedure's waiting limit",
+        reason=(
+            "the applicant did not pay within the procedure's waiting limit"
+            if unpaid
+            else "the applicant did not answer within the procedure's waiting limit"
+        ),
     )
 
 

@@ -26,6 +26,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.lifecycle import Action, IllegalTransition, Status
     from domain.statutory import ClockConfig, Timer
+    from workflows.payments import PaymentSteps
     from workflows.shared import (
         NOTICE_TIMEOUT,
         NOTIFY_RETRY,
@@ -68,7 +69,7 @@ REFUSALS = (IllegalTransition, InvalidAction, Forbidden, LedgerError)
 
 
 @workflow.defn
-class DossierWorkflow:
+class DossierWorkflow(PaymentSteps):
     @workflow.init
     def __init__(self, input: DossierInput) -> None:
         self.state = input.state
@@ -127,6 +128,9 @@ class DossierWorkflow:
             await self._fire(timer)
 
     async def _fire(self, timer: Timer) -> None:
+        if timer.kind in statutory.PAYMENT_TIMERS:
+            await self._payment_timer(timer)
+            return
         async with self._lock:
             if statutory.next_timer(self.state, self._config, self._calendar) != timer:
                 return  # an action that just ran moved it
@@ -326,6 +330,7 @@ class DossierWorkflow:
             result_summary=input.result_summary,
             rating=input.rating,
             new_due=input.new_due,
+            fee_lines=tuple(input.fee_lines),
         )
 
     def _check(self, action: Action, input: ActionInput) -> None:

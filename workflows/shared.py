@@ -11,6 +11,7 @@ from domain.dossier import (
     DossierState,
     ResultKind,
 )
+from domain.payment import FeeLine, FeeLineDraft, PaymentPurpose, PaymentState
 from domain.statutory import ClockConfig, DeadlineStep, DeadlineView, Timer
 
 __all__ = ["DeadlineStep", "DeadlineView"]
@@ -66,6 +67,7 @@ class ActionInput:
     result_summary: str = ""
     rating: int | None = None
     new_due: datetime | None = None
+    fee_lines: list[FeeLineDraft] = field(default_factory=list)
 
 
 @dataclass
@@ -84,3 +86,55 @@ class Projection:
 
     state: DossierState
     event: DossierEvent
+
+
+#: Talking to the payment gateway (INIT, QUERY): bounded, so that a gateway outage never
+#: holds the dossier; the workflow tries again later by its own timer.
+GATEWAY_TIMEOUT = timedelta(seconds=15)
+GATEWAY_SCHEDULE_TIMEOUT = timedelta(minutes=2)
+GATEWAY_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    backoff_coefficient=2.0,
+    maximum_interval=timedelta(seconds=20),
+    non_retryable_error_types=["GatewayRejected"],
+)
+
+
+@dataclass
+class PaymentInit:
+    """What the gateway is told at INIT for one payment of a dossier."""
+
+    reference: str
+    dossier_code: str
+    procedure_code: str
+    amount: int
+    lines: list[FeeLine]
+    purpose: PaymentPurpose
+
+
+@dataclass
+class PaymentInitiated:
+    payment_url: str
+    gateway_txn: str
+    #: Without a callback after this long, the workflow asks the gateway (QUERY).
+    query_after_seconds: float
+
+
+@dataclass
+class PaymentQueried:
+    """The gateway's verified answer to QUERY."""
+
+    reference: str
+    state: PaymentState
+    amount: int
+    gateway_txn: str
+
+
+@dataclass
+class PaymentOutcome:
+    """What a gateway confirmation did: ``paid``, ``failed`` or ``duplicate`` (nothing)."""
+
+    outcome: str
+    reference: str
+    status: str
+    seq: int

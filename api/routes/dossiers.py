@@ -11,6 +11,7 @@ from temporalio.client import Client
 from api import documents, services
 from api.deps import CurrentOfficer, SessionDep, SettingsDep, TemporalDep
 from api.errors import Problem
+from api.payments import payments_of
 from api.schemas import (
     ActionIn,
     ComponentOut,
@@ -143,6 +144,7 @@ async def detail(
         allowed_actions=await _allowed(client, row, officer),
         electronic_result=row.result_document_id is not None,
         result_document_id=row.result_document_id,
+        payments=await payments_of(session, code=row.code),
     )
 
 

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import DocumentStoreDep, SessionDep
 from api.errors import Problem
+from api.payments import public_payments_of
 from api.routes.documents import file_response
 from api.schemas import PublicDossier
 from db.document_repository import get_document
@@ -49,6 +50,7 @@ async def look_up(code: str, session: SessionDep, secret: Secret = "") -> Public
         due_at=row.due_at,
         result_kind=row.result_kind,
         electronic_result=row.result_document_id is not None and row.status in _DECIDED,
+        payments=await public_payments_of(session, code=row.code),
     )
 
 

@@ -20,6 +20,7 @@ def submission(procedure: str = LAND, **extra):  # type: ignore[no-untyped-def]
     body = {
         "procedure_code": procedure,
         "channel": 2,
+        "pay_online": False,  # fees at the desk; online payment: tests/payments
         "applicant": {"name": "Nguyễn Thị Hồng Nhung", "id_number": "079190001234"},
         "components": COMPONENTS[procedure],
     }

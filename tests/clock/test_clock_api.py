@@ -19,6 +19,7 @@ async def submit_and_accept(api: httpx.AsyncClient, login) -> str:  # type: igno
     body = {
         "procedure_code": LAND,
         "channel": 2,
+        "pay_online": False,  # fees at the desk; online payment: tests/payments
         "applicant": {"name": "Phạm Minh Châu", "id_number": "079190005555"},
         "components": ["DDK", "NGD"],
     }

@@ -34,6 +34,7 @@ async def a_dossier(api: httpx.AsyncClient, login) -> str:  # type: ignore[no-un
     body = {
         "procedure_code": "1.004227",
         "channel": 2,
+        "pay_online": False,  # fees at the desk; online payment: tests/payments
         "applicant": {"name": "Trương Văn Đức"},
         "components": ["DDK", "NGD"],
     }

@@ -40,6 +40,7 @@ async def submit(  # type: ignore[no-untyped-def]
     body = {
         "procedure_code": procedure,
         "channel": channel,
+        "pay_online": False,  # fees at the desk; online payment: tests/payments
         "applicant": {"name": APPLICANT, "id_number": id_number, "address": "12 Lê Lợi, Quận 1"},
         "components": components or [],
     }

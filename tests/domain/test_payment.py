@@ -295,4 +295,13 @@ def test_domain_module_is_pure():
         if isinstance(node, ast.Import | ast.ImportFrom)
         for alias in node.names
     }
-    assert imported <= {"__future__", "hashlib", "hmac", "re", "collections", "dataclasses", "enum"}
+    assert imported <= {
+        "__future__",
+        "hashlib",
+        "hmac",
+        "re",
+        "collections",
+        "dataclasses",
+        "datetime",
+        "enum",
+    }

@@ -62,6 +62,7 @@ async def submit(api: httpx.AsyncClient, login, timed: Timed | None = None) -> s
     body = {
         "procedure_code": LAND,
         "channel": CHANNEL,
+        "pay_online": False,  # fees at the desk; online payment: tests/payments
         "applicant": {"name": APPLICANT, "id_number": "079190001234"},
         "components": list(COMPONENTS),
     }

@@ -10,8 +10,15 @@ from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import CalendarOverride, build_calendar
+from domain.payment import PaymentState
 from domain.statutory import ClockConfig
-from workflows.shared import Notice, Projection
+from workflows.shared import (
+    Notice,
+    PaymentInit,
+    PaymentInitiated,
+    PaymentQueried,
+    Projection,
+)
 
 
 def clock_config(
@@ -36,6 +43,12 @@ class RecordingProjection:
     events: list[Projection] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     sent: list[list[int]] = field(default_factory=list)
+    #: the fake gateway: INITs asked, QUERYs asked, and what QUERY answers per reference
+    #: (pending unless a test sets it)
+    inits: list[PaymentInit] = field(default_factory=list)
+    queries: list[str] = field(default_factory=list)
+    gateway_states: dict[str, PaymentState] = field(default_factory=dict)
+    query_after_seconds: float = 15 * 60
 
     @activity.defn(name="project_dossier")
     async def record(self, projection: Projection) -> None:
@@ -55,8 +68,33 @@ class RecordingProjection:
         self.sent.append(ids)
         return len(ids)
 
+    @activity.defn(name="init_payment")
+    async def init_payment(self, payment: PaymentInit) -> PaymentInitiated:
+        self.inits.append(payment)
+        return PaymentInitiated(
+            payment_url=f"https://gateway.test/pay/{payment.reference}",
+            gateway_txn=f"GD-{payment.reference}",
+            query_after_seconds=self.query_after_seconds,
+        )
+
+    @activity.defn(name="query_payment")
+    async def query_payment(self, reference: str) -> PaymentQueried:
+        self.queries.append(reference)
+        init = next(i for i in self.inits if i.reference == reference)
+        state = self.gateway_states.get(reference, PaymentState.PENDING)
+        return PaymentQueried(
+            reference=reference, state=state, amount=init.amount, gateway_txn=f"GD-{reference}"
+        )
+
     def activities(self) -> list[object]:
-        return [self.record, self.load_config, self.record_notice, self.send_notifications]
+        return [
+            self.record,
+            self.load_config,
+            self.record_notice,
+            self.send_notifications,
+            self.init_payment,
+            self.query_payment,
+        ]
 
     def actions(self, code: str) -> list[str]:
         return [p.event.action for p in self.events if p.state.code == code]
