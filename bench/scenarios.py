@@ -1,0 +1,456 @@
+"""The five measurements of issue 7, each with its baseline taken on the same server in the
+same run: lifecycle throughput, clerk action latency, the deadline storm, open dossiers, and
+history size."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from temporalio.client import Client
+
+from activities.clock import load_clock_config
+from bench.bare import BareWorkflow, Ping, UpdateWorkflow
+from bench.driver import ADMIN, CLERK, Desk, pool
+from bench.stack import BARE_QUEUE, Stack, file_size, rss_bytes
+from bench.stats import Figure, Latency, rate
+from db.clock_models import Escalation
+from db.engine import make_engine, make_session_maker
+from db.models import DossierStep
+from domain.clock import subtract_working_time
+from domain.codes import workflow_id
+from domain.statutory import WARNING_BEFORE_DAYS, working_days_to_minutes
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+
+
+def cpu_snapshot(stack: Stack) -> dict[str, float]:
+    return {name: cpu_seconds(p.pid) for name, p in stack.processes.items()}
+
+
+def cpu_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
+    return {name: round(after[name] - before[name], 2) for name in before}
+
+
+# ---------------------------------------------------------------------------- baselines
+
+
+async def bare_rate(client: Client, total: int, concurrency: int) -> float:
+    """Bare one-activity workflows per second, started and awaited by the client."""
+
+    async def one() -> None:
+        await client.execute_workflow(
+            BareWorkflow.run, Ping(1), id=f"bench-bare-{uuid.uuid4().hex}", task_queue=BARE_QUEUE
+        )
+
+    await pool(min(concurrency, 8), min(total, 16), one)  # warm-up
+    started = time.monotonic()
+    await pool(concurrency, total, one)
+    return rate(total, time.monotonic() - started)
+
+
+async def start_update_target(client: Client) -> Any:
+    return await client.start_workflow(
+        UpdateWorkflow.run, Ping(), id=f"bench-update-{uuid.uuid4().hex}", task_queue=BARE_QUEUE
+    )
+
+
+async def timed_update(handle: Any, with_activity: bool) -> float:
+    started = time.perf_counter()
+    update = UpdateWorkflow.with_activity if with_activity else UpdateWorkflow.bare
+    await handle.execute_update(update, Ping(1))
+    return time.perf_counter() - started
+
+
+# ---------------------------------------------------------------------------- 1. throughput
+
+
+@dataclass
+class Throughput:
+    rate: float  # lifecycles per second, portal sync included
+    concurrency: int
+    figures: list[Figure]
+    codes: list[str]
+
+
+async def throughput(stack: Stack, desk: Desk, *, total: int, levels: list[int]) -> Throughput:
+    """Full lifecycles at each concurrency level (the best one counts), then the bare rate."""
+    assert stack.client is not None
+    await pool(2, 2, desk.lifecycle)  # warm-up: imports, connections, caches
+    synced = 2
+    await desk.wait_synced(synced)
+    best: tuple[float, int, dict[str, float], float] | None = None
+    codes: list[str] = []
+    per_level: dict[str, float] = {}
+    for level in levels:
+        cpu_before = cpu_snapshot(stack)
+        started = time.monotonic()
+        codes = await pool(level, total, desk.lifecycle)
+        api_done = time.monotonic()
+        synced += total
+        done = await desk.wait_synced(synced)
+        measured = rate(total, done - started)
+        per_level[str(level)] = round(measured, 2)
+        cpu = cpu_delta(cpu_before, cpu_snapshot(stack))
+        if best is None or measured > best[0]:
+            best = (measured, level, cpu, rate(total, api_done - started))
+    assert best is not None
+    lifecycle_rate, level, cpu, api_rate = best
+    bare = await bare_rate(stack.client, total=max(total * 4, 100), concurrency=max(levels) * 2)
+    events = await dossier_events(stack.client, codes[0])
+    cpu_per_dossier = {k: round(v / total, 3) for k, v in cpu.items() if v > 0.05}
+    return Throughput(
+        rate=lifecycle_rate,
+        concurrency=level,
+        codes=codes,
+        figures=[
+            Figure(
+                "1 throughput",
+                "lifecycles/s through the API, portal synced",
+                lifecycle_rate,
+                "/s",
+                baseline=bare,
+                baseline_name="bare 1-activity wf/s",
+                target=">= 0.3x",
+                note=f"c={level}",
+                extra={
+                    "per_concurrency": per_level,
+                    "api_only_rate": round(api_rate, 2),
+                    "cpu_seconds_per_dossier": cpu_per_dossier,
+                    "dossiers": total,
+                },
+            ),
+            Figure("1 throughput", "lifecycles/s (absolute)", lifecycle_rate, "/s", target=">= 12"),
+            Figure(
+                "1 throughput",
+                "history events per dossier",
+                events["total"],
+                "events",
+                note=f"dossier {events['dossier']} + portal sync {events['portal_sync']}",
+                extra=events,
+            ),
+        ],
+    )
+
+
+async def dossier_events(client: Client, code: str) -> dict[str, int]:
+    """History events of a dossier's workflow and of every run of its portal-sync workflow."""
+    dossier = await client.get_workflow_handle(workflow_id(code)).fetch_history()
+    portal = 0
+    async for execution in client.list_workflows(f"WorkflowId = 'portal-sync-{code}'"):
+        history = await client.get_workflow_handle(
+            execution.id, run_id=execution.run_id
+        ).fetch_history()
+        portal += len(history.events)
+    total = len(dossier.events) + portal
+    return {"dossier": len(dossier.events), "portal_sync": portal, "total": total}
+
+
+# ---------------------------------------------------------------------------- 2. latency
+
+
+async def open_loop(desk: Desk, per_second: float, stop: asyncio.Event) -> int:
+    """Start a lifecycle every 1/per_second seconds until stopped (an open loop: a slow
+    system is not allowed to slow the arrivals down). Returns how many were started."""
+    tasks: set[asyncio.Task[str]] = set()
+    interval = 1 / per_second
+    next_at = time.monotonic()
+    started = 0
+    while not stop.is_set():
+        task = asyncio.create_task(desk.lifecycle())
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+        started += 1
+        next_at += interval
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=max(0.0, next_at - time.monotonic()))
+        except TimeoutError:
+            pass
+    for task in tasks:  # the measurement is over; what is still running is not waited for
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    return started
+
+
+async def probe_accepts(
+    desk: Desk, codes: list[str], pause: float = 0.05, update_handle: Any = None
+) -> tuple[list[float], list[float], list[float]]:
+    """Accept each pre-submitted dossier in turn (the clerk action timed through the API);
+    between them, when given, a bare update and a bare update with one activity."""
+    clerk, bare, bare_activity = [], [], []
+    for code in codes:
+        started = time.perf_counter()
+        await desk.act(CLERK, code, "accept")
+        clerk.append(time.perf_counter() - started)
+        if update_handle is not None:
+            bare.append(await timed_update(update_handle, with_activity=False))
+            bare_activity.append(await timed_update(update_handle, with_activity=True))
+        await asyncio.sleep(pause)
+    return clerk, bare, bare_activity
+
+
+async def latency(stack: Stack, desk: Desk, *, max_rate: float, probes: int) -> list[Figure]:
+    """Clerk `accept` latency through the API while lifecycles arrive at half the measured
+    maximum, against bare updates interleaved with it on the same server at the same load."""
+    assert stack.client is not None
+    handle = await start_update_target(stack.client)
+    codes = await pool(8, probes, desk.submit_paid)
+    await probe_accepts(desk, await pool(4, 5, desk.submit_paid), update_handle=handle)  # warm-up
+    stop = asyncio.Event()
+    background = asyncio.create_task(open_loop(desk, max(max_rate / 2, 0.2), stop))
+    await asyncio.sleep(2)  # let the background load reach its steady state
+    clerk, bare, bare_activity = await probe_accepts(desk, codes, update_handle=handle)
+    stop.set()
+    started = await background
+    await handle.signal(UpdateWorkflow.finish)
+    c, b, ba = Latency.of(clerk), Latency.of(bare), Latency.of(bare_activity)
+    load = f"{max(max_rate / 2, 0.2):.1f} lifecycles/s in the background ({started} started)"
+    return [
+        Figure(
+            "2 latency",
+            "clerk accept p99 via API",
+            c.p99,
+            "ms",
+            baseline=b.p99,
+            baseline_name="bare update p99",
+            target="<= 1.5x",
+            note=c.ms(),
+            extra={"clerk": c.__dict__, "bare_update": b.__dict__, "load": load},
+        ),
+        Figure(
+            "2 latency",
+            "clerk accept p99 vs update+1 activity",
+            c.p99,
+            "ms",
+            baseline=ba.p99,
+            baseline_name="bare update+activity p99",
+            note=ba.ms(),
+            extra={"bare_update_with_activity": ba.__dict__},
+        ),
+    ]
+
+
+# ---------------------------------------------------------------------------- 5. history
+
+
+async def history_size(client: Client, code: str) -> list[Figure]:
+    history = await client.get_workflow_handle(workflow_id(code)).fetch_history()
+    size = sum(event.ByteSize() for event in history.events)
+    kinds: dict[str, int] = {}
+    for event in history.events:
+        name = (
+            type(event)
+            .DESCRIPTOR.fields_by_name["event_type"]
+            .enum_type.values_by_number[event.event_type]
+            .name.removeprefix("EVENT_TYPE_")
+        )
+        kinds[name] = kinds.get(name, 0) + 1
+    return [
+        Figure(
+            "5 history",
+            "events per typical dossier (dossier workflow)",
+            len(history.events),
+            "events",
+            target="<= 150",
+            extra={"by_type": kinds},
+        ),
+        Figure("5 history", "bytes per typical dossier", size / 1024, "KiB"),
+    ]
+
+
+# ---------------------------------------------------------------------------- 4. open dossiers
+
+
+async def query_latency(desk: Desk, repeats: int) -> dict[str, Latency]:
+    queries = {
+        "list (clerk, first page)": (CLERK, "/api/v1/dossiers?limit=20"),
+        "list (admin, status filter)": (ADMIN, "/api/v1/dossiers?status=received&limit=50"),
+        "list (admin, text search)": (ADMIN, "/api/v1/dossiers?q=Nhung&limit=20"),
+        "overdue report (admin)": (ADMIN, "/api/v1/reports/overdue?limit=200"),
+    }
+    out = {}
+    for name, (user, path) in queries.items():
+        seconds = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            await desk.call(user, "GET", path, "query")
+            seconds.append(time.perf_counter() - started)
+        out[name] = Latency.of(seconds)
+    return out
+
+
+async def open_dossiers(stack: Stack, desk: Desk, *, total: int, repeats: int) -> list[Figure]:
+    """`total` dossiers accepted and left waiting on their statutory timers: what the worker
+    holds in memory, how big the databases grow, and how fast listing and reports stay."""
+
+    async def accepted() -> None:
+        code = await desk.submit_paid()
+        await desk.act(CLERK, code, "accept")
+
+    worker = stack.pid("worker")
+    rss_before = rss_bytes(worker)
+    sizes_before = (file_size(stack.database_file), file_size(stack.temporal_file))
+    started = time.monotonic()
+    await pool(32, total, accepted)
+    created = rate(total, time.monotonic() - started)
+    await asyncio.sleep(1)
+    rss_after = rss_bytes(worker)
+    cached = min(total, 1000)  # the SDK's default max_cached_workflows
+    per_workflow = (rss_after - rss_before) / cached
+    sizes = (file_size(stack.database_file), file_size(stack.temporal_file))
+    queries = await query_latency(desk, repeats)
+    figures = [
+        Figure(
+            "4 open",
+            "worker RSS per cached workflow",
+            per_workflow / 1024,
+            "KiB",
+            note=f"{total} open, {cached} cached",
+            extra={"rss_before": rss_before, "rss_after": rss_after, "set_up_rate": created},
+        ),
+        Figure(
+            "4 open",
+            "read-model database per open dossier",
+            (sizes[0] - sizes_before[0]) / total / 1024,
+            "KiB",
+            note=f"{sizes[0] / 2**20:.0f} MiB total",
+        ),
+        Figure(
+            "4 open",
+            "Temporal database per open dossier",
+            (sizes[1] - sizes_before[1]) / total / 1024,
+            "KiB",
+            note=f"{sizes[1] / 2**20:.0f} MiB total",
+        ),
+    ]
+    for name, lat in queries.items():
+        figures.append(Figure("4 open", f"{name} p95", lat.p95, "ms", note=lat.ms()))
+    return figures
+
+
+# ---------------------------------------------------------------------------- 3. storm
+
+
+def after_closing(now: datetime) -> datetime:
+    """18:00 Vietnam time (UTC+7) on the day of `now`, or the next day if that has passed:
+    outside office hours, so every dossier accepted then starts at the same next opening."""
+    local = now + timedelta(hours=7)
+    evening = local.replace(hour=18, minute=0, second=0, microsecond=0)
+    if evening <= local:
+        evening += timedelta(days=1)
+    return evening - timedelta(hours=7)
+
+
+async def escalations(sessions: Any, kind: str) -> int:
+    async with sessions() as session:
+        query = select(func.count()).select_from(Escalation).where(Escalation.kind == kind)
+        if kind == "escalation":
+            query = query.where(Escalation.level == 1)
+        return int(await session.scalar(query) or 0)
+
+
+async def wait_count(sessions: Any, kind: str, expected: int, within: float) -> float:
+    started = time.monotonic()
+    while await escalations(sessions, kind) < expected:
+        if time.monotonic() - started > within:
+            raise RuntimeError(
+                f"only {await escalations(sessions, kind)} of {expected} {kind}s after {within} s"
+            )
+        await asyncio.sleep(0.05)
+    return time.monotonic() - started
+
+
+async def storm(stack: Stack, desk: Desk, *, total: int, probes: int) -> list[Figure]:
+    """On the time-skipping server with the real workers and database: `total` dossiers are
+    accepted and forwarded after closing, so every first step starts at the same opening and
+    falls due at the same moment (17:00, five working days later). Time jumps to a minute
+    before the warnings, then to a minute before the due moment; each storm is timed by the
+    wall clock until the database holds every warning / escalation."""
+    env, client = stack.env, stack.client
+    assert env is not None and client is not None
+    engine = make_engine(stack.database_url)
+    sessions = make_session_maker(engine)
+    try:
+        now = await env.get_current_time()
+        await env.sleep(after_closing(now) - now)
+
+        async def set_up() -> str:
+            code = await desk.submit_paid()
+            await desk.act(CLERK, code, "accept")
+            await desk.act(CLERK, code, "forward")
+            return code
+
+        started = time.monotonic()
+        codes = await pool(32, total, set_up)
+        set_up_rate = rate(total, time.monotonic() - started)
+        async with sessions() as session:
+            dues = list(
+                await session.scalars(
+                    select(DossierStep.due_at).where(DossierStep.idx == 0).distinct()
+                )
+            )
+        if len(dues) != 1:
+            raise RuntimeError(f"the storm's dossiers do not share one due moment: {dues}")
+        due = dues[0].replace(tzinfo=UTC) if dues[0].tzinfo is None else dues[0]
+        async with sessions() as session:
+            cal = (await load_clock_config(session)).work_calendar()
+        # the step's warning: one working day before its due moment (17:00 the day before)
+        warn = subtract_working_time(cal, due, working_days_to_minutes(WARNING_BEFORE_DAYS, cal))
+        probe_codes = await pool(8, 2 * probes, desk.submit_paid)
+        quiet_clerk, _, _ = await probe_accepts(desk, probe_codes[:probes])
+
+        now = await env.get_current_time()
+        await env.sleep(warn - now - timedelta(minutes=1))
+        skip = asyncio.create_task(env.sleep(timedelta(minutes=2)))
+        warnings_s = await wait_count(sessions, "warning", total, within=1800)
+        await skip
+
+        now = await env.get_current_time()
+        await env.sleep(due - now - timedelta(minutes=1))
+        skip = asyncio.create_task(env.sleep(timedelta(minutes=2)))
+        waiter = asyncio.create_task(wait_count(sessions, "escalation", total, within=1800))
+        storm_clerk: list[float] = []
+        remaining = list(probe_codes[probes:])
+        while not waiter.done() and remaining:
+            clerk, _, _ = await probe_accepts(desk, [remaining.pop()], pause=0.02)
+            storm_clerk += clerk
+        escalations_s = await waiter
+        await skip
+        quiet, during = Latency.of(quiet_clerk), Latency.of(storm_clerk)
+        return [
+            Figure(
+                "3 storm",
+                f"all {total} escalations recorded",
+                escalations_s,
+                "s",
+                target="<= 60",
+                note=f"due {due:%Y-%m-%d %H:%M} UTC",
+                extra={"set_up_rate": set_up_rate, "codes": len(codes)},
+            ),
+            Figure("3 storm", f"all {total} warnings recorded", warnings_s, "s"),
+            Figure(
+                "3 storm",
+                "clerk accept p99 during the storm",
+                during.p99,
+                "ms",
+                baseline=quiet.p99,
+                baseline_name="p99 without storm",
+                note=f"{during.count} probes; {during.ms()}",
+                extra={"during": during.__dict__, "without": quiet.__dict__},
+            ),
+        ]
+    finally:
+        await engine.dispose()

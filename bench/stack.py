@@ -1,0 +1,284 @@
+"""The benchmark's own stack, in a temporary directory on free ports (never those of
+`make run`): a Temporal server (the dev server on SQLite with WAL, as `make run` starts it, or
+the time-skipping test server), the simulators, an SMTP sink, the dossier and portal-sync
+workers, the bare baseline worker and the API — each a real child process."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from cli.__main__ import BIN, _wait_for_port, dev_server_command
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+BARE_QUEUE = "bench-bare"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of a process (Linux /proc)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def file_size(path: Path) -> int:
+    """A SQLite database's size on disk, its WAL and shared-memory files included."""
+    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
+
+
+@dataclass
+class Process:
+    name: str
+    popen: subprocess.Popen[bytes]
+    log: Path
+
+    @property
+    def pid(self) -> int:
+        return self.popen.pid
+
+    def tail(self, chars: int = 3000) -> str:
+        return self.log.read_text(errors="replace")[-chars:] if self.log.exists() else ""
+
+
+@dataclass
+class Stack:
+    """Where everything of one benchmark stack lives."""
+
+    root: Path
+    server: str  # "dev" or "time-skipping"
+    temporal_address: str = ""
+    api_url: str = ""
+    portal_url: str = ""
+    database_url: str = ""
+    processes: dict[str, Process] = field(default_factory=dict)
+    client: Client | None = None
+    env: WorkflowEnvironment | None = None  # the time-skipping environment, when used
+
+    @property
+    def database_file(self) -> Path:
+        return self.root / "motcua.sqlite3"
+
+    @property
+    def temporal_file(self) -> Path:
+        return self.root / "temporal.db"
+
+    def pid(self, name: str) -> int:
+        return self.processes[name].pid
+
+    def check_alive(self) -> None:
+        for process in self.processes.values():
+            if process.popen.poll() is not None:
+                raise RuntimeError(
+                    f"{process.name} exited ({process.popen.returncode}):\n{process.tail()}"
+                )
+
+
+class StackRunner:
+    """Starts a stack and stops every process it started, in reverse order."""
+
+    def __init__(self, server: str = "dev", *, keep: bool = False, api_workers: int = 1):
+        self.server = server
+        self.keep = keep
+        self.api_workers = api_workers
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self._exit = AsyncExitStack()
+        self.stack: Stack | None = None
+
+    async def __aenter__(self) -> Stack:
+        self._tmp = tempfile.TemporaryDirectory(prefix=f"motcua-bench-{self.server}-")
+        root = Path(self._tmp.name)
+        stack = self.stack = Stack(root=root, server=self.server)
+        try:
+            await self._start(stack)
+        except BaseException:
+            await self.__aexit__(None, None, None)
+            raise
+        return stack
+
+    async def __aexit__(self, *exc: object) -> None:
+        stack = self.stack
+        if stack is not None:
+            for process in reversed(list(stack.processes.values())):
+                if process.popen.poll() is None:
+                    process.popen.send_signal(signal.SIGTERM)
+            for process in reversed(list(stack.processes.values())):
+                try:
+                    process.popen.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.popen.kill()
+                    process.popen.wait(timeout=5)
+        await self._exit.aclose()
+        if self._tmp is not None:
+            if self.keep:
+                print(f"kept {self._tmp.name}", file=sys.stderr)
+            else:
+                self._tmp.cleanup()
+
+    # ------------------------------------------------------------------ start-up
+
+    def _spawn(self, stack: Stack, name: str, command: list[str], env: dict[str, str]) -> Process:
+        log = stack.root / f"{name}.log"
+        with open(log, "ab") as out:
+            popen = subprocess.Popen(
+                command, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT, env=env
+            )
+        process = Process(name, popen, log)
+        stack.processes[name] = process
+        return process
+
+    async def _wait_port(self, port: int, process: Process, seconds: float = 60) -> None:
+        try:
+            await asyncio.to_thread(_wait_for_port, port, process.popen, process.name, seconds)
+        except BaseException as exc:  # typer.Exit carries no text of its own
+            raise RuntimeError(f"{process.name} did not start:\n{process.tail()}") from exc
+
+    async def _start(self, stack: Stack) -> None:
+        stack.database_url = f"sqlite+aiosqlite:///{stack.database_file}"
+        base_env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # `python -m cli seed` in a child: the seed's rows are module-level objects, so a
+        # second stack in this process could not seed its own database
+        seeded = await asyncio.to_thread(
+            subprocess.run,
+            [sys.executable, "-m", "cli", "seed"],
+            cwd=REPO_ROOT,
+            env={**base_env, "DATABASE_URL": stack.database_url},
+            capture_output=True,
+            text=True,
+        )
+        if seeded.returncode != 0:
+            output = seeded.stdout + seeded.stderr
+            raise RuntimeError(f"seeding the bench database failed:\n{output}")
+        if self.server == "dev":
+            port = free_port()
+            temporal = self._spawn(
+                stack,
+                "temporal",
+                [*dev_server_command(stack.temporal_file, port, free_port()), "--headless"],
+                base_env,
+            )
+            await self._wait_port(port, temporal)
+            stack.temporal_address = f"127.0.0.1:{port}"
+            stack.client = await Client.connect(
+                stack.temporal_address, data_converter=pydantic_data_converter
+            )
+        else:
+            env = await WorkflowEnvironment.start_time_skipping(
+                test_server_existing_path=str(BIN / "temporal-test-server"),
+                data_converter=pydantic_data_converter,
+            )
+            self._exit.push_async_callback(env.shutdown)
+            stack.env = env
+            stack.client = env.client
+            stack.temporal_address = env.client.service_client.config.target_host
+
+        ports = {name: free_port() for name in ("api", "portal", "payment", "smtp")}
+        stack.api_url = f"http://127.0.0.1:{ports['api']}"
+        stack.portal_url = f"http://127.0.0.1:{ports['portal']}"
+        env = {
+            **base_env,
+            "DATABASE_URL": stack.database_url,
+            "MOTCUA_TEMPORAL_ADDRESS": stack.temporal_address,
+            "MOTCUA_PORTAL_BASE_URL": stack.portal_url,
+            "MOTCUA_PAYMENT_BASE_URL": f"http://127.0.0.1:{ports['payment']}",
+            "MOTCUA_PUBLIC_BASE_URL": stack.api_url,
+            "MOTCUA_STORAGE_ROOT": str(stack.root / "documents"),
+            "MOTCUA_SMTP_PORT": str(ports["smtp"]),
+        }
+        py = sys.executable
+        children: list[tuple[str, list[str], int | None]] = [
+            (
+                "portal-simulator",
+                [
+                    py,
+                    "-m",
+                    "simulators.portal",
+                    "--port",
+                    str(ports["portal"]),
+                    "--state-file",
+                    str(stack.root / "portal.sqlite3"),
+                ],  # fmt: skip
+                ports["portal"],
+            ),
+            (
+                "payment-simulator",
+                [py, "-m", "simulators.payment", "--port", str(ports["payment"])],
+                ports["payment"],
+            ),
+            (
+                "smtp-sink",
+                [
+                    py,
+                    "-m",
+                    "aiosmtpd",
+                    "-n",
+                    "-c",
+                    "aiosmtpd.handlers.Sink",
+                    "-l",
+                    f"127.0.0.1:{ports['smtp']}",
+                ],  # fmt: skip
+                ports["smtp"],
+            ),
+            ("worker", [py, "worker.py", "--queue", "dossiers"], None),
+            (
+                "portal-worker",
+                [py, "worker.py", "--queue", "portal-sync"]
+                if self.server == "dev"
+                else [py, "-m", "bench.portal_worker"],  # the test server has no Schedules
+                None,
+            ),
+            ("bare-worker", [py, "-m", "bench.bare", "--queue", BARE_QUEUE], None),
+            (
+                "api",
+                [
+                    py,
+                    "-m",
+                    "uvicorn",
+                    "api.app:create_app",
+                    "--factory",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(ports["api"]),
+                    "--log-level",
+                    "warning",
+                    "--no-access-log",
+                    "--workers",
+                    str(self.api_workers),
+                ],  # fmt: skip
+                ports["api"],
+            ),
+        ]
+        for name, command, port in children:
+            process = self._spawn(stack, name, command, env)
+            if port is not None:
+                await self._wait_port(port, process)
+        # the workers announce themselves once polling; give them a moment to connect
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            stack.check_alive()
+            logs = [stack.processes[n].tail() for n in ("worker", "portal-worker", "bare-worker")]
+            if all("task queue" in text for text in logs):
+                break
+            await asyncio.sleep(0.2)
+        else:
+            raise RuntimeError("the workers did not start within 30 s")

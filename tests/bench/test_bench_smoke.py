@@ -1,0 +1,65 @@
+"""The benchmark's pure parts (percentiles, ratios, targets, the table, its options) run here
+so the bench code cannot silently rot. No figure is asserted: speed is the benchmark's job."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from rich.console import Console
+
+from bench import run, scenarios
+from bench.stats import Figure, Latency, percentile, rate, ratio, table, target_met
+
+
+def test_percentiles_interpolate_between_ranks() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert percentile(values, 50) == pytest.approx(50.5)
+    assert percentile(values, 99) == pytest.approx(99.01)
+    assert percentile([3.0], 99) == 3.0
+    assert math.isnan(percentile([], 50))
+    with pytest.raises(ValueError):
+        percentile(values, 101)
+    summary = Latency.of([0.1, 0.2, 0.3])
+    assert summary.count == 3 and summary.max == 0.3 and "p99" in summary.ms()
+
+
+def test_ratios_and_targets() -> None:
+    assert rate(10, 2.0) == 5.0 and rate(10, 0) == 0.0
+    assert ratio(3.0, 2.0) == 1.5
+    assert math.isnan(ratio(1.0, 0.0))
+    assert target_met(">= 12", 13.0) is True
+    assert target_met("<= 1.5x", 100.0, 1.6) is False
+    assert target_met("<= 60", 59.0) is True
+    assert target_met("", 1.0) is None
+    assert target_met(">= 0.3x", 1.0, math.nan) is None
+    figure = Figure("1", "rate", 3.0, "/s", baseline=10.0, baseline_name="bare", target=">= 0.3x")
+    assert figure.met is True and figure.as_dict()["ratio"] == pytest.approx(0.3)
+
+
+def test_the_table_shows_every_figure() -> None:
+    figures = [
+        Figure("1 throughput", "lifecycles/s", 2.5, "/s", 50.0, "bare wf/s", ">= 0.3x"),
+        Figure("2 latency", "clerk p99", 0.25, "ms", 0.2, "bare update p99", "<= 1.5x"),
+        Figure("5 history", "events", 129, "events", target="<= 150"),
+    ]
+    console = Console(record=True, width=200)
+    console.print(table(figures))
+    text = console.export_text()
+    assert "250 ms" in text and "0.05x" in text and "1.25x" in text and "129 events" in text
+
+
+def test_quick_options_are_small_and_full_ones_are_the_issues() -> None:
+    quick, full = run.parse_args(["--quick"]), run.parse_args([])
+    assert quick.storm < 100 and quick.open < 100 and quick.levels == [8]
+    assert full.storm == 10_000 and full.open == 100_000
+    with pytest.raises(SystemExit):
+        run.parse_args(["--only", "nonsense"])
+
+
+def test_the_storm_starts_outside_office_hours() -> None:
+    noon = datetime(2026, 11, 23, 5, 0, tzinfo=UTC)  # 12:00 in Hà Nội
+    evening = scenarios.after_closing(noon)
+    assert (evening + timedelta(hours=7)).hour == 18 and evening > noon
+    assert scenarios.after_closing(evening + timedelta(minutes=1)) == evening + timedelta(days=1)
