@@ -14,8 +14,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
 from activities.notify import Channel, ChannelDown, Message
+from activities.projection import record_timeline
 from db.clock_models import CalendarOverrideRecord, Escalation, Notification
-from db.models import Agency, Officer, TimelineEntry, Unit
+from db.models import Agency, Officer, Unit
 from domain.calendar import CalendarOverride, build_calendar
 from domain.clock import format_local
 from domain.statutory import ClockConfig, Timer
@@ -84,27 +85,8 @@ class ClockActivities:
                         note=event.note,
                     )
                 )
-            recorded = await session.scalar(
-                select(TimelineEntry.id).where(
-                    TimelineEntry.dossier_code == notice.code, TimelineEntry.seq == event.seq
-                )
-            )
-            if recorded is None:
-                names = ", ".join(r.full_name for r in recipients) or "nobody (no head named)"
-                session.add(
-                    TimelineEntry(
-                        dossier_code=notice.code,
-                        seq=event.seq,
-                        action=event.action,
-                        actor=event.actor,
-                        actor_name=event.actor_name,
-                        at=event.at,
-                        from_status=event.from_status.value,
-                        to_status=event.to_status.value,
-                        step_index=event.step_index,
-                        note=f"{event.note} → {names}",
-                    )
-                )
+            names = ", ".join(r.full_name for r in recipients) or "nobody (no head named)"
+            await record_timeline(session, notice.code, event, f"{event.note} → {names}")
             await session.flush()
             subject = self._subject(notice)
             for officer in recipients:

@@ -16,7 +16,7 @@ from db.document_repository import write_digitization
 from db.models import Dossier, DossierStep, TimelineEntry
 from db.payment_repository import write_payments
 from db.portal_outbox import enqueue_event
-from domain.dossier import DossierState
+from domain.dossier import DossierEvent, DossierState
 from workflows.portal_sync_client import wake_portal_sync
 from workflows.shared import Projection
 
@@ -81,6 +81,32 @@ async def write_steps(session: AsyncSession, state: DossierState) -> None:
         row.handled_by = step.handled_by
 
 
+async def record_timeline(
+    session: AsyncSession, code: str, event: DossierEvent, note: str | None = None
+) -> None:
+    """Add one timeline line, once: a retried write of the same event seq adds nothing."""
+    recorded = await session.scalar(
+        select(TimelineEntry.id).where(
+            TimelineEntry.dossier_code == code, TimelineEntry.seq == event.seq
+        )
+    )
+    if recorded is None:
+        session.add(
+            TimelineEntry(
+                dossier_code=code,
+                seq=event.seq,
+                action=event.action,
+                actor=event.actor,
+                actor_name=event.actor_name,
+                at=event.at,
+                from_status=event.from_status.value,
+                to_status=event.to_status.value,
+                step_index=event.step_index,
+                note=event.note if note is None else note,
+            )
+        )
+
+
 class ProjectionActivities:
     """Writes the read model and, in the same transaction, the dossier's portal outbox records;
     then wakes the dossier's portal-sync workflow. It never talks to the portal itself, so a
@@ -104,36 +130,14 @@ class ProjectionActivities:
             row = await session.get(Dossier, state.code, with_for_update=True)
             if row is None:
                 session.add(new_row(state))
-                await session.flush()
+                await session.flush()  # the dossier row before the rows that refer to it
             elif row.version <= state.seq:
                 apply_state(row, state)
+            if row is None or row.version <= state.seq:
                 await write_steps(session, state)
                 await write_digitization(session, state)
                 await write_payments(session, state)
-            if row is None:
-                await write_steps(session, state)
-                await write_digitization(session, state)
-                await write_payments(session, state)
-            recorded = await session.scalar(
-                select(TimelineEntry.id).where(
-                    TimelineEntry.dossier_code == state.code, TimelineEntry.seq == event.seq
-                )
-            )
-            if recorded is None:
-                session.add(
-                    TimelineEntry(
-                        dossier_code=state.code,
-                        seq=event.seq,
-                        action=event.action,
-                        actor=event.actor,
-                        actor_name=event.actor_name,
-                        at=event.at,
-                        from_status=event.from_status.value,
-                        to_status=event.to_status.value,
-                        step_index=event.step_index,
-                        note=event.note,
-                    )
-                )
+            await record_timeline(session, state.code, event)
             await enqueue_event(session, state, event)
         if self._client is not None:
             # after the commit: the records the workflow will look for are visible
