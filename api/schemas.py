@@ -124,7 +124,9 @@ class ActionIn(BaseModel):
     )
 
 
-class DossierStepOut(BaseModel):
+class StepTimesOut(BaseModel):
+    """A route step of a dossier: who owns it and its moments."""
+
     index: int
     unit_code: str
     unit_name: str
@@ -134,6 +136,9 @@ class DossierStepOut(BaseModel):
     started_at: UTCDateTime | None
     finished_at: UTCDateTime | None
     due_at: UTCDateTime | None
+
+
+class DossierStepOut(StepTimesOut):
     handled_by: str
     current: bool
 

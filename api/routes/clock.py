@@ -17,6 +17,7 @@ from activities.clock import load_clock_config
 from api.deps import CurrentOfficer, SessionDep, TemporalDep
 from api.errors import Problem
 from api.routes.dossiers import _visible
+from api.schemas import StepTimesOut
 from api.timeutil import UTCDateTime, as_utc
 from db.clock_models import CalendarOverrideRecord, Escalation
 from db.models import Dossier, Officer, Unit
@@ -44,16 +45,7 @@ class LedgerEntryOut(BaseModel):
     new_due: UTCDateTime | None = None
 
 
-class StepDeadlineOut(BaseModel):
-    index: int
-    unit_code: str
-    unit_name: str
-    agency_code: str
-    agency_name: str
-    term_days: float
-    started_at: UTCDateTime | None
-    finished_at: UTCDateTime | None
-    due_at: UTCDateTime | None
+class StepDeadlineOut(StepTimesOut):
     late: bool
     ledger: list[LedgerEntryOut]
     explanation: list[str]
