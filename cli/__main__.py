@@ -194,9 +194,12 @@ def run(
     running: list[tuple[str, subprocess.Popen[bytes]]] = []
 
     def _terminate(_signum: int, _frame: object) -> None:
-        raise KeyboardInterrupt  # SIGTERM (e.g. from a supervisor) stops like Ctrl-C
+        raise KeyboardInterrupt
 
+    # Ctrl-C and SIGTERM (e.g. from a supervisor) both stop everything; installed explicitly
+    # because a shell starting us in the background hands SIGINT down as ignored
     signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
 
     def stop_all() -> None:
         for _, process in reversed(running):
