@@ -108,7 +108,7 @@ async def on_time_skipping_server(args: argparse.Namespace, figures: list[Figure
     async with StackRunner("time-skipping", keep=args.keep, api_workers=args.api_workers) as stack:
         async with Desk(stack.api_url) as desk:
             figures += await scenarios.storm(
-                stack, desk, total=args.storm, probes=min(args.probes, 100) if not args.quick else 8
+                stack, desk, total=args.storm, probes=min(args.probes, 100) if not args.quick else 5
             )
 
 
