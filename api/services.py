@@ -109,14 +109,28 @@ async def submit(
             "components", f"{', '.join(unknown)} is not a component of {procedure.code}"
         )
 
-    if idempotency_key:
-        existing = await find_by_idempotency_key(session, key=idempotency_key)
-        if existing is not None:
-            handed_in = await handed_in_components(session, code=existing.code)
-            await _ensure_started(
-                existing, procedure, client, task_queue, rating_window_days, handed_in
+    async def replay() -> Submitted | None:
+        """The dossier an earlier request with the same key registered, if any."""
+        existing = await find_by_idempotency_key(session, key=idempotency_key or "")
+        if existing is None:
+            return None
+        if (existing.procedure_code, existing.applicant_name) != (
+            procedure.code,
+            body.applicant.name,
+        ):
+            raise Problem(
+                409,
+                f"Idempotency-Key {idempotency_key!r} was already used for dossier "
+                f"{existing.code}, a different submission; use a new key",
             )
-            return Submitted(code=existing.code, created=False)
+        handed_in = await handed_in_components(session, code=existing.code)
+        await _ensure_started(
+            existing, procedure, client, task_queue, rating_window_days, handed_in
+        )
+        return Submitted(code=existing.code, created=False)
+
+    if idempotency_key and (earlier := await replay()) is not None:
+        return earlier
 
     now = datetime.now(UTC)
     code = await allocate_code(session, agency_code=procedure.agency_code, day=(now + LOCAL).date())
@@ -126,23 +140,17 @@ async def submit(
     row.idempotency_key = idempotency_key
     row.lookup_secret = secrets.token_urlsafe(9)
     session.add(row)
-    await session.flush()  # the dossier row before its steps and components (foreign keys)
-    await write_steps(session, state)
-    await write_digitization(session, state)
-    await write_payments(session, state)
     try:
+        await session.flush()  # the dossier row before its steps and components (foreign keys)
+        await write_steps(session, state)
+        await write_digitization(session, state)
+        await write_payments(session, state)
         await session.commit()
     except IntegrityError:
         # a concurrent request with the same Idempotency-Key won the race
         await session.rollback()
-        if idempotency_key:
-            existing = await find_by_idempotency_key(session, key=idempotency_key)
-            if existing is not None:
-                handed_in = await handed_in_components(session, code=existing.code)
-                await _ensure_started(
-                    existing, procedure, client, task_queue, rating_window_days, handed_in
-                )
-                return Submitted(code=existing.code, created=False)
+        if idempotency_key and (earlier := await replay()) is not None:
+            return earlier
         raise
     await client.start_workflow(
         DossierWorkflow.run,

@@ -195,3 +195,21 @@ async def test_health_and_readiness(api: httpx.AsyncClient) -> None:
     assert (await api.get("/healthz")).json() == {"status": "ok"}
     ready = await api.get("/readyz")
     assert ready.status_code == 200, ready.text
+
+
+async def test_concurrent_submissions_with_one_key_make_one_dossier(  # type: ignore[no-untyped-def]
+    api: httpx.AsyncClient, login
+) -> None:
+    import asyncio
+
+    clerk = await login("motcua.tnmt")
+    headers = {"Idempotency-Key": uuid.uuid4().hex, **clerk}
+    responses = await asyncio.gather(
+        *(api.post("/api/v1/dossiers", json=submission(), headers=headers) for _ in range(4))
+    )
+    assert sorted(r.status_code for r in responses) == [200, 200, 200, 201]
+    assert len({r.json()["code"] for r in responses}) == 1
+    other = submission()
+    other["applicant"] = {"name": "Người khác"}
+    reused = await api.post("/api/v1/dossiers", json=other, headers=headers)
+    assert reused.status_code == 409 and "different submission" in reused.json()["detail"]
