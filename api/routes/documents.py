@@ -9,6 +9,7 @@ from typing import Annotated
 from urllib.parse import quote
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
+from fastapi import Path as FastPath
 
 from activities.storage import BlobNotFound, DocumentStore
 from api import documents
@@ -142,7 +143,7 @@ async def list_documents(
 )
 async def download(
     code: str,
-    document_id: int,
+    document_id: Annotated[int, FastPath(ge=1, le=2**31 - 1)],
     officer: CurrentOfficer,
     session: SessionDep,
     store: DocumentStoreDep,

@@ -169,7 +169,7 @@ async def submit(
         body=body,
         actor=actor_of(officer),
         task_queue=settings.task_queue,
-        idempotency_key=idempotency_key,
+        idempotency_key=(idempotency_key or "").strip() or None,
         rating_window_days=settings.rating_window_days,
     )
     if not submitted.created:

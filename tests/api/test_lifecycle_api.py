@@ -213,3 +213,17 @@ async def test_concurrent_submissions_with_one_key_make_one_dossier(  # type: ig
     other["applicant"] = {"name": "Người khác"}
     reused = await api.post("/api/v1/dossiers", json=other, headers=headers)
     assert reused.status_code == 409 and "different submission" in reused.json()["detail"]
+
+
+async def test_blank_idempotency_key_and_huge_ids_are_not_server_errors(  # type: ignore[no-untyped-def]
+    api: httpx.AsyncClient, login
+) -> None:
+    clerk = await login("motcua.tnmt")
+    blank = {"Idempotency-Key": " ", **clerk}
+    first = await api.post("/api/v1/dossiers", json=submission(), headers=blank)
+    second = await api.post("/api/v1/dossiers", json=submission(), headers=blank)
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert first.json()["code"] != second.json()["code"]
+    code = first.json()["code"]
+    huge = await api.get(f"/api/v1/dossiers/{code}/documents/{10**25}", headers=clerk)
+    assert huge.status_code == 422
