@@ -65,6 +65,9 @@ def rejection(exc: Exception, state: DossierState) -> ApplicationError:
     raise exc
 
 
+#: Patch: the read-model write became a local activity (histories before it replay as recorded).
+LOCAL_PROJECTION = "projection-as-local-activity"
+
 REFUSALS = (IllegalTransition, InvalidAction, Forbidden, LedgerError)
 
 
@@ -370,9 +373,19 @@ class DossierWorkflow(PaymentSteps):
         )
 
     async def _project(self, event: DossierEvent) -> None:
+        projection = Projection(state=self.state, event=event)
+        if workflow.patched(LOCAL_PROJECTION):
+            # a local activity: no round trip through the server before the clerk's answer
+            await workflow.execute_local_activity_method(
+                ProjectionActivities.record,
+                projection,
+                start_to_close_timeout=PROJECTION_TIMEOUT,
+                retry_policy=PROJECTION_RETRY,
+            )
+            return
         await workflow.execute_activity_method(
             ProjectionActivities.record,
-            Projection(state=self.state, event=event),
+            projection,
             start_to_close_timeout=PROJECTION_TIMEOUT,
             retry_policy=PROJECTION_RETRY,
         )

@@ -2,7 +2,8 @@
 
 PortalSyncWorkflow: one per dossier (`portal-sync-<code>`), woken by signal-with-start whenever
 the dossier's outbox grows; it delivers the records in seq order, retrying through outages for
-as long as it takes, and completes when nothing is pending (or the dossier is parked).
+as long as it takes, and completes once nothing has been pending for a while (or the dossier
+is parked).
 ReconcileWorkflow: compares every dossier with the portal's copy and reports the sync rate."""
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ DELIVERY_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1),
     maximum_attempts=0,
 )
+#: How long a synced dossier's workflow waits for the next record before completing.
+IDLE_BEFORE_DONE = timedelta(minutes=5)
 #: Keeps each run's history short; a busy dossier continues as new.
 ROUNDS_PER_RUN = 100
 
@@ -90,7 +93,12 @@ class PortalSyncWorkflow:
             if outcome.parked:
                 return "parked"  # a re-drive starts a new run
             if outcome.remaining == 0:
-                return "synced"
+                # stay for the dossier's next step rather than starting a new run for it:
+                # a running workflow takes a wake as a signal, which costs far less
+                try:
+                    await workflow.wait_condition(lambda: self._woken, timeout=IDLE_BEFORE_DONE)
+                except TimeoutError:
+                    return "synced"
         workflow.continue_as_new(input)
 
 

@@ -95,8 +95,14 @@ async def _allowed(client: Client, row: Dossier, officer: Officer) -> list[str]:
 
 
 async def detail(
-    session: SessionDep, client: Client, row: Dossier, officer: Officer
+    session: SessionDep,
+    client: Client,
+    row: Dossier,
+    officer: Officer,
+    allowed: list[str] | None = None,
 ) -> DossierDetail:
+    """The dossier as the read model holds it; `allowed` (the actions open now) is asked of
+    the workflow unless the caller already has it from an update's answer."""
     await session.refresh(row)
     procedure = await get_procedure(session, code=row.procedure_code)
     steps = await dossier_steps(session, code=row.code)
@@ -141,7 +147,7 @@ async def detail(
             ComponentOut.model_validate(c, from_attributes=True)
             for c in await dossier_components(session, code=row.code)
         ],
-        allowed_actions=await _allowed(client, row, officer),
+        allowed_actions=allowed if allowed is not None else await _allowed(client, row, officer),
         electronic_result=row.result_document_id is not None,
         result_document_id=row.result_document_id,
         payments=await payments_of(session, code=row.code),
@@ -239,7 +245,7 @@ async def run_action(
             actor=actor_of(officer),
             document_id=body.result_document_id,
         )
-    await services.act(
+    outcome = await services.act(
         client=client,
         code=code,
         action=action,
@@ -247,4 +253,4 @@ async def run_action(
         actor=actor_of(officer),
         status=row.status,
     )
-    return await detail(session, client, row, officer)
+    return await detail(session, client, row, officer, allowed=outcome.allowed_actions)
