@@ -227,3 +227,21 @@ async def test_blank_idempotency_key_and_huge_ids_are_not_server_errors(  # type
     code = first.json()["code"]
     huge = await api.get(f"/api/v1/dossiers/{code}/documents/{10**25}", headers=clerk)
     assert huge.status_code == 422
+
+
+async def test_concurrent_submissions_get_distinct_consecutive_codes(  # type: ignore[no-untyped-def]
+    api: httpx.AsyncClient, login
+) -> None:
+    import asyncio
+
+    from domain.codes import parse_dossier_code
+
+    clerk = await login("motcua.bennghe")
+    responses = await asyncio.gather(
+        *(api.post("/api/v1/dossiers", json=submission(BIRTH), headers=clerk) for _ in range(12))
+    )
+    assert [r.status_code for r in responses] == [201] * 12
+    codes = [r.json()["code"] for r in responses]
+    sequences = sorted(parse_dossier_code(c)[2] for c in codes)
+    assert len(set(codes)) == 12
+    assert sequences == list(range(sequences[0], sequences[0] + 12))
