@@ -20,7 +20,8 @@ from temporalio.worker import Worker
 
 from config import Settings
 from db.engine import make_engine, make_session_maker, migrate
-from db.seed import DEMO_PASSWORD, seed
+from db.seed import seed
+from tests.support.officers import Officers
 
 BIN = Path(sys.executable).parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -134,23 +135,6 @@ async def api(  # type: ignore[no-untyped-def]
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
-
-
-class Officers:
-    """Bearer headers for the demo officers, fetched once per session."""
-
-    def __init__(self, client: httpx.AsyncClient):
-        self._client = client
-        self._cache: dict[str, dict[str, str]] = {}
-
-    async def __call__(self, username: str) -> dict[str, str]:
-        if username not in self._cache:
-            response = await self._client.post(
-                "/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD}
-            )
-            assert response.status_code == 200, response.text
-            self._cache[username] = {"Authorization": f"Bearer {response.json()['access_token']}"}
-        return self._cache[username]
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ import uvicorn
 from temporalio.testing import WorkflowEnvironment
 
 from config import Settings
-from db.seed import DEMO_PASSWORD
+from tests.support.officers import Officers
 from tests.support.processes import HttpService, free_port, start_http_service
 
 
@@ -70,24 +70,9 @@ async def pay_api(  # type: ignore[no-untyped-def]
         await serving
 
 
-class Headers:
-    def __init__(self, client: httpx.AsyncClient):
-        self._client = client
-        self._cache: dict[str, dict[str, str]] = {}
-
-    async def __call__(self, username: str) -> dict[str, str]:
-        if username not in self._cache:
-            response = await self._client.post(
-                "/api/v1/auth/token", data={"username": username, "password": DEMO_PASSWORD}
-            )
-            assert response.status_code == 200, response.text
-            self._cache[username] = {"Authorization": f"Bearer {response.json()['access_token']}"}
-        return self._cache[username]
-
-
 @pytest.fixture(scope="session")
-def pay_login(pay_api: httpx.AsyncClient) -> Headers:
-    return Headers(pay_api)
+def pay_login(pay_api: httpx.AsyncClient) -> Officers:
+    return Officers(pay_api)
 
 
 @pytest.fixture(scope="session")
