@@ -74,6 +74,8 @@ def portal_dossier(
             PortalResultDocument(
                 code=f"KQ-{state.code}",
                 name=state.result.summary or f"Kết quả: {state.procedure.name}",
+                # the electronic result (bản điện tử), when one was attached
+                file_hash=state.electronic_result.sha256 if state.electronic_result else None,
             ),
         )
     rounds = []

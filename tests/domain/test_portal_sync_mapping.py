@@ -90,3 +90,27 @@ def test_reconciliation_verdict(
         )
         == verdict
     )
+
+
+def test_the_electronic_result_reaches_the_portal_with_its_hash() -> None:
+    from domain.dossier import ElectronicResult
+
+    state = dossier()
+    state.apply(ActionRequest(Action.ACCEPT, CLERK), T0 + timedelta(hours=1))
+    state.apply(ActionRequest(Action.FORWARD, CLERK), T0 + timedelta(hours=2))
+    state.apply(
+        ActionRequest(
+            Action.RESOLVE, OFFICER, result_kind=ResultKind.APPROVAL, result_summary="GP"
+        ),
+        T0 + timedelta(days=1),
+    )
+    assert portal_dossier(state).results[0].file_hash is None
+    state.electronic_result = ElectronicResult(
+        sha256="ab" * 32,
+        document_id=7,
+        display_name="gp.pdf",
+        attached_at=T0 + timedelta(days=1),
+        attached_by="cv",
+    )
+    payload = dossier_payload(portal_dossier(state))
+    assert payload["DanhSachGiayToKetQua"][0]["DuongDanTepTinKetQua"] == "sha256:" + "ab" * 32
