@@ -1,12 +1,16 @@
-"""Liveness and readiness for operators and orchestrators."""
+"""Liveness, readiness and metrics for operators and orchestrators."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from sqlalchemy import text
+from fastapi.responses import PlainTextResponse
+from sqlalchemy import func, select, text
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 
 from api.errors import problem_response
+from db.clock_models import Escalation, Notification
+from db.models import Dossier
+from db.portal_models import PortalOutboxRecord
 
 router = APIRouter(tags=["operations"])
 
@@ -36,3 +40,38 @@ async def readyz(request: Request):  # type: ignore[no-untyped-def]
     if all(v == "ok" for v in checks.values()):
         return {"status": "ready", "checks": checks}
     return problem_response(503, "not ready", checks=checks)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> PlainTextResponse:
+    """Gauges for Prometheus (text exposition format): dossiers by status, warnings and
+    escalations issued, notifications and portal records still waiting."""
+    queries = {
+        "motcua_dossiers": (
+            "dossiers in the read model, by status",
+            select(Dossier.status, func.count()).group_by(Dossier.status),
+            "status",
+        ),
+        "motcua_notices": (
+            "warnings and escalations issued",
+            select(Escalation.kind, func.count()).group_by(Escalation.kind),
+            "kind",
+        ),
+        "motcua_notifications": (
+            "notification outbox rows, by state",
+            select(Notification.state, func.count()).group_by(Notification.state),
+            "state",
+        ),
+        "motcua_portal_records": (
+            "portal sync outbox records, by state",
+            select(PortalOutboxRecord.state, func.count()).group_by(PortalOutboxRecord.state),
+            "state",
+        ),
+    }
+    lines: list[str] = []
+    async with request.app.state.sessions() as session:
+        for name, (help_text, query, label) in queries.items():
+            lines += [f"# HELP {name} {help_text}", f"# TYPE {name} gauge"]
+            for value, count in (await session.execute(query)).all():
+                lines.append(f'{name}{{{label}="{value}"}} {count}')
+    return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")

@@ -245,3 +245,11 @@ async def test_concurrent_submissions_get_distinct_consecutive_codes(  # type: i
     sequences = sorted(parse_dossier_code(c)[2] for c in codes)
     assert len(set(codes)) == 12
     assert sequences == list(range(sequences[0], sequences[0] + 12))
+
+
+async def test_metrics_expose_dossiers_by_status(api: httpx.AsyncClient, login) -> None:  # type: ignore[no-untyped-def]
+    await submit(api, await login("motcua.tnmt"))
+    response = await api.get("/metrics")
+    assert response.status_code == 200
+    assert 'motcua_dossiers{status="submitted"}' in response.text
+    assert "# TYPE motcua_portal_records gauge" in response.text
