@@ -4,6 +4,7 @@ on the same server in the same run, print a table and write JSON under bench/res
 python bench/run.py            # full run (10,000-dossier storm, 100,000 open dossiers)
 python bench/run.py --quick    # the same measurements at small sizes, under a minute
 python bench/run.py --only throughput,latency --dossiers 200
+python bench/run.py --only storm --storm 10000     # storm/open set up in bulk (bench/bulk.py)
 """
 
 from __future__ import annotations
@@ -55,6 +56,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--probes", type=int, help="clerk actions timed per latency figure")
     parser.add_argument("--storm", type=int, help="dossiers falling due in the same minute")
     parser.add_argument("--open", type=int, help="open dossiers waiting on timers")
+    parser.add_argument(
+        "--setup",
+        choices=("bulk", "api"),
+        default="bulk",
+        help="storm/open set-up: start workflows with the client (bulk) or through the API",
+    )
     parser.add_argument("--api-workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument("--keep", action="store_true", help="keep the stacks' temp directories")
     parser.add_argument("--output", type=Path, help="JSON file (default bench/results/<time>.json)")
@@ -97,7 +104,7 @@ async def on_dev_server(args: argparse.Namespace, figures: list[Figure]) -> None
             if "open" in wanted:
                 step("open", f"{args.open} open dossiers waiting on timers")
                 figures += await scenarios.open_dossiers(
-                    stack, desk, total=args.open, repeats=args.queries
+                    stack, desk, total=args.open, repeats=args.queries, setup=args.setup
                 )
 
 
@@ -108,7 +115,11 @@ async def on_time_skipping_server(args: argparse.Namespace, figures: list[Figure
     async with StackRunner("time-skipping", keep=args.keep, api_workers=args.api_workers) as stack:
         async with Desk(stack.api_url) as desk:
             figures += await scenarios.storm(
-                stack, desk, total=args.storm, probes=min(args.probes, 100) if not args.quick else 5
+                stack,
+                desk,
+                total=args.storm,
+                probes=min(args.probes, 100) if not args.quick else 5,
+                setup=args.setup,
             )
 
 

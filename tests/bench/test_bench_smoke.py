@@ -63,3 +63,42 @@ def test_the_storm_starts_outside_office_hours() -> None:
     evening = scenarios.after_closing(noon)
     assert (evening + timedelta(hours=7)).hour == 18 and evening > noon
     assert scenarios.after_closing(evening + timedelta(minutes=1)) == evening + timedelta(days=1)
+
+
+def test_bulk_codes_are_valid_unique_and_roll_over_to_the_next_day() -> None:
+    from datetime import date
+
+    from bench.bulk import BENCH_AGENCY, bench_code
+    from domain.codes import parse_dossier_code
+
+    day = date(2026, 11, 23)
+    codes = [bench_code(day, i) for i in range(0, 20_000, 7)] + [bench_code(day, 9_998)]
+    assert len(set(codes)) == len(codes)
+    assert parse_dossier_code(bench_code(day, 0)) == (BENCH_AGENCY, day, 1)
+    assert parse_dossier_code(bench_code(day, 9_998)) == (BENCH_AGENCY, day, 9_999)
+    assert parse_dossier_code(bench_code(day, 9_999)) == (BENCH_AGENCY, date(2026, 11, 24), 1)
+
+
+def test_bulk_state_is_accepted_and_forwarded_at_one_instant() -> None:
+    from bench.bulk import CLERK_NAME, bench_code, forwarded_state
+    from bench.driver import CLERK, LAND
+    from db.seed import PROCEDURES
+    from domain.dossier import Actor, Role
+    from domain.lifecycle import Status
+    from tests.support.workflows import clock_config
+
+    procedure = next(p for p in PROCEDURES if p.code == LAND)
+    clerk = Actor(CLERK, CLERK_NAME, Role.CLERK, agency_code=procedure.agency_code)
+    evening = datetime(2026, 11, 23, 11, 0, tzinfo=UTC)  # 18:00 in Hà Nội, after closing
+    config = clock_config()
+    states = [
+        forwarded_state(bench_code(evening.date(), i), procedure, clerk, evening, config)
+        for i in range(3)
+    ]
+    for state in states:
+        assert state.status == Status.PROCESSING and state.step_index == 0
+        assert state.received_at == evening == state.steps[0].started_at
+        assert state.payments[0].outstanding is False  # collected at the desk on acceptance
+    assert len({s.steps[0].due_at for s in states}) == 1  # one storm moment
+    assert states[0].steps[0].due_at is not None and states[0].steps[0].due_at > evening
+    assert states[0].due_at is not None and states[0].due_at > states[0].steps[0].due_at

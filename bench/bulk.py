@@ -1,0 +1,161 @@
+"""Bulk set-up for the storm and open-dossier scenarios: dossier workflows started directly with
+the Temporal client, each with the state the workflow itself would hold after the clerk
+accepted the dossier and forwarded it to step 1 at one instant. The API sets dossiers up at
+≈ 1–2 /s on this machine, which put the issue's sizes (10,000 / 100,000) out of reach.
+
+What is the same as through the API: the state is built by the pure domain methods the
+workflow runs (`DossierState.new`, `state.apply`, `statutory.after_action`), the workflow is
+the real `DossierWorkflow` on the real worker, and its first activity writes the read-model
+row (the projection creates a missing row), the steps, components, payments and the portal
+outbox, then wakes the dossier's portal-sync workflow. What is skipped: the API's own row
+insert, the online payment (the fees are collected at the desk on acceptance, as for a paper
+dossier: the payment is settled, so no payment timers), and the accept / forward updates'
+history events (the workflow starts where they would have left it: 1 projection instead of 3).
+The clock configuration is loaded once and passed in, so the workflow does not fetch it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlmodel import col
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+
+from activities.clock import load_clock_config
+from bench.driver import CLERK, LAND, pool
+from db.engine import make_engine, make_session_maker
+from db.models import Dossier
+from db.repository import get_procedure
+from domain import statutory
+from domain.codes import MAX_SEQUENCE, format_dossier_code, parse_dossier_code, workflow_id
+from domain.dossier import ActionRequest, Actor, Applicant, Channel, DossierState, Role
+from domain.lifecycle import Action, Status
+from domain.procedures import Procedure
+from domain.statutory import ClockConfig
+from workflows.client import data_converter
+from workflows.dossier import DossierWorkflow
+from workflows.shared import DOSSIER_TASK_QUEUE, DossierInput
+
+#: Agency part of bench dossier codes: `BENCH-YYMMDD-NNNN`, a prefix no seeded agency uses.
+BENCH_AGENCY = "BENCH"
+APPLICANT = Applicant(name="Nguyễn Thị Hồng Nhung", id_number="079190001234")
+COMPONENTS = ("DDK", "NGD")
+#: The seeded clerk of the receiving agency (db.seed's `motcua.tnmt`).
+CLERK_NAME = "Trần Thị Mai"
+
+
+def bench_code(first_day: date, index: int) -> str:
+    """The `index`-th (0-based) bench code: 9,999 per day (the code's sequence is 4 digits),
+    then the next day."""
+    day = first_day + timedelta(days=index // MAX_SEQUENCE)
+    return format_dossier_code(BENCH_AGENCY, day, index % MAX_SEQUENCE + 1)
+
+
+def forwarded_state(
+    code: str, procedure: Procedure, clerk: Actor, at: datetime, config: ClockConfig
+) -> DossierState:
+    """A dossier submitted online, accepted (fees collected at the desk) and forwarded to
+    step 1, all at `at`, exactly as the workflow's update handlers would leave it."""
+    calendar = config.work_calendar()
+    state = DossierState.new(
+        code=code,
+        procedure=procedure,
+        channel=Channel.ONLINE,
+        applicant=APPLICANT,
+        submitted_at=at,
+        handed_in=COMPONENTS,
+        pay_online=False,
+    )
+    for action in (Action.ACCEPT, Action.FORWARD):
+        request = ActionRequest(action=action, actor=clerk)
+        source = state.status
+        state.apply(request, at)
+        statutory.after_action(state, request, source, at, calendar)
+    assert state.status == Status.PROCESSING and state.step_index == 0
+    return state
+
+
+@dataclass
+class BulkResult:
+    total: int
+    started_s: float  # all workflow starts acknowledged by the server
+    recorded_s: float  # every read-model row written by the worker
+    codes: list[str]
+
+    @property
+    def rate(self) -> float:
+        return self.total / self.recorded_s if self.recorded_s > 0 else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "starts_seconds": round(self.started_s, 1),
+            "recorded_seconds": round(self.recorded_s, 1),
+            "rate_per_s": round(self.rate, 1),
+        }
+
+
+async def count_bench_rows(sessions: Any) -> int:
+    async with sessions() as session:
+        query = select(func.count()).where(col(Dossier.code).startswith(f"{BENCH_AGENCY}-"))
+        return int(await session.scalar(query) or 0)
+
+
+async def set_up(
+    *,
+    temporal_address: str,
+    database_url: str,
+    at: datetime,
+    total: int,
+    concurrency: int = 128,
+    within: float = 3600,
+    progress: Any = None,
+) -> BulkResult:
+    """Start `total` forwarded dossiers (state as of `at`) and wait until the worker has
+    written every read-model row. Codes continue after the bench dossiers already there."""
+    engine = make_engine(database_url)
+    sessions = make_session_maker(engine)
+    try:
+        async with sessions() as session:
+            procedure = await get_procedure(session, code=LAND)
+            assert procedure is not None, f"procedure {LAND} is not in the seeded catalogue"
+            config = await load_clock_config(session, today=(at + timedelta(hours=7)).date())
+        clerk = Actor(CLERK, CLERK_NAME, Role.CLERK, agency_code=procedure.agency_code)
+        already = await count_bench_rows(sessions)
+        first_day = (at + timedelta(hours=7)).date()
+        codes = [bench_code(first_day, already + i) for i in range(total)]
+        for code in codes[:1]:
+            parse_dossier_code(code)  # the read model's format
+        # its own connection, with the project's converter (one TypeAdapter per type)
+        client = await Client.connect(temporal_address, data_converter=data_converter)
+        todo = iter(codes)
+        started = time.monotonic()
+
+        async def start_one() -> None:
+            code = next(todo)
+            state = forwarded_state(code, procedure, clerk, at, config)
+            await client.start_workflow(
+                DossierWorkflow.run,
+                DossierInput(state=state, config=config),
+                id=workflow_id(code),
+                task_queue=DOSSIER_TASK_QUEUE,
+                id_conflict_policy=WorkflowIDConflictPolicy.FAIL,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+
+        await pool(min(concurrency, max(total, 1)), total, start_one)
+        started_s = time.monotonic() - started
+        while (done := await count_bench_rows(sessions)) < already + total:
+            if time.monotonic() - started > within:
+                raise RuntimeError(f"only {done - already} of {total} rows after {within:.0f} s")
+            if progress is not None:
+                progress(done - already, time.monotonic() - started)
+            await asyncio.sleep(1.0 if total > 1000 else 0.1)
+        return BulkResult(total, started_s, time.monotonic() - started, codes)
+    finally:
+        await engine.dispose()
