@@ -4,17 +4,19 @@ delivering the notification outbox through its channels."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
 from activities.notify import Channel, ChannelDown, Message
-from activities.projection import record_timeline
+from activities.projection import timeline_entry
 from db.clock_models import CalendarOverrideRecord, Escalation, Notification
 from db.models import Agency, Officer, Unit
 from domain.calendar import CalendarOverride, build_calendar
@@ -27,6 +29,9 @@ log = logging.getLogger(__name__)
 #: Holiday data is loaded for this many years around today: terms of 60 working days that
 #: start late in a year end early in the next.
 YEARS_BACK, YEARS_AHEAD = 1, 3
+
+#: Most notices written by one transaction (group commit, see `record_notice`).
+NOTICE_BATCH = 200
 
 
 async def load_clock_config(session: AsyncSession, today: date | None = None) -> ClockConfig:
@@ -49,6 +54,8 @@ class ClockActivities:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], channels: Sequence[Channel]):
         self._sessions = sessions
         self._channels = {c.name: c for c in channels}
+        self._notices: list[tuple[Notice, asyncio.Future[list[int]]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     @activity.defn(name="load_clock_config")
     async def load_config(self) -> ClockConfig:
@@ -58,95 +65,154 @@ class ClockActivities:
     @activity.defn(name="record_notice")
     async def record_notice(self, notice: Notice) -> list[int]:
         """Write the escalation, its timeline line and its notifications once; return the
-        ids of notifications still to send."""
-        timer, event = notice.timer, notice.event
+        ids of notifications still to send.
+
+        Group commit: notices that arrive together (a deadline storm fires thousands in the
+        same minute) are written by one transaction, the org chart resolved once per batch.
+        Each batch is all-or-nothing, so an escalation already recorded means a retry: only
+        its pending notification ids are looked up."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[list[int]] = loop.create_future()
+        self._notices.append((notice, done))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_batches())
+        return await asyncio.shield(done)
+
+    async def _write_batches(self) -> None:
+        while self._notices:
+            batch, self._notices = self._notices[:NOTICE_BATCH], self._notices[NOTICE_BATCH:]
+            try:
+                results = await self._write_batch([notice for notice, _ in batch])
+            except Exception as exc:  # every notice of the batch fails; each one is retried
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+                continue
+            for (_, done), ids in zip(batch, results, strict=True):
+                if not done.done():
+                    done.set_result(ids)
+
+    async def _write_batch(self, notices: list[Notice]) -> list[list[int]]:
+        keys = [(n.code, n.timer.key) for n in notices]
         async with self._sessions() as session, session.begin():
-            recipients = await self._recipients(session, notice.code, timer)
-            existing = await session.scalar(
-                select(Escalation).where(
-                    Escalation.dossier_code == notice.code, Escalation.key == timer.key
+            found = await session.execute(
+                select(Escalation.dossier_code, Escalation.key).where(
+                    tuple_(Escalation.dossier_code, Escalation.key).in_(keys)
                 )
             )
-            first = recipients[0] if recipients else None
-            if existing is None:
-                session.add(
-                    Escalation(
-                        dossier_code=notice.code,
-                        key=timer.key,
-                        kind=timer.kind,
-                        level=timer.level,
-                        step_index=timer.step_index,
-                        unit_code=timer.unit_code,
-                        agency_code=timer.agency_code,
-                        recipient_username=first.username if first else "",
-                        recipient_name=first.full_name if first else "",
-                        due_at=timer.due_at,
-                        fired_at=event.at,
-                        note=event.note,
-                    )
+            recorded = {(code, key) for code, key in found}
+            written: set[tuple[str, str]] = set()
+            recipients: dict[tuple[object, ...], list[Officer]] = {}
+            for notice in notices:
+                key = (notice.code, notice.timer.key)
+                if key in recorded or key in written:
+                    continue
+                written.add(key)
+                timer = notice.timer
+                chart = (
+                    notice.code if timer.step_index is None else "",
+                    timer.kind,
+                    timer.level,
+                    timer.unit_code,
+                    timer.agency_code,
                 )
-            names = ", ".join(r.full_name for r in recipients) or "nobody (no head named)"
-            await record_timeline(session, notice.code, event, f"{event.note} → {names}")
+                if chart not in recipients:
+                    recipients[chart] = await self._recipients(session, notice.code, timer)
+                self._write_notice(session, notice, recipients[chart])
             await session.flush()
-            subject = self._subject(notice)
-            for officer in recipients:
-                for channel in self._channels:
-                    if channel == "email" and not officer.email:
-                        continue
-                    row = await session.scalar(
-                        select(Notification).where(
-                            Notification.dossier_code == notice.code,
-                            Notification.escalation_key == timer.key,
-                            Notification.channel == channel,
-                            Notification.recipient == officer.username,
-                        )
-                    )
-                    if row is None:
-                        session.add(
-                            Notification(
-                                dossier_code=notice.code,
-                                escalation_key=timer.key,
-                                channel=channel,
-                                recipient=officer.username,
-                                address=officer.email,
-                                subject=subject,
-                                body=self._body(notice, officer),
-                                created_at=datetime.now(UTC),
-                            )
-                        )
-            await session.flush()
-            pending = await session.scalars(
-                select(Notification.id).where(
-                    Notification.dossier_code == notice.code,
-                    Notification.escalation_key == timer.key,
+            pending: dict[tuple[str, str], list[int]] = {}
+            rows = await session.execute(
+                select(Notification.dossier_code, Notification.escalation_key, Notification.id)
+                .where(
+                    tuple_(Notification.dossier_code, Notification.escalation_key).in_(keys),
                     Notification.state == "pending",
                 )
+                .order_by(col(Notification.id))
             )
-            return [i for i in pending if i is not None]
+            for code, escalation_key, notification_id in rows:
+                if notification_id is not None:
+                    pending.setdefault((code, escalation_key), []).append(notification_id)
+        return [pending.get(key, []) for key in keys]
+
+    def _write_notice(
+        self, session: AsyncSession, notice: Notice, recipients: list[Officer]
+    ) -> None:
+        """A new escalation, its timeline line and one notification per recipient and channel
+        (none of them can exist yet: they are written in the escalation's transaction)."""
+        timer, event = notice.timer, notice.event
+        first = recipients[0] if recipients else None
+        names = ", ".join(r.full_name for r in recipients) or "nobody (no head named)"
+        session.add(
+            Escalation(
+                dossier_code=notice.code,
+                key=timer.key,
+                kind=timer.kind,
+                level=timer.level,
+                step_index=timer.step_index,
+                unit_code=timer.unit_code,
+                agency_code=timer.agency_code,
+                recipient_username=first.username if first else "",
+                recipient_name=first.full_name if first else "",
+                due_at=timer.due_at,
+                fired_at=event.at,
+                note=event.note,
+            )
+        )
+        session.add(timeline_entry(notice.code, event, f"{event.note} → {names}"))
+        subject = self._subject(notice)
+        now = datetime.now(UTC)
+        for officer in recipients:
+            for channel in self._channels:
+                if channel == "email" and not officer.email:
+                    continue
+                session.add(
+                    Notification(
+                        dossier_code=notice.code,
+                        escalation_key=timer.key,
+                        channel=channel,
+                        recipient=officer.username,
+                        address=officer.email,
+                        subject=subject,
+                        body=self._body(notice, officer),
+                        created_at=now,
+                    )
+                )
 
     @activity.defn(name="send_notifications")
     async def send_notifications(self, ids: list[int]) -> int:
-        """Send what is still pending; a channel that is down raises and is retried."""
+        """Send what is still pending, each channel's messages together; a channel that is
+        down raises and the activity is retried (messages already sent are not sent again)."""
+        async with self._sessions() as session:
+            rows = list(
+                await session.scalars(
+                    select(Notification).where(
+                        col(Notification.id).in_(ids), Notification.state != "sent"
+                    )
+                )
+            )
+        by_channel: dict[str, list[Notification]] = {}
+        for row in rows:
+            if row.channel in self._channels:
+                by_channel.setdefault(row.channel, []).append(row)
+        outcomes: dict[int, ChannelDown | None] = {}
+        for name, batch in by_channel.items():
+            messages = [Message(r.recipient, r.address, r.subject, r.body) for r in batch]
+            results = await self._channels[name].send_all(messages)
+            outcomes.update((r.id, result) for r, result in zip(batch, results, strict=True))
         sent, failures = 0, []
-        for notification_id in ids:
-            async with self._sessions() as session, session.begin():
+        now = datetime.now(UTC)
+        async with self._sessions() as session, session.begin():
+            for notification_id, failure in outcomes.items():
                 row = await session.get(Notification, notification_id, with_for_update=True)
                 if row is None or row.state == "sent":
                     continue
-                channel = self._channels.get(row.channel)
-                if channel is None:
-                    continue
-                message = Message(row.recipient, row.address, row.subject, row.body)
-                try:
-                    await channel.send(message)
-                except ChannelDown as exc:
-                    row.attempts += 1
-                    row.last_error = str(exc)[:500]
-                    failures.append(str(exc))
+                row.attempts += 1
+                if failure is not None:
+                    row.last_error = str(failure)[:500]
+                    failures.append(str(failure))
                     continue
                 row.state = "sent"
-                row.attempts += 1
-                row.sent_at = datetime.now(UTC)
+                row.sent_at = now
                 sent += 1
         if failures:
             raise ChannelDown(f"{len(failures)} notification(s) not delivered: {failures[0]}")

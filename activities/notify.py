@@ -30,12 +30,21 @@ class Channel(Protocol):
 
     async def send(self, message: Message) -> None: ...
 
+    async def send_all(self, messages: list[Message]) -> list[ChannelDown | None]:
+        """Send several messages at once; one entry per message: None, or why it failed."""
+        ...
+
 
 class LogChannel:
     name = "log"
 
     async def send(self, message: Message) -> None:
         log.warning("notify %s: %s — %s", message.recipient, message.subject, message.body)
+
+    async def send_all(self, messages: list[Message]) -> list[ChannelDown | None]:
+        for message in messages:
+            await self.send(message)
+        return [None] * len(messages)
 
 
 class EmailChannel:
@@ -45,16 +54,34 @@ class EmailChannel:
         self._host, self._port, self._sender, self._timeout = host, port, sender, timeout
 
     async def send(self, message: Message) -> None:
+        (failure,) = await self.send_all([message])
+        if failure is not None:
+            raise failure
+
+    async def send_all(self, messages: list[Message]) -> list[ChannelDown | None]:
+        """All the messages over one SMTP session (an escalation storm sends thousands)."""
+        mails = [self._mail(m) for m in messages]
+        try:
+            return await asyncio.to_thread(self._deliver_all, mails)
+        except (OSError, smtplib.SMTPException) as exc:  # no session at all
+            down = ChannelDown(f"SMTP {self._host}:{self._port}: {exc}")
+            return [down] * len(messages)
+
+    def _mail(self, message: Message) -> EmailMessage:
         mail = EmailMessage()
         mail["From"] = self._sender
         mail["To"] = message.address
         mail["Subject"] = message.subject
         mail.set_content(message.body)
-        try:
-            await asyncio.to_thread(self._deliver, mail)
-        except (OSError, smtplib.SMTPException) as exc:
-            raise ChannelDown(f"SMTP {self._host}:{self._port}: {exc}") from exc
+        return mail
 
-    def _deliver(self, mail: EmailMessage) -> None:
+    def _deliver_all(self, mails: list[EmailMessage]) -> list[ChannelDown | None]:
+        results: list[ChannelDown | None] = []
         with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
-            smtp.send_message(mail)
+            for mail in mails:
+                try:
+                    smtp.send_message(mail)
+                    results.append(None)
+                except smtplib.SMTPException as exc:  # this recipient; the session goes on
+                    results.append(ChannelDown(f"SMTP {self._host}:{self._port}: {exc}"))
+        return results

@@ -81,6 +81,21 @@ async def write_steps(session: AsyncSession, state: DossierState) -> None:
         row.handled_by = step.handled_by
 
 
+def timeline_entry(code: str, event: DossierEvent, note: str | None = None) -> TimelineEntry:
+    return TimelineEntry(
+        dossier_code=code,
+        seq=event.seq,
+        action=event.action,
+        actor=event.actor,
+        actor_name=event.actor_name,
+        at=event.at,
+        from_status=event.from_status.value,
+        to_status=event.to_status.value,
+        step_index=event.step_index,
+        note=event.note if note is None else note,
+    )
+
+
 async def record_timeline(
     session: AsyncSession, code: str, event: DossierEvent, note: str | None = None
 ) -> None:
@@ -91,20 +106,7 @@ async def record_timeline(
         )
     )
     if recorded is None:
-        session.add(
-            TimelineEntry(
-                dossier_code=code,
-                seq=event.seq,
-                action=event.action,
-                actor=event.actor,
-                actor_name=event.actor_name,
-                at=event.at,
-                from_status=event.from_status.value,
-                to_status=event.to_status.value,
-                step_index=event.step_index,
-                note=event.note if note is None else note,
-            )
-        )
+        session.add(timeline_entry(code, event, note))
 
 
 class ProjectionActivities:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -96,17 +97,29 @@ class Stack:
 class StackRunner:
     """Starts a stack and stops every process it started, in reverse order."""
 
-    def __init__(self, server: str = "dev", *, keep: bool = False, api_workers: int = 1):
+    def __init__(
+        self,
+        server: str = "dev",
+        *,
+        keep: bool = False,
+        api_workers: int = 1,
+        worker_cache: int | None = None,
+        dossier_workers: int = 1,
+    ):
         self.server = server
         self.keep = keep
         self.api_workers = api_workers
-        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        #: the dossier worker's `max_cached_workflows` (None: the project's default, 1,000)
+        self.worker_cache = worker_cache
+        #: dossier worker processes on the same task queue ("worker", "worker-2", ...)
+        self.dossier_workers = dossier_workers
+        self._tmp: Path | None = None
         self._exit = AsyncExitStack()
         self.stack: Stack | None = None
 
     async def __aenter__(self) -> Stack:
-        self._tmp = tempfile.TemporaryDirectory(prefix=f"motcua-bench-{self.server}-")
-        root = Path(self._tmp.name)
+        # mkdtemp, not TemporaryDirectory: the latter's finalizer would delete a kept directory
+        root = self._tmp = Path(tempfile.mkdtemp(prefix=f"motcua-bench-{self.server}-"))
         stack = self.stack = Stack(root=root, server=self.server)
         try:
             await self._start(stack)
@@ -130,9 +143,9 @@ class StackRunner:
         await self._exit.aclose()
         if self._tmp is not None:
             if self.keep:
-                print(f"kept {self._tmp.name}", file=sys.stderr)
+                print(f"kept {self._tmp}", file=sys.stderr)
             else:
-                self._tmp.cleanup()
+                shutil.rmtree(self._tmp, ignore_errors=True)
 
     # ------------------------------------------------------------------ start-up
 
@@ -204,6 +217,8 @@ class StackRunner:
             "MOTCUA_STORAGE_ROOT": str(stack.root / "documents"),
             "MOTCUA_SMTP_PORT": str(ports["smtp"]),
         }
+        if self.worker_cache is not None:
+            env["MOTCUA_WORKER_MAX_CACHED_WORKFLOWS"] = str(self.worker_cache)
         py = sys.executable
         children: list[tuple[str, list[str], int | None]] = [
             (
@@ -238,7 +253,10 @@ class StackRunner:
                 ],  # fmt: skip
                 ports["smtp"],
             ),
-            ("worker", [py, "worker.py", "--queue", "dossiers"], None),
+            *[
+                (name, [py, "worker.py", "--queue", "dossiers"], None)
+                for name in ["worker", *(f"worker-{i}" for i in range(2, self.dossier_workers + 1))]
+            ],
             (
                 "portal-worker",
                 [py, "worker.py", "--queue", "portal-sync"]
@@ -276,7 +294,7 @@ class StackRunner:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             stack.check_alive()
-            logs = [stack.processes[n].tail() for n in ("worker", "portal-worker", "bare-worker")]
+            logs = [p.tail() for n, p in stack.processes.items() if "worker" in n]
             if all("task queue" in text for text in logs):
                 break
             await asyncio.sleep(0.2)

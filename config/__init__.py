@@ -46,6 +46,10 @@ class Settings(BaseSettings):
     smtp_port: int = 8025
     smtp_sender: str = "motcua@localhost"
 
+    #: Dossier workflows a worker keeps in memory (≈ 0.3 MiB each); others replay from history
+    #: when their next timer or action comes. Raise it when most open dossiers can fit.
+    worker_max_cached_workflows: int = Field(default=1000, ge=0)
+
     rating_window_days: int = 30
     default_page_size: int = 20
 

@@ -67,6 +67,8 @@ def rejection(exc: Exception, state: DossierState) -> ApplicationError:
 
 #: Patch: the read-model write became a local activity (histories before it replay as recorded).
 LOCAL_PROJECTION = "projection-as-local-activity"
+#: Patch: writing a warning or escalation became a local activity.
+LOCAL_NOTICE = "notice-as-local-activity"
 
 REFUSALS = (IllegalTransition, InvalidAction, Forbidden, LedgerError)
 
@@ -144,17 +146,28 @@ class DossierWorkflow(PaymentSteps):
                 await self._project(event)
                 return
             event = statutory.issue(self.state, timer, now)
-            ids = await workflow.execute_activity_method(
-                ClockActivities.record_notice,
-                Notice(
-                    code=self.state.code,
-                    procedure_name=self.state.procedure.name,
-                    timer=timer,
-                    event=event,
-                ),
-                start_to_close_timeout=NOTICE_TIMEOUT,
-                retry_policy=PROJECTION_RETRY,
+            notice = Notice(
+                code=self.state.code,
+                procedure_name=self.state.procedure.name,
+                timer=timer,
+                event=event,
             )
+            if workflow.patched(LOCAL_NOTICE):
+                # a local activity, as for the projection: when a deadline storm fires
+                # thousands of these at once, each costs one workflow task, not three
+                ids = await workflow.execute_local_activity_method(
+                    ClockActivities.record_notice,
+                    notice,
+                    start_to_close_timeout=NOTICE_TIMEOUT,
+                    retry_policy=PROJECTION_RETRY,
+                )
+            else:
+                ids = await workflow.execute_activity_method(
+                    ClockActivities.record_notice,
+                    notice,
+                    start_to_close_timeout=NOTICE_TIMEOUT,
+                    retry_policy=PROJECTION_RETRY,
+                )
             if ids:
                 # delivery retries for as long as the channel is down, without holding the
                 # dossier: the workflow only waits for it before it completes

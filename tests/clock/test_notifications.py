@@ -3,12 +3,14 @@ loopback); a channel that is down keeps the notification pending and loses nothi
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from activities.clock import ClockActivities
 from activities.notify import ChannelDown, EmailChannel, LogChannel
@@ -121,3 +123,40 @@ async def test_email_over_smtp_with_a_channel_down_and_back(api, login, sessions
     async with sessions() as session:
         row = await session.get(Notification, ids[0])
         assert row is not None and row.state == "sent" and row.sent_at is not None
+
+
+async def test_a_storm_of_notices_is_written_together_and_each_once(api, login, sessions) -> None:  # type: ignore[no-untyped-def]
+    """Notices arriving at once share transactions (group commit); duplicates among them
+    (retried activities) and repeats afterwards write nothing twice, and each caller gets its
+    own notice's pending notifications."""
+    codes = [await a_dossier(api, login) for _ in range(3)]
+    activities = ClockActivities(sessions, channels=[LogChannel()])
+    notices = [escalation_notice(code, level) for code in codes for level in (1, 2)]
+    results = await asyncio.gather(
+        *(activities.record_notice(n) for n in [*notices, notices[0], notices[3]])
+    )
+    assert results[-2] == results[0] and results[-1] == results[3]
+    assert await activities.record_notice(notices[1]) == results[1]
+    async with sessions() as session:
+        escalations = (
+            await session.execute(
+                select(Escalation.dossier_code, Escalation.level, Escalation.recipient_username)
+                .where(col(Escalation.dossier_code).in_(codes))
+                .order_by(col(Escalation.dossier_code), col(Escalation.level))
+            )
+        ).all()
+        heads = ((1, "pct.bennghe"), (2, "ct.bennghe"))
+        assert [tuple(r) for r in escalations] == [
+            (code, level, head) for code in codes for level, head in heads
+        ]
+        for notice, ids in zip(notices, results, strict=False):
+            assert len(ids) == 1
+            row = await session.get(Notification, ids[0])
+            assert row is not None
+            assert (row.dossier_code, row.escalation_key) == (notice.code, notice.timer.key)
+        lines = await session.scalar(
+            select(func.count())
+            .select_from(TimelineEntry)
+            .where(col(TimelineEntry.dossier_code).in_(codes), TimelineEntry.action == "escalation")
+        )
+        assert lines == len(notices)
