@@ -8,8 +8,9 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from typing import Any, cast
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import CursorResult, select, tuple_, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -199,21 +200,28 @@ class ClockActivities:
             messages = [Message(r.recipient, r.address, r.subject, r.body) for r in batch]
             results = await self._channels[name].send_all(messages)
             outcomes.update((r.id, result) for r, result in zip(batch, results, strict=True))
-        sent, failures = 0, []
-        now = datetime.now(UTC)
+        sent_ids = [i for i, failure in outcomes.items() if failure is None]
+        failed = {i: str(failure)[:500] for i, failure in outcomes.items() if failure is not None}
+        sent = 0
         async with self._sessions() as session, session.begin():
-            for notification_id, failure in outcomes.items():
-                row = await session.get(Notification, notification_id, with_for_update=True)
-                if row is None or row.state == "sent":
-                    continue
-                row.attempts += 1
-                if failure is not None:
-                    row.last_error = str(failure)[:500]
-                    failures.append(str(failure))
-                    continue
-                row.state = "sent"
-                row.sent_at = now
-                sent += 1
+            if sent_ids:
+                result = await session.execute(
+                    update(Notification)
+                    .where(col(Notification.id).in_(sent_ids), Notification.state != "sent")
+                    .values(
+                        state="sent",
+                        attempts=Notification.attempts + 1,
+                        sent_at=datetime.now(UTC),
+                    )
+                )
+                sent = cast(CursorResult[Any], result).rowcount
+            for notification_id, error in failed.items():
+                await session.execute(
+                    update(Notification)
+                    .where(col(Notification.id) == notification_id)
+                    .values(attempts=Notification.attempts + 1, last_error=error)
+                )
+        failures = list(failed.values())
         if failures:
             raise ChannelDown(f"{len(failures)} notification(s) not delivered: {failures[0]}")
         return sent

@@ -7,10 +7,16 @@ import asyncio
 import logging
 import smtplib
 from dataclasses import dataclass
-from email.message import EmailMessage
+from email.charset import QP, Charset
+from email.header import Header
+from email.mime.text import MIMEText
 from typing import Protocol
 
 log = logging.getLogger("motcua.notifications")
+
+#: UTF-8 text sent quoted-printable: Vietnamese mail stays readable in its raw form.
+UTF8_QP = Charset("utf-8")
+UTF8_QP.body_encoding = QP
 
 
 class ChannelDown(Exception):
@@ -67,15 +73,16 @@ class EmailChannel:
             down = ChannelDown(f"SMTP {self._host}:{self._port}: {exc}")
             return [down] * len(messages)
 
-    def _mail(self, message: Message) -> EmailMessage:
-        mail = EmailMessage()
+    def _mail(self, message: Message) -> MIMEText:
+        # MIMEText and Header (the compat32 API) rather than EmailMessage: the latter parses
+        # every header it is given, which was most of the cost of an escalation storm's mail
+        mail = MIMEText(message.body, "plain", UTF8_QP)
         mail["From"] = self._sender
         mail["To"] = message.address
-        mail["Subject"] = message.subject
-        mail.set_content(message.body)
+        mail["Subject"] = Header(message.subject, "utf-8")
         return mail
 
-    def _deliver_all(self, mails: list[EmailMessage]) -> list[ChannelDown | None]:
+    def _deliver_all(self, mails: list[MIMEText]) -> list[ChannelDown | None]:
         results: list[ChannelDown | None] = []
         with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
             for mail in mails:

@@ -41,7 +41,26 @@ def cpu_seconds(pid: int) -> float:
 
 
 def cpu_snapshot(stack: Stack) -> dict[str, float]:
-    return {name: cpu_seconds(p.pid) for name, p in stack.processes.items()}
+    snapshot = {name: cpu_seconds(p.pid) for name, p in stack.processes.items()}
+    for pid in our_test_servers():
+        snapshot[f"temporal-test-server-{pid}"] = cpu_seconds(pid)
+    return snapshot
+
+
+def our_test_servers() -> list[int]:
+    """The time-skipping server(s) this bench process started (not children in Stack)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        if b"temporal-test-server" in cmdline and parent == os.getpid():
+            found.append(int(entry.name))
+    return found
 
 
 def cpu_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
+from email import message_from_string, policy
+from email.message import EmailMessage
 
 import httpx
 import pytest
@@ -119,7 +121,11 @@ async def test_email_over_smtp_with_a_channel_down_and_back(api, login, sessions
     assert len(inbox.messages) == 1
     recipients, content = inbox.messages[0]
     assert recipients == ["pct.bennghe@example.gov.vn"]
-    assert code in content
+    mail = message_from_string(content, policy=policy.default)
+    assert isinstance(mail, EmailMessage)
+    assert mail["Subject"] == f"[motcua] Hồ sơ {code} quá hạn — chuyển cấp 1"
+    body = mail.get_body()
+    assert body is not None and f"Hồ sơ {code} (Đăng ký đất đai)" in body.get_content()
     async with sessions() as session:
         row = await session.get(Notification, ids[0])
         assert row is not None and row.state == "sent" and row.sent_at is not None
