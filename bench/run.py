@@ -75,6 +75,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=1,
         help="dossier worker processes (default 1; they share the dossiers task queue)",
     )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="read model on PostgreSQL: a database is created (and dropped) on this server, "
+        "e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test (default: SQLite)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the stacks' temp directories")
     parser.add_argument("--output", type=Path, help="JSON file (default bench/results/<time>.json)")
     args = parser.parse_args(argv)
@@ -100,6 +106,7 @@ async def on_dev_server(args: argparse.Namespace, figures: list[Figure]) -> None
         api_workers=args.api_workers,
         worker_cache=args.worker_cache,
         dossier_workers=args.dossier_workers,
+        postgres=args.postgres,
     ) as stack:
         assert stack.client is not None
         async with Desk(stack.api_url) as desk:
@@ -139,6 +146,7 @@ async def on_time_skipping_server(args: argparse.Namespace, figures: list[Figure
         api_workers=args.api_workers,
         worker_cache=cache,
         dossier_workers=args.dossier_workers,
+        postgres=args.postgres,
     )
     async with runner as stack:
         async with Desk(stack.api_url) as desk:

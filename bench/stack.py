@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,23 @@ def rss_bytes(pid: int) -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     return 0
+
+
+async def database_size(stack: Stack) -> int:
+    """The read model's size: the SQLite file (with WAL), or the PostgreSQL database."""
+    if not stack.database_url.startswith("postgresql"):
+        return file_size(stack.database_file)
+    from sqlalchemy import text
+
+    from db.engine import make_engine
+
+    engine = make_engine(stack.database_url)
+    try:
+        async with engine.connect() as connection:
+            size = await connection.scalar(text("SELECT pg_database_size(current_database())"))
+            return int(size or 0)
+    finally:
+        await engine.dispose()
 
 
 def file_size(path: Path) -> int:
@@ -71,6 +89,7 @@ class Stack:
     api_url: str = ""
     portal_url: str = ""
     database_url: str = ""
+    worker_cache: int | None = None  # the dossier worker's max_cached_workflows (None: 1,000)
     processes: dict[str, Process] = field(default_factory=dict)
     client: Client | None = None
     env: WorkflowEnvironment | None = None  # the time-skipping environment, when used
@@ -105,6 +124,7 @@ class StackRunner:
         api_workers: int = 1,
         worker_cache: int | None = None,
         dossier_workers: int = 1,
+        postgres: str | None = None,
     ):
         self.server = server
         self.keep = keep
@@ -113,6 +133,9 @@ class StackRunner:
         self.worker_cache = worker_cache
         #: dossier worker processes on the same task queue ("worker", "worker-2", ...)
         self.dossier_workers = dossier_workers
+        #: a PostgreSQL server URL (postgresql+asyncpg://…/db): the read model goes into a
+        #: database created for this stack on that server and dropped afterwards
+        self.postgres = postgres
         self._tmp: Path | None = None
         self._exit = AsyncExitStack()
         self.stack: Stack | None = None
@@ -149,6 +172,30 @@ class StackRunner:
 
     # ------------------------------------------------------------------ start-up
 
+    async def _create_database(self, server_url: str) -> str:
+        import asyncpg  # type: ignore[import-untyped]
+        from sqlalchemy.engine import make_url
+
+        url = make_url(server_url)
+        name = f"motcua_bench_{uuid.uuid4().hex[:8]}"
+        dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
+        admin = await asyncpg.connect(dsn)
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+
+        async def drop() -> None:
+            admin = await asyncpg.connect(dsn)
+            try:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            finally:
+                await admin.close()
+
+        if not self.keep:
+            self._exit.push_async_callback(drop)
+        return url.set(database=name).render_as_string(hide_password=False)
+
     def _spawn(self, stack: Stack, name: str, command: list[str], env: dict[str, str]) -> Process:
         log = stack.root / f"{name}.log"
         with open(log, "ab") as out:
@@ -166,7 +213,11 @@ class StackRunner:
             raise RuntimeError(f"{process.name} did not start:\n{process.tail()}") from exc
 
     async def _start(self, stack: Stack) -> None:
-        stack.database_url = f"sqlite+aiosqlite:///{stack.database_file}"
+        stack.worker_cache = self.worker_cache
+        if self.postgres:
+            stack.database_url = await self._create_database(self.postgres)
+        else:
+            stack.database_url = f"sqlite+aiosqlite:///{stack.database_file}"
         base_env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         # `python -m cli seed` in a child: the seed's rows are module-level objects, so a
         # second stack in this process could not seed its own database
