@@ -102,3 +102,44 @@ def test_bulk_state_is_accepted_and_forwarded_at_one_instant() -> None:
     assert len({s.steps[0].due_at for s in states}) == 1  # one storm moment
     assert states[0].steps[0].due_at is not None and states[0].steps[0].due_at > evening
     assert states[0].due_at is not None and states[0].due_at > states[0].steps[0].due_at
+
+
+class FakeTimeSkipping:
+    """The two calls `scenarios.skip` makes of a time-skipping environment; the first sleep
+    breaks its connection halfway, as the 10,000 storm's did."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        self.sleeps: list[timedelta] = []
+        self.broken = False
+        self.client = self
+        self.test_service = self
+
+    async def get_current_time(self) -> datetime:
+        return self.now
+
+    async def unlock_time_skipping_with_sleep(  # type: ignore[no-untyped-def]
+        self,
+        request,
+        timeout: timedelta,  # noqa: ASYNC109 (the SDK's signature)
+    ) -> None:
+        from temporalio.service import RPCError, RPCStatusCode
+
+        duration = request.duration.ToTimedelta()
+        self.sleeps.append(duration)
+        assert timeout >= timedelta(minutes=30)
+        if not self.broken:
+            self.broken = True
+            self.now += duration / 2
+            raise RPCError("transport error", RPCStatusCode.UNAVAILABLE, b"")
+        self.now += duration
+
+
+async def test_time_jumps_go_a_day_at_a_time_and_resume_after_a_broken_connection() -> None:
+    start = datetime(2026, 12, 1, 11, 0, tzinfo=UTC)
+    env = FakeTimeSkipping(start)
+    await scenarios.skip(env, timedelta(days=2, hours=6))
+    assert env.now == start + timedelta(days=2, hours=6)
+    assert all(step <= scenarios.JUMP_STEP for step in env.sleeps)
+    # a day that broke after 12 h, then the remaining 1 day 18 h from where time got to
+    assert env.sleeps == [timedelta(days=1), timedelta(days=1), timedelta(hours=18)]
