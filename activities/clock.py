@@ -51,6 +51,18 @@ async def load_clock_config(session: AsyncSession, today: date | None = None) ->
     return ClockConfig(calendar=calendar.to_dict(), escalation_every_days=every, version=version)
 
 
+def settle(
+    done: asyncio.Future[list[int]], ids: list[int] | None = None, error: Exception | None = None
+) -> None:
+    """Answer a waiting `record_notice` (unless its activity was cancelled meanwhile)."""
+    if done.done():
+        return
+    if error is not None:
+        done.set_exception(error)
+    else:
+        done.set_result(ids or [])
+
+
 class ClockActivities:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], channels: Sequence[Channel]):
         self._sessions = sessions
@@ -84,14 +96,23 @@ class ClockActivities:
             batch, self._notices = self._notices[:NOTICE_BATCH], self._notices[NOTICE_BATCH:]
             try:
                 results = await self._write_batch([notice for notice, _ in batch])
-            except Exception as exc:  # every notice of the batch fails; each one is retried
-                for _, done in batch:
-                    if not done.done():
-                        done.set_exception(exc)
+            except Exception as exc:
+                if len(batch) == 1:
+                    settle(batch[0][1], error=exc)
+                    continue
+                # one bad notice must not fail the others (nor their retries, batched with
+                # it again): write each on its own, so that only its own activity fails
+                log.warning("notice batch of %d failed (%s); writing one by one", len(batch), exc)
+                for notice, done in batch:
+                    try:
+                        (ids,) = await self._write_batch([notice])
+                    except Exception as own:
+                        settle(done, error=own)
+                    else:
+                        settle(done, ids)
                 continue
             for (_, done), ids in zip(batch, results, strict=True):
-                if not done.done():
-                    done.set_result(ids)
+                settle(done, ids)
 
     async def _write_batch(self, notices: list[Notice]) -> list[list[int]]:
         keys = [(n.code, n.timer.key) for n in notices]

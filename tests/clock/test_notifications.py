@@ -166,3 +166,21 @@ async def test_a_storm_of_notices_is_written_together_and_each_once(api, login, 
             .where(col(TimelineEntry.dossier_code).in_(codes), TimelineEntry.action == "escalation")
         )
         assert lines == len(notices)
+
+
+async def test_a_bad_notice_fails_alone_not_the_batch_it_arrived_with(api, login, sessions) -> None:  # type: ignore[no-untyped-def]
+    code = await a_dossier(api, login)
+    activities = ClockActivities(sessions, channels=[LogChannel()])
+    good, bad = escalation_notice(code, 1), escalation_notice("NO-SUCH-DOSSIER", 1)
+    results = await asyncio.gather(
+        activities.record_notice(good), activities.record_notice(bad), return_exceptions=True
+    )
+    assert isinstance(results[1], Exception)  # no such dossier: its activity fails and retries
+    assert isinstance(results[0], list) and len(results[0]) == 1
+    async with sessions() as session:
+        assert (
+            await session.scalar(
+                select(func.count()).select_from(Escalation).where(Escalation.dossier_code == code)
+            )
+            == 1
+        )
