@@ -70,9 +70,6 @@ def build_dossier_worker(client: Client, settings: Settings, sessions) -> Worker
         ],
         workflow_runner=workflow_runner(),
         max_cached_workflows=settings.worker_max_cached_workflows,
-        sticky_queue_schedule_to_start_timeout=timedelta(
-            seconds=settings.worker_sticky_timeout_seconds
-        ),
     )
 
 

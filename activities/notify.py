@@ -34,8 +34,6 @@ class Message:
 class Channel(Protocol):
     name: str
 
-    async def send(self, message: Message) -> None: ...
-
     async def send_all(self, messages: list[Message]) -> list[ChannelDown | None]:
         """Send several messages at once; one entry per message: None, or why it failed."""
         ...
@@ -44,12 +42,9 @@ class Channel(Protocol):
 class LogChannel:
     name = "log"
 
-    async def send(self, message: Message) -> None:
-        log.warning("notify %s: %s — %s", message.recipient, message.subject, message.body)
-
     async def send_all(self, messages: list[Message]) -> list[ChannelDown | None]:
         for message in messages:
-            await self.send(message)
+            log.warning("notify %s: %s — %s", message.recipient, message.subject, message.body)
         return [None] * len(messages)
 
 
@@ -58,11 +53,6 @@ class EmailChannel:
 
     def __init__(self, host: str, port: int, sender: str, timeout: float = 10.0):
         self._host, self._port, self._sender, self._timeout = host, port, sender, timeout
-
-    async def send(self, message: Message) -> None:
-        (failure,) = await self.send_all([message])
-        if failure is not None:
-            raise failure
 
     async def send_all(self, messages: list[Message]) -> list[ChannelDown | None]:
         """All the messages over one SMTP session (an escalation storm sends thousands)."""

@@ -156,7 +156,6 @@ async def on_time_skipping_server(args: argparse.Namespace, figures: list[Figure
                 total=args.storm,
                 probes=min(args.probes, 100) if not args.quick else 5,
                 setup=args.setup,
-                worker_cache=cache,
             )
 
 

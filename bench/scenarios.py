@@ -486,7 +486,6 @@ async def storm(
     total: int,
     probes: int,
     setup: str = "bulk",
-    worker_cache: int | None = None,
 ) -> list[Figure]:
     """On the time-skipping server with the real workers and database: `total` dossiers are
     accepted and forwarded after closing, so every first step starts at the same opening and
@@ -577,12 +576,12 @@ async def storm(
                 escalations_s,
                 "s",
                 target="<= 60",
-                note=f"due {due:%Y-%m-%d %H:%M} UTC; worker cache {worker_cache or 'default'}",
+                note=f"due {due:%Y-%m-%d %H:%M} UTC; worker cache {stack.worker_cache or 1000}",
                 extra={
                     "set_up_rate": set_up_rate,
                     "codes": len(codes),
                     "set_up": how,
-                    "worker_cache": worker_cache,
+                    "worker_cache": stack.worker_cache,
                     "cpu_seconds_during_escalations": storm_cpu,
                 },
             ),

@@ -179,21 +179,17 @@ class StackRunner:
         url = make_url(server_url)
         name = f"motcua_bench_{uuid.uuid4().hex[:8]}"
         dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-        admin = await asyncpg.connect(dsn)
-        try:
-            await admin.execute(f'CREATE DATABASE "{name}"')
-        finally:
-            await admin.close()
 
-        async def drop() -> None:
-            admin = await asyncpg.connect(dsn)
+        async def admin(sql: str) -> None:
+            connection = await asyncpg.connect(dsn)
             try:
-                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                await connection.execute(sql)
             finally:
-                await admin.close()
+                await connection.close()
 
+        await admin(f'CREATE DATABASE "{name}"')
         if not self.keep:
-            self._exit.push_async_callback(drop)
+            self._exit.push_async_callback(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         return url.set(database=name).render_as_string(hide_password=False)
 
     def _spawn(self, stack: Stack, name: str, command: list[str], env: dict[str, str]) -> Process:

@@ -49,10 +49,6 @@ class Settings(BaseSettings):
     #: Dossier workflows a worker keeps in memory (≈ 0.3 MiB each); others replay from history
     #: when their next timer or action comes. Raise it when most open dossiers can fit.
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
-    #: How long a cached dossier's next task waits for the worker that holds it before any
-    #: worker takes it (replaying its whole history). Busy workers (a deadline storm) need
-    #: more than the SDK's 10 s; a dead worker's dossiers wait this long once.
-    worker_sticky_timeout_seconds: float = Field(default=10, gt=0)
 
     rating_window_days: int = 30
     default_page_size: int = 20
