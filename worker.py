@@ -1,6 +1,7 @@
-"""The workers: the dossier worker (DossierWorkflow and its activities, `dossiers` task queue)
-and the portal-sync worker (PortalSyncWorkflow, ReconcileWorkflow and the portal adapter,
-`portal-sync` task queue). Each scales on its own: run as many processes of each as needed.
+"""The workers: the dossier worker (DossierWorkflow and its activities, `dossiers` task
+queue, with the notifier that sends the notification outbox) and the portal-sync worker
+(PortalSyncWorkflow, ReconcileWorkflow and the portal adapter, `portal-sync` task queue).
+Each scales on its own: run as many processes of each as needed.
 
 python worker.py                      # the dossier worker (settings from the environment)
 python worker.py --queue portal-sync  # the portal-sync worker; also ensures the reconcile Schedule
@@ -21,6 +22,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.clock import ClockActivities
+from activities.notifier import Notifier
 from activities.notify import EmailChannel, LogChannel
 from activities.payment_client import PaymentGatewayClient
 from activities.payments import PaymentActivities, callback_url
@@ -38,17 +40,25 @@ from workflows.sandbox import workflow_runner
 log = logging.getLogger("motcua.worker")
 
 
-def build_dossier_worker(client: Client, settings: Settings, sessions) -> Worker:  # type: ignore[no-untyped-def]
-    projection = ProjectionActivities(
-        sessions, client=client, portal_task_queue=settings.portal_task_queue
-    )
-    clock = ClockActivities(
+def build_notifier(settings: Settings, sessions) -> Notifier:  # type: ignore[no-untyped-def]
+    """The notification outbox's sender (run it with `async with`), over the log and SMTP."""
+    return Notifier(
         sessions,
         channels=[
             LogChannel(),
             EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender),
         ],
     )
+
+
+def build_dossier_worker(  # type: ignore[no-untyped-def]
+    client: Client, settings: Settings, sessions, notifier: Notifier | None = None
+) -> Worker:
+    """The dossier worker; `notifier` is woken by each warning or escalation it records."""
+    projection = ProjectionActivities(
+        sessions, client=client, portal_task_queue=settings.portal_task_queue
+    )
+    clock = ClockActivities(sessions, notifier=notifier or build_notifier(settings, sessions))
     payments = PaymentActivities(
         PaymentGatewayClient(
             settings.payment_base_url, settings.payment_partner_code, settings.payment_secret
@@ -124,8 +134,10 @@ async def main(argv: list[str] | None = None) -> None:
         loop.add_signal_handler(sig, stop.set)
     async with AsyncExitStack() as stack:
         if args.queue in ("dossiers", "all"):
+            dossier_sessions = make_session_maker(dossier_engine)
+            notifier = await stack.enter_async_context(build_notifier(settings, dossier_sessions))
             await stack.enter_async_context(
-                build_dossier_worker(client, settings, make_session_maker(dossier_engine))
+                build_dossier_worker(client, settings, dossier_sessions, notifier)
             )
             log.info(
                 "dossier worker on task queue %r at %s",

@@ -8,15 +8,15 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, select, tuple_, update
+from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
-from activities.notify import Channel, ChannelDown, Message
+from activities.notifier import Notifier
+from activities.notify import Channel, ChannelDown
 from activities.projection import timeline_entry
 from db.clock_models import CalendarOverrideRecord, Escalation, Notification
 from db.models import Agency, Officer, Unit
@@ -64,9 +64,16 @@ def settle(
 
 
 class ClockActivities:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], channels: Sequence[Channel]):
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        channels: Sequence[Channel] = (),
+        notifier: Notifier | None = None,
+    ):
         self._sessions = sessions
-        self._channels = {c.name: c for c in channels}
+        #: sends the outbox; the worker runs it (`async with notifier`), and each recorded
+        #: notice wakes it
+        self.notifier = notifier or Notifier(sessions, channels)
         self._notices: list[tuple[Notice, asyncio.Future[list[int]]]] = []
         self._writer: asyncio.Task[None] | None = None
 
@@ -110,9 +117,12 @@ class ClockActivities:
                         settle(done, error=own)
                     else:
                         settle(done, ids)
+                        self.notifier.poke()
                 continue
             for (_, done), ids in zip(batch, results, strict=True):
                 settle(done, ids)
+            if any(results):
+                self.notifier.poke()
 
     async def _write_batch(self, notices: list[Notice]) -> list[list[int]]:
         keys = [(n.code, n.timer.key) for n in notices]
@@ -184,7 +194,7 @@ class ClockActivities:
         subject = self._subject(notice)
         now = datetime.now(UTC)
         for officer in recipients:
-            for channel in self._channels:
+            for channel in self.notifier.channels:
                 if channel == "email" and not officer.email:
                     continue
                 session.add(
@@ -202,50 +212,15 @@ class ClockActivities:
 
     @activity.defn(name="send_notifications")
     async def send_notifications(self, ids: list[int]) -> int:
-        """Send what is still pending, each channel's messages together; a channel that is
-        down raises and the activity is retried (messages already sent are not sent again)."""
-        async with self._sessions() as session:
-            rows = list(
-                await session.scalars(
-                    select(Notification).where(
-                        col(Notification.id).in_(ids), Notification.state != "sent"
-                    )
-                )
+        """Send what is still pending of `ids`; a channel that is down raises and the activity
+        is retried (messages already sent are not sent again). Dossier workflows that issued
+        their notices before the notifier sent the outbox by itself still call this."""
+        swept = await self.notifier.sweep(ids, due_only=False)
+        if swept.failures:
+            raise ChannelDown(
+                f"{len(swept.failures)} notification(s) not delivered: {swept.failures[0]}"
             )
-        by_channel: dict[str, list[Notification]] = {}
-        for row in rows:
-            if row.channel in self._channels:
-                by_channel.setdefault(row.channel, []).append(row)
-        outcomes: dict[int, ChannelDown | None] = {}
-        for name, batch in by_channel.items():
-            messages = [Message(r.recipient, r.address, r.subject, r.body) for r in batch]
-            results = await self._channels[name].send_all(messages)
-            outcomes.update((r.id, result) for r, result in zip(batch, results, strict=True))
-        sent_ids = [i for i, failure in outcomes.items() if failure is None]
-        failed = {i: str(failure)[:500] for i, failure in outcomes.items() if failure is not None}
-        sent = 0
-        async with self._sessions() as session, session.begin():
-            if sent_ids:
-                result = await session.execute(
-                    update(Notification)
-                    .where(col(Notification.id).in_(sent_ids), Notification.state != "sent")
-                    .values(
-                        state="sent",
-                        attempts=Notification.attempts + 1,
-                        sent_at=datetime.now(UTC),
-                    )
-                )
-                sent = cast(CursorResult[Any], result).rowcount
-            for notification_id, error in failed.items():
-                await session.execute(
-                    update(Notification)
-                    .where(col(Notification.id) == notification_id)
-                    .values(attempts=Notification.attempts + 1, last_error=error)
-                )
-        failures = list(failed.values())
-        if failures:
-            raise ChannelDown(f"{len(failures)} notification(s) not delivered: {failures[0]}")
-        return sent
+        return swept.sent
 
     # ------------------------------------------------------------------ org chart
 

@@ -64,3 +64,9 @@ class Notification(SQLModel, table=True):
     last_error: str = ""
     created_at: datetime = Field(sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: the sender that took it (activities/notifier.py) and until when it holds it: a sender
+    #: that dies mid-send leaves the claim to expire, and another sends it
+    claimed_by: str = ""
+    claimed_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: a failed send is tried again from this moment (back-off)
+    next_attempt_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

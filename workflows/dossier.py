@@ -69,6 +69,9 @@ def rejection(exc: Exception, state: DossierState) -> ApplicationError:
 LOCAL_PROJECTION = "projection-as-local-activity"
 #: Patch: writing a warning or escalation became a local activity.
 LOCAL_NOTICE = "notice-as-local-activity"
+#: Patch: notifications are sent from the outbox by the notifier (activities/notifier.py)
+#: beside the worker, not by an activity of the workflow: one workflow task per escalation.
+NOTIFY_FROM_OUTBOX = "notify-from-outbox"
 
 REFUSALS = (IllegalTransition, InvalidAction, Forbidden, LedgerError)
 
@@ -168,9 +171,9 @@ class DossierWorkflow(PaymentSteps):
                     start_to_close_timeout=NOTICE_TIMEOUT,
                     retry_policy=PROJECTION_RETRY,
                 )
-            if ids:
-                # delivery retries for as long as the channel is down, without holding the
-                # dossier: the workflow only waits for it before it completes
+            if ids and not workflow.patched(NOTIFY_FROM_OUTBOX):
+                # before the notifier sent the outbox by itself, the workflow sent its own
+                # notices (histories recorded then replay this branch)
                 self._deliveries.append(
                     workflow.start_activity_method(
                         ClockActivities.send_notifications,
