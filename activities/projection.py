@@ -62,8 +62,10 @@ def new_row(state: DossierState) -> Dossier:
 
 
 async def write_steps(session: AsyncSession, state: DossierState) -> None:
+    rows = await session.scalars(select(DossierStep).where(DossierStep.dossier_code == state.code))
+    existing = {row.idx: row for row in rows}  # one query, not one per step
     for step in state.steps:
-        row = await session.get(DossierStep, (state.code, step.index))
+        row = existing.get(step.index)
         if row is None:
             row = DossierStep(
                 dossier_code=state.code,

@@ -20,6 +20,7 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlmodel import col
@@ -32,6 +33,7 @@ from db.engine import make_engine, make_session_maker
 from db.models import Dossier
 from db.repository import get_procedure
 from domain import statutory
+from domain.calendar import DEFAULT_TZ, OfficeHours, WorkCalendar
 from domain.codes import MAX_SEQUENCE, format_dossier_code, parse_dossier_code, workflow_id
 from domain.dossier import ActionRequest, Actor, Applicant, Channel, DossierState, Role
 from domain.lifecycle import Action, Status
@@ -80,6 +82,38 @@ def forwarded_state(
     return state
 
 
+def live_storm_clock(
+    base: ClockConfig, procedure: Procedure, due: datetime, day: timedelta
+) -> tuple[ClockConfig, datetime]:
+    """A clock under which dossiers forwarded at the returned instant fall due at `due`, in
+    real time, on a server that cannot skip time: every day is a working day of one office
+    period `day` long that closes at `due`'s local minute, and there are no holidays. The
+    step's warning (one working day before) then falls at `due - day`. Returns the clock and
+    the instant to forward at (just after a closing, some working days before `due`)."""
+    tz = ZoneInfo(DEFAULT_TZ)
+    closing = due.astimezone(tz)
+    opening = closing - day
+    if opening.date() != closing.date() or day.total_seconds() % 60 or due.second:
+        raise ValueError(f"a working day of {day} cannot close at {closing:%H:%M:%S} local")
+    hours = OfficeHours(periods=((opening.time(), closing.time()),), weekdays=tuple(range(7)))
+    years = tuple(range(closing.year - 1, closing.year + 2))
+    calendar = WorkCalendar(office_hours=hours, years=years)
+    config = ClockConfig(
+        calendar=calendar.to_dict(),
+        escalation_every_days=base.escalation_every_days,
+        version=f"bench-live-{due:%Y%m%dT%H%M}-{int(day.total_seconds()) // 60}",
+    )
+    clerk = Actor(CLERK, CLERK_NAME, Role.CLERK, agency_code=procedure.agency_code)
+    for days_before in range(1, 200):
+        at = due - timedelta(days=days_before) + timedelta(minutes=1)  # after that closing
+        state = forwarded_state("BENCH-000101-0001", procedure, clerk, at, config)
+        if state.steps[0].due_at == due:
+            return config, at
+        if state.steps[0].due_at is not None and state.steps[0].due_at < due:
+            break
+    raise ValueError(f"no forwarding instant makes step 1 of {procedure.code} fall due at {due}")
+
+
 @dataclass
 class BulkResult:
     total: int
@@ -115,16 +149,19 @@ async def set_up(
     concurrency: int = 128,
     within: float = 3600,
     progress: Any = None,
+    config: ClockConfig | None = None,
 ) -> BulkResult:
     """Start `total` forwarded dossiers (state as of `at`) and wait until the worker has
-    written every read-model row. Codes continue after the bench dossiers already there."""
+    written every read-model row. Codes continue after the bench dossiers already there.
+    `config` (default: the database's calendar) is the clock every workflow is given."""
     engine = make_engine(database_url)
     sessions = make_session_maker(engine)
     try:
         async with sessions() as session:
             procedure = await get_procedure(session, code=LAND)
             assert procedure is not None, f"procedure {LAND} is not in the seeded catalogue"
-            config = await load_clock_config(session, today=(at + timedelta(hours=7)).date())
+            if config is None:
+                config = await load_clock_config(session, today=(at + timedelta(hours=7)).date())
         clerk = Actor(CLERK, CLERK_NAME, Role.CLERK, agency_code=procedure.agency_code)
         already = await count_bench_rows(sessions)
         first_day = (at + timedelta(hours=7)).date()

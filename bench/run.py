@@ -62,6 +62,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="bulk",
         help="storm/open set-up: start workflows with the client (bulk) or through the API",
     )
+    parser.add_argument(
+        "--storm-server",
+        choices=("time-skipping", "dev"),
+        default="time-skipping",
+        help="the storm's Temporal server: the time-skipping test server (virtual time, the "
+        "default) or the dev server `make run` runs, in real time (waits ≈ total/6 s + 7 min)",
+    )
     parser.add_argument("--api-workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument(
         "--worker-cache",
@@ -136,12 +143,14 @@ async def on_dev_server(args: argparse.Namespace, figures: list[Figure]) -> None
 async def on_time_skipping_server(args: argparse.Namespace, figures: list[Figure]) -> None:
     if "storm" not in args.only:
         return
-    step("storm", f"{args.storm} dossiers due in the same minute (time-skipping server)")
+    live = args.storm_server == "dev"
+    step("storm", f"{args.storm} dossiers due in the same minute ({args.storm_server} server)")
     # the storm's dossiers all wake in the same minute: a cache that holds them all spares
     # replaying each one's history (≈ 0.3 MiB per cached workflow, see the open figure)
     cache = args.worker_cache or max(1000, args.storm + 2 * args.probes + 100)
+    probes = min(args.probes, 100) if not args.quick else 5
     runner = StackRunner(
-        "time-skipping",
+        "dev" if live else "time-skipping",
         keep=args.keep,
         api_workers=args.api_workers,
         worker_cache=cache,
@@ -150,13 +159,12 @@ async def on_time_skipping_server(args: argparse.Namespace, figures: list[Figure
     )
     async with runner as stack:
         async with Desk(stack.api_url) as desk:
-            figures += await scenarios.storm(
-                stack,
-                desk,
-                total=args.storm,
-                probes=min(args.probes, 100) if not args.quick else 5,
-                setup=args.setup,
-            )
+            if live:
+                figures += await scenarios.storm_live(stack, desk, total=args.storm, probes=probes)
+            else:
+                figures += await scenarios.storm(
+                    stack, desk, total=args.storm, probes=probes, setup=args.setup
+                )
 
 
 _STARTED = time.monotonic()

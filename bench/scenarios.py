@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import func, select
@@ -21,12 +22,14 @@ from temporalio.client import Client
 from activities.clock import load_clock_config
 from bench import bulk
 from bench.bare import BareWorkflow, Ping, UpdateWorkflow
-from bench.driver import ADMIN, CLERK, ApiError, Desk, pool
+from bench.driver import ADMIN, CLERK, LAND, ApiError, Desk, pool
 from bench.stack import BARE_QUEUE, Stack, database_size, file_size, rss_bytes
 from bench.stats import Figure, Latency, rate
 from db.clock_models import Escalation, Notification
 from db.engine import make_engine, make_session_maker
 from db.models import DossierStep
+from db.repository import get_procedure
+from domain.calendar import DEFAULT_TZ
 from domain.clock import subtract_working_time
 from domain.codes import workflow_id
 from domain.statutory import WARNING_BEFORE_DAYS, working_days_to_minutes
@@ -502,6 +505,189 @@ async def wait_sent(sessions: Any, within: float) -> float:
     return time.monotonic() - started
 
 
+@dataclass
+class EscalationStorm:
+    escalations_s: float
+    mailed_s: float
+    clerk: list[float]
+    timed_out: int
+    cpu: dict[str, float]
+
+
+async def escalation_storm(
+    stack: Stack,
+    desk: Desk,
+    sessions: Any,
+    *,
+    total: int,
+    probe_codes: list[str],
+    started: float | None,
+) -> EscalationStorm:
+    """Time the level-1 escalations (and then their mails) of a storm that is starting, with
+    clerk accepts probed while it lasts. `started` is the wall-clock (`time.time()`) moment
+    the escalations fall due, when known; otherwise the storm is timed from now."""
+    cpu_before = cpu_snapshot(stack)
+    begun = time.time()
+    waiter = asyncio.create_task(wait_count(sessions, "escalation", total, within=1800))
+    clerk: list[float] = []
+    remaining = list(probe_codes)
+    timed_out = 0
+    while not waiter.done() and remaining:
+        try:
+            probe, _, _ = await probe_accepts(desk, [remaining.pop()], pause=0.02)
+        except httpx.TimeoutException:  # the desk's 120 s: recorded as that, not dropped
+            timed_out += 1
+            probe = [desk.http.timeout.read or 120.0]
+        clerk += probe
+    waited = await waiter
+    cpu = cpu_delta(cpu_before, cpu_snapshot(stack))
+    # the mails go out from the notifier beside the worker, after the escalations are
+    # recorded: timed from the same start
+    mailed = waited + await wait_sent(sessions, within=1800)
+    # timed from the due moment when known (the waiter started a little before it)
+    offset = 0.0 if started is None else begun - started
+    return EscalationStorm(waited + offset, mailed + offset, clerk, timed_out, cpu)
+
+
+def storm_figures(
+    storm: EscalationStorm,
+    *,
+    total: int,
+    quiet_clerk: list[float],
+    warnings_s: float | None,
+    note: str,
+    extra: dict[str, Any],
+) -> list[Figure]:
+    quiet, during = Latency.of(quiet_clerk), Latency.of(storm.clerk)
+    figures = [
+        Figure(
+            "3 storm",
+            f"all {total} escalations recorded",
+            storm.escalations_s,
+            "s",
+            # the issue's target is for 10,000 dossiers: a smaller storm is not judged by it
+            target="<= 60" if total >= 10_000 else "",
+            note=note + ("" if total >= 10_000 else "; the target (<= 60 s) is for 10,000"),
+            extra={**extra, "cpu_seconds_during_escalations": storm.cpu},
+        ),
+        Figure(
+            "3 storm",
+            f"all {total} escalations mailed",
+            storm.mailed_s,
+            "s",
+            note="every level-1 notification (mail and log) sent, from the storm's start",
+        ),
+    ]
+    if warnings_s is not None:
+        figures.append(Figure("3 storm", f"all {total} warnings recorded", warnings_s, "s"))
+    figures.append(
+        Figure(
+            "3 storm",
+            "clerk accept p99 during the storm",
+            during.p99,
+            "ms",
+            baseline=quiet.p99,
+            baseline_name="p99 without storm",
+            note=f"{during.count} probes ({storm.timed_out} timed out at 120 s); {during.ms()}",
+            extra={
+                "during": during.__dict__,
+                "without": quiet.__dict__,
+                "timed_out": storm.timed_out,
+            },
+        )
+    )
+    return figures
+
+
+def live_due(now: datetime, lead: timedelta) -> tuple[datetime, timedelta]:
+    """The storm's due moment, a whole minute at least `lead` after `now`, and the length of
+    the working day that closes at it (up to 8 h, inside its local calendar day)."""
+    due = (now + lead + timedelta(minutes=1)).replace(second=0, microsecond=0)
+    local = due.astimezone(ZoneInfo(DEFAULT_TZ))
+    since_midnight = timedelta(hours=local.hour, minutes=local.minute)
+    if since_midnight < timedelta(minutes=30):  # just after midnight: close at 00:30 instead
+        due += timedelta(minutes=30) - since_midnight
+        since_midnight = timedelta(minutes=30)
+    return due, min(timedelta(hours=8), since_midnight)
+
+
+async def storm_live(stack: Stack, desk: Desk, *, total: int, probes: int) -> list[Figure]:
+    """On the dev server `make run` runs (SQLite), in real time: `total` dossiers set up in
+    bulk under a clock whose working day closes at one minute some way ahead
+    (`bulk.live_storm_clock`: every day worked, one office period, no holidays), so that
+    step 1 of every one of them falls due at that minute. The lead leaves room for the
+    set-up (assumed ≥ 6 /s), the portal's acknowledgements, every portal-sync run idling
+    out and the quiet clerk probes; the escalations are timed from the due moment itself.
+    The step's warning, one working day earlier, has already passed when the workflows
+    start, so warnings fire during the set-up and are not timed here."""
+    engine = make_engine(stack.database_url)
+    sessions = make_session_maker(engine)
+    try:
+        async with sessions() as session:
+            procedure = await get_procedure(session, code=LAND)
+            assert procedure is not None
+            base = await load_clock_config(session)
+        lead = (
+            timedelta(seconds=total / 6 + 60 + 2 * probes) + IDLE_BEFORE_DONE + timedelta(minutes=1)
+        )
+        due, day = live_due(datetime.now(UTC), lead)
+        config, at = bulk.live_storm_clock(base, procedure, due, day)
+        print(f"  storm: due at {due:%H:%M} UTC (in {lead.total_seconds() / 60:.0f} min)")
+        result = await bulk.set_up(
+            temporal_address=stack.temporal_address,
+            database_url=stack.database_url,
+            at=at,
+            total=total,
+            progress=progress("storm"),
+            config=config,
+        )
+        how: dict[str, Any] = {"how": "bulk", "server": "dev", **result.as_dict()}
+        synced = await settle(desk, within=min(max(60.0, total / 20), 300.0))
+        how["portal_synced_after_s"] = None if synced is None else round(synced, 1)
+        async with sessions() as session:
+            dues = list(
+                await session.scalars(
+                    select(DossierStep.due_at)
+                    .where(
+                        DossierStep.idx == 0,
+                        col(DossierStep.dossier_code).startswith(f"{bulk.BENCH_AGENCY}-"),
+                    )
+                    .distinct()
+                )
+            )
+        if [d.replace(tzinfo=UTC) if d and d.tzinfo is None else d for d in dues] != [due]:
+            raise RuntimeError(f"the storm's dossiers do not share one due moment: {dues}")
+        probe_codes = await pool(8, 2 * probes, desk.submit_paid)
+        quiet_clerk, _, _ = await probe_accepts(desk, probe_codes[:probes])
+        headroom = due.timestamp() - time.time()
+        how["headroom_s"] = round(headroom, 1)
+        if headroom < 2:
+            raise RuntimeError(
+                f"the set-up took longer than the {lead} allowed for it: the storm began "
+                f"{-headroom:.0f} s before the bench was ready; run it with fewer dossiers"
+            )
+        await asyncio.sleep(headroom - 1)
+        measured = await escalation_storm(
+            stack,
+            desk,
+            sessions,
+            total=total,
+            probe_codes=probe_codes[probes:],
+            started=due.timestamp(),
+        )
+        return storm_figures(
+            measured,
+            total=total,
+            quiet_clerk=quiet_clerk,
+            warnings_s=None,
+            note=f"due {due:%H:%M} UTC, real time on the dev server; worker cache "
+            f"{stack.worker_cache or 1000}",
+            extra={"set_up_rate": result.rate, "codes": len(result.codes), "set_up": how},
+        )
+    finally:
+        await engine.dispose()
+
+
 async def storm(
     stack: Stack,
     desk: Desk,
@@ -576,63 +762,18 @@ async def storm(
         now = await env.get_current_time()
         await skip(env, due - now - timedelta(minutes=1))
         jump = asyncio.create_task(skip(env, timedelta(minutes=2)))
-        cpu_before = cpu_snapshot(stack)
-        waiter = asyncio.create_task(wait_count(sessions, "escalation", total, within=1800))
-        storm_clerk: list[float] = []
-        remaining = list(probe_codes[probes:])
-        timed_out = 0
-        while not waiter.done() and remaining:
-            try:
-                clerk, _, _ = await probe_accepts(desk, [remaining.pop()], pause=0.02)
-            except httpx.TimeoutException:  # the desk's 120 s: recorded as that, not dropped
-                timed_out += 1
-                clerk = [desk.http.timeout.read or 120.0]
-            storm_clerk += clerk
-        escalations_s = await waiter
-        storm_cpu = cpu_delta(cpu_before, cpu_snapshot(stack))
-        # the mails go out from the notifier beside the worker, after the escalations are
-        # recorded: timed from the same start
-        mailed_s = escalations_s + await wait_sent(sessions, within=1800)
+        measured = await escalation_storm(
+            stack, desk, sessions, total=total, probe_codes=probe_codes[probes:], started=None
+        )
         await jump
-        quiet, during = Latency.of(quiet_clerk), Latency.of(storm_clerk)
-        return [
-            Figure(
-                "3 storm",
-                f"all {total} escalations recorded",
-                escalations_s,
-                "s",
-                target="<= 60",
-                note=f"due {due:%Y-%m-%d %H:%M} UTC; worker cache {stack.worker_cache or 1000}",
-                extra={
-                    "set_up_rate": set_up_rate,
-                    "codes": len(codes),
-                    "set_up": how,
-                    "worker_cache": stack.worker_cache,
-                    "cpu_seconds_during_escalations": storm_cpu,
-                },
-            ),
-            Figure(
-                "3 storm",
-                f"all {total} escalations mailed",
-                mailed_s,
-                "s",
-                note="every level-1 notification (mail and log) sent, from the storm's start",
-            ),
-            Figure("3 storm", f"all {total} warnings recorded", warnings_s, "s"),
-            Figure(
-                "3 storm",
-                "clerk accept p99 during the storm",
-                during.p99,
-                "ms",
-                baseline=quiet.p99,
-                baseline_name="p99 without storm",
-                note=f"{during.count} probes ({timed_out} timed out at 120 s); {during.ms()}",
-                extra={
-                    "during": during.__dict__,
-                    "without": quiet.__dict__,
-                    "timed_out": timed_out,
-                },
-            ),
-        ]
+        return storm_figures(
+            measured,
+            total=total,
+            quiet_clerk=quiet_clerk,
+            warnings_s=warnings_s,
+            note=f"due {due:%Y-%m-%d %H:%M} UTC (virtual); worker cache "
+            f"{stack.worker_cache or 1000}",
+            extra={"set_up_rate": set_up_rate, "codes": len(codes), "set_up": how},
+        )
     finally:
         await engine.dispose()
