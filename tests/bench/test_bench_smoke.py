@@ -104,6 +104,40 @@ def test_bulk_state_is_accepted_and_forwarded_at_one_instant() -> None:
     assert states[0].due_at is not None and states[0].due_at > states[0].steps[0].due_at
 
 
+@pytest.mark.parametrize(
+    "now",
+    [
+        datetime(2026, 11, 29, 11, 24, 30, tzinfo=UTC),  # a Sunday evening in Hà Nội
+        datetime(2026, 11, 29, 16, 50, tzinfo=UTC),  # 23:50 local: the storm would fall at 00:xx
+        datetime(2027, 2, 5, 3, 0, tzinfo=UTC),  # the eve of Tết 2027, a public holiday week
+    ],
+)
+def test_the_live_storm_clock_makes_step_one_fall_due_at_the_chosen_minute(now: datetime) -> None:
+    from bench.bulk import CLERK_NAME, forwarded_state, live_storm_clock
+    from bench.driver import CLERK, LAND
+    from db.seed import PROCEDURES
+    from domain import statutory
+    from domain.dossier import Actor, Role
+    from tests.support.workflows import clock_config
+
+    procedure = next(p for p in PROCEDURES if p.code == LAND)
+    due, day = scenarios.live_due(now, timedelta(minutes=20))
+    assert due >= now + timedelta(minutes=20) and (due.second, due.microsecond) == (0, 0)
+    assert timedelta(minutes=30) <= day <= timedelta(hours=8)
+    config, at = live_storm_clock(clock_config(), procedure, due, day)
+    assert at < now  # forwarded in the past: the workflow starts with the step running
+    clerk = Actor(CLERK, CLERK_NAME, Role.CLERK, agency_code=procedure.agency_code)
+    state = forwarded_state("BENCH-261129-0001", procedure, clerk, at, config)
+    assert state.steps[0].due_at == due
+    # the workflow's next timers: the step's warning (already past), then its escalation at due
+    calendar = config.work_calendar()
+    warning = statutory.next_timer(state, config, calendar)
+    assert warning is not None and warning.kind == "warning" and warning.at < now
+    state.notices_sent.append(warning.key)
+    escalation = statutory.next_timer(state, config, calendar)
+    assert escalation is not None and escalation.kind == "escalation" and escalation.at == due
+
+
 class FakeTimeSkipping:
     """The two calls `scenarios.skip` makes of a time-skipping environment; the first sleep
     breaks its connection halfway, as the 10,000 storm's did."""
