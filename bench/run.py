@@ -5,6 +5,7 @@ python bench/run.py            # full run (10,000-dossier storm, 100,000 open do
 python bench/run.py --quick    # the same measurements at small sizes, under a minute
 python bench/run.py --only throughput,latency --dossiers 200
 python bench/run.py --only storm --storm 10000     # storm/open set up in bulk (bench/bulk.py)
+python bench/run.py --only storm --storm 1000 --storm-server time-skipping  # virtual time
 """
 
 from __future__ import annotations
@@ -65,9 +66,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--storm-server",
         choices=("time-skipping", "dev"),
-        default="time-skipping",
-        help="the storm's Temporal server: the time-skipping test server (virtual time, the "
-        "default) or the dev server `make run` runs, in real time (waits ≈ total/6 s + 7 min)",
+        help="the storm's Temporal server: the dev server `make run` runs, in real time (waits "
+        "≈ total/6 s + 7 min; the full run's default), or the time-skipping test server "
+        "(virtual time; the default with --quick)",
     )
     parser.add_argument("--api-workers", type=int, default=1, help="uvicorn worker processes")
     parser.add_argument(
@@ -95,6 +96,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     for name, sizes in SIZES.items():
         if getattr(args, name, None) is None:
             setattr(args, name, sizes[pick])
+    if args.storm_server is None:
+        args.storm_server = "time-skipping" if args.quick else "dev"
     args.levels = [int(x) for x in str(args.levels).split(",")]
     args.only = [s.strip() for s in args.only.split(",") if s.strip()]
     unknown = set(args.only) - set(SCENARIOS)

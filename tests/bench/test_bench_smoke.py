@@ -54,6 +54,9 @@ def test_quick_options_are_small_and_full_ones_are_the_issues() -> None:
     quick, full = run.parse_args(["--quick"]), run.parse_args([])
     assert quick.storm < 100 and quick.open < 100 and quick.levels == [8]
     assert full.storm == 10_000 and full.open == 100_000
+    # the issue's storm runs on the server `make run` runs; the quick one skips time
+    assert (full.storm_server, quick.storm_server) == ("dev", "time-skipping")
+    assert run.parse_args(["--storm-server", "time-skipping"]).storm_server == "time-skipping"
     with pytest.raises(SystemExit):
         run.parse_args(["--only", "nonsense"])
 
