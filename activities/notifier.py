@@ -37,6 +37,8 @@ LEASE = timedelta(minutes=5)
 #: A sweep at least this often, for rows written by other processes or left by a crash;
 #: notices written in this process wake the sender at once.
 POLL = timedelta(seconds=15)
+#: On shutdown, how long the sweep under way may take to finish.
+STOP_WAIT = timedelta(seconds=20)
 #: Back-off after a failed send: doubling from the first, up to the last.
 FIRST_RETRY, LAST_RETRY = timedelta(seconds=5), timedelta(minutes=10)
 
@@ -70,6 +72,7 @@ class Notifier:
         self._batch, self._lease, self._poll, self._now = batch, lease, poll, now
         self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self._wake = asyncio.Event()
+        self._stopping = False
         self._task: asyncio.Task[None] | None = None
 
     def poke(self) -> None:
@@ -81,20 +84,28 @@ class Notifier:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._task is not None:
+        """Stop after the sweep under way, so that what it sent is marked sent (a sweep cut
+        short would leave its messages to be sent again when their claim expires)."""
+        if self._task is None:
+            return
+        self._stopping = True
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), STOP_WAIT.total_seconds())
+        except TimeoutError:
             self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        await asyncio.gather(self._task, return_exceptions=True)
 
     async def _run(self) -> None:
-        while True:
+        while not self._stopping:
             self._wake.clear()
             try:
                 swept = await self.sweep()
             except Exception:  # the database away: the next poll tries again
                 log.exception("notification sweep failed")
                 swept = Sweep()
-            if swept.claimed >= self._batch:
-                continue  # more is waiting
+            if swept.claimed >= self._batch or self._stopping:
+                continue  # more is waiting, or time to stop
             try:
                 await asyncio.wait_for(self._wake.wait(), self._poll.total_seconds())
             except TimeoutError:
