@@ -123,7 +123,11 @@ class Notifier:
         outcomes: dict[int, ChannelDown | None] = {}
         for name, rows in by_channel.items():  # only channels this process has are claimed
             messages = [Message(r.recipient, r.address, r.subject, r.body) for r in rows]
-            results = await self.channels[name].send_all(messages)
+            try:
+                results = await self.channels[name].send_all(messages)
+            except Exception as exc:  # a channel's own bug: back off, do not hold the claim
+                log.exception("channel %s failed", name)
+                results = [ChannelDown(f"{name}: {exc!r}")] * len(rows)
             outcomes.update((r.id, result) for r, result in zip(rows, results, strict=True) if r.id)
         return await self._mark(claimed, outcomes)
 

@@ -18,7 +18,7 @@ from sqlmodel import col, select
 
 from activities.clock import ClockActivities
 from activities.notifier import LEASE, Notifier, backoff
-from activities.notify import EmailChannel
+from activities.notify import ChannelDown, EmailChannel, Message
 from api.timeutil import as_utc
 from db.clock_models import Notification
 from tests.clock.test_notifications import Inbox, a_dossier, escalation_notice
@@ -158,6 +158,30 @@ async def test_a_claim_left_by_a_dead_sender_is_taken_over_when_it_expires(  # t
         clock[0] += LEASE + timedelta(seconds=1)
         assert (await other.sweep(ids)).sent == 1
     assert len(mails_about(inbox, code)) == 1
+
+
+class BrokenChannel:
+    """A channel whose code raises (not a delivery failure it reports)."""
+
+    name = "email"
+
+    async def send_all(self, messages: list[Message]) -> list[ChannelDown | None]:
+        raise UnicodeEncodeError("ascii", "Hồ sơ", 1, 2, "no ascii for ồ")
+
+
+async def test_a_channel_that_raises_backs_off_instead_of_holding_its_claim(  # type: ignore[no-untyped-def]
+    api, login, sessions
+) -> None:
+    code = await a_dossier(api, login)
+    notifier = Notifier(sessions, [BrokenChannel()])
+    ids = await ClockActivities(sessions, notifier=notifier).record_notice(
+        escalation_notice(code, 1)
+    )
+    swept = await notifier.sweep(ids)
+    assert swept.sent == 0 and swept.failures and "UnicodeEncodeError" in swept.failures[0]
+    (row,) = await rows_of(sessions, code)
+    assert row.state == "pending" and row.attempts == 1 and row.claimed_until is None
+    assert row.next_attempt_at is not None and "UnicodeEncodeError" in row.last_error
 
 
 @pytest.mark.parametrize("attempts", [1, 2, 5, 30])
