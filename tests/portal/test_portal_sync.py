@@ -114,6 +114,9 @@ async def test_invalid_payload_is_parked_listed_and_redriven(  # type: ignore[no
     api: httpx.AsyncClient, login, sim: Simulator, portal_worker
 ) -> None:
     admin = await login("admin")
+    # the rejection goes to the next request the portal sees: wait until no other dossier's
+    # record (earlier tests' backlog) is on its way, so that it is this dossier's first
+    await _wait_quiet(sim)
     await sim.fault("reject", count=1)
     code = await submit(api, login)
     await act(api, login, CLERK, code, "accept")
@@ -147,6 +150,21 @@ async def test_invalid_payload_is_parked_listed_and_redriven(  # type: ignore[no
     assert all(r["dossier_code"] != code for r in listed)
     again = await call(api, "POST", f"/api/v1/portal/parked/{code}/redrive", admin, expect=409)
     assert "not parked" in again["detail"]
+
+
+async def _wait_quiet(sim: Simulator, quiet_for: float = 1.5, within: float = 60) -> None:
+    """Until the portal has seen no request for `quiet_for` seconds (at most `within`): when
+    this module's portal worker starts, earlier tests' dossiers deliver their backlog."""
+    import asyncio
+    import time
+
+    started = last_change = time.monotonic()
+    seen = await sim.stats()
+    while time.monotonic() - last_change < quiet_for and time.monotonic() - started < within:
+        await asyncio.sleep(0.3)
+        now = await sim.stats()
+        if now != seen:
+            seen, last_change = now, time.monotonic()
 
 
 async def _wait_parked(api, login, code: str) -> dict:  # type: ignore[no-untyped-def]
