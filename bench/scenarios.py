@@ -20,6 +20,7 @@ from sqlmodel import col
 from temporalio.client import Client
 
 from activities.clock import load_clock_config
+from api.timeutil import as_utc
 from bench import bulk
 from bench.bare import BareWorkflow, Ping, UpdateWorkflow
 from bench.driver import ADMIN, CLERK, LAND, ApiError, Desk, pool
@@ -599,6 +600,26 @@ def storm_figures(
     return figures
 
 
+async def settled_due_moment(
+    desk: Desk, sessions: Any, total: int, how: dict[str, Any], *, bench_only: bool
+) -> datetime:
+    """After a storm's set-up: wait (a bounded time) for the portal to acknowledge its
+    records, noting how long in `how`, and return the one moment step 1 of every storm
+    dossier falls due (bulk dossiers only when `bench_only`); fail if there is not one."""
+    synced = await settle(desk, within=min(max(60.0, total / 20), 300.0))
+    how["portal_synced_after_s"] = None if synced is None else round(synced, 1)
+    query = select(DossierStep.due_at).where(
+        DossierStep.idx == 0, col(DossierStep.due_at).is_not(None)
+    )
+    if bench_only:
+        query = query.where(col(DossierStep.dossier_code).startswith(f"{bulk.BENCH_AGENCY}-"))
+    async with sessions() as session:
+        dues = {as_utc(d) for d in await session.scalars(query.distinct()) if d is not None}
+    if len(dues) != 1:
+        raise RuntimeError(f"the storm's dossiers do not share one due moment: {sorted(dues)}")
+    return dues.pop()
+
+
 def live_due(now: datetime, lead: timedelta) -> tuple[datetime, timedelta]:
     """The storm's due moment, a whole minute at least `lead` after `now`, and the length of
     the working day that closes at it (up to 8 h, inside its local calendar day)."""
@@ -642,21 +663,8 @@ async def storm_live(stack: Stack, desk: Desk, *, total: int, probes: int) -> li
             config=config,
         )
         how: dict[str, Any] = {"how": "bulk", "server": "dev", **result.as_dict()}
-        synced = await settle(desk, within=min(max(60.0, total / 20), 300.0))
-        how["portal_synced_after_s"] = None if synced is None else round(synced, 1)
-        async with sessions() as session:
-            dues = list(
-                await session.scalars(
-                    select(DossierStep.due_at)
-                    .where(
-                        DossierStep.idx == 0,
-                        col(DossierStep.dossier_code).startswith(f"{bulk.BENCH_AGENCY}-"),
-                    )
-                    .distinct()
-                )
-            )
-        if [d.replace(tzinfo=UTC) if d and d.tzinfo is None else d for d in dues] != [due]:
-            raise RuntimeError(f"the storm's dossiers do not share one due moment: {dues}")
+        if await settled_due_moment(desk, sessions, total, how, bench_only=True) != due:
+            raise RuntimeError(f"the storm's dossiers do not fall due at {due}")
         probe_codes = await pool(8, 2 * probes, desk.submit_paid)
         quiet_clerk, _, _ = await probe_accepts(desk, probe_codes[:probes])
         headroom = due.timestamp() - time.time()
@@ -730,19 +738,7 @@ async def storm(
         else:
             codes = await pool(32, total, set_up)
         set_up_rate = rate(total, time.monotonic() - started)
-        synced = await settle(desk, within=min(max(60.0, total / 20), 300.0))
-        how["portal_synced_after_s"] = None if synced is None else round(synced, 1)
-        async with sessions() as session:
-            dues = list(
-                await session.scalars(
-                    select(DossierStep.due_at)
-                    .where(DossierStep.idx == 0, col(DossierStep.due_at).is_not(None))
-                    .distinct()
-                )
-            )
-        if len(dues) != 1:
-            raise RuntimeError(f"the storm's dossiers do not share one due moment: {dues}")
-        due = dues[0].replace(tzinfo=UTC) if dues[0].tzinfo is None else dues[0]
+        due = await settled_due_moment(desk, sessions, total, how, bench_only=setup == "bulk")
         async with sessions() as session:
             cal = (await load_clock_config(session)).work_calendar()
         # the step's warning: one working day before its due moment (17:00 the day before)
