@@ -1,8 +1,10 @@
 """The baselines every figure is compared with, run by their own worker process on the same
-server: a workflow that runs one no-op activity and ends, and a workflow that answers updates
-(one doing nothing, one running a no-op activity, as a clerk action runs one projection).
+server: a workflow that runs one no-op activity and ends, a workflow that answers updates
+(one doing nothing, one running a no-op activity, as a clerk action runs one projection), and
+the storm's baseline: a workflow whose one timer fires at a given moment and records that with
+a local activity, as a dossier's escalation does, then waits on its next timer.
 
-python -m bench.bare --queue bench-bare   # address from MOTCUA_TEMPORAL_ADDRESS
+python -m bench.bare --queue bench-bare --storm-log FILE  # address from MOTCUA_TEMPORAL_ADDRESS
 """
 
 from __future__ import annotations
@@ -10,9 +12,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from temporalio import activity, workflow
 from temporalio.worker import Worker
@@ -38,6 +42,47 @@ class BareWorkflow:
     @workflow.run
     async def run(self, ping: Ping) -> int:
         return await workflow.execute_activity(noop, ping, start_to_close_timeout=NOOP_TIMEOUT)
+
+
+@dataclass
+class StormTimer:
+    at: str  # ISO moment the timer fires (the storm's due moment)
+    wait_after: float = 2 * 86400.0  # then wait on a further timer, as a dossier does
+
+
+#: Where the storm baseline's local activity records each firing (a line per event), so the
+#: bench can count them from its own process: `--storm-log` of this worker.
+STORM_LOG: Path | None = None
+
+
+@activity.defn(name="bench_storm_record")
+async def storm_record(what: str) -> None:
+    """One line, as the dossier's `record_notice` writes one escalation (appended and closed:
+    lines of different workflows never interleave)."""
+    if STORM_LOG is not None:
+        fd = os.open(STORM_LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, f"{what} {activity.info().workflow_id}\n".encode())
+        finally:
+            os.close(fd)
+
+
+@workflow.defn(name="BenchStormWorkflow")
+class StormWorkflow:
+    """The storm's baseline: armed (recorded) at start, then one timer to the due moment, one
+    local activity recording that it fired, and the next timer — the workflow tasks a dossier's
+    escalation costs, without the dossier."""
+
+    @workflow.run
+    async def run(self, timer: StormTimer) -> None:
+        await workflow.execute_local_activity(
+            storm_record, "armed", start_to_close_timeout=NOOP_TIMEOUT
+        )
+        await workflow.sleep(max(timedelta(0), datetime.fromisoformat(timer.at) - workflow.now()))
+        await workflow.execute_local_activity(
+            storm_record, "fired", start_to_close_timeout=NOOP_TIMEOUT
+        )
+        await workflow.sleep(timer.wait_after)
 
 
 @workflow.defn(name="BenchUpdateWorkflow")
@@ -80,17 +125,24 @@ async def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--queue", default="bench-bare")
+    parser.add_argument("--storm-log", type=Path, help="where the storm baseline records firings")
     args = parser.parse_args()
+    global STORM_LOG
+    STORM_LOG = args.storm_log
+    settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    client = await connect(get_settings())
+    client = await connect(settings)
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     async with Worker(
         client,
         task_queue=args.queue,
-        workflows=[BareWorkflow, UpdateWorkflow],
-        activities=[noop],
+        workflows=[BareWorkflow, UpdateWorkflow, StormWorkflow],
+        activities=[noop, storm_record],
+        # the same workflow cache as the dossier worker, so a storm baseline keeps its
+        # workflows cached when the dossier worker does
+        max_cached_workflows=settings.worker_max_cached_workflows,
     ):
         logging.getLogger("bench.bare").info("bare worker on task queue %r", args.queue)
         await stop.wait()

@@ -99,6 +99,11 @@ class Stack:
         return self.root / "motcua.sqlite3"
 
     @property
+    def storm_log(self) -> Path:
+        """The bare storm baseline's record of firings (bench/bare.py)."""
+        return self.root / "bare-storm.log"
+
+    @property
     def temporal_file(self) -> Path:
         return self.root / "temporal.db"
 
@@ -311,7 +316,19 @@ class StackRunner:
                 else [py, "-m", "bench.portal_worker"],  # the test server has no Schedules
                 None,
             ),
-            ("bare-worker", [py, "-m", "bench.bare", "--queue", BARE_QUEUE], None),
+            (
+                "bare-worker",
+                [
+                    py,
+                    "-m",
+                    "bench.bare",
+                    "--queue",
+                    BARE_QUEUE,
+                    "--storm-log",
+                    str(stack.storm_log),
+                ],
+                None,
+            ),
             (
                 "api",
                 [

@@ -180,3 +180,35 @@ async def test_time_jumps_go_a_day_at_a_time_and_resume_after_a_broken_connectio
     assert all(step <= scenarios.JUMP_STEP for step in env.sleeps)
     # a day that broke after 12 h, then the remaining 1 day 18 h from where time got to
     assert env.sleeps == [timedelta(days=1), timedelta(days=1), timedelta(hours=18)]
+
+
+async def test_the_storm_baseline_times_bare_timers_that_fire_together(
+    dev_env, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import asyncio
+    import uuid
+
+    from temporalio.worker import Worker
+
+    from bench import bare
+    from bench.stack import Stack
+
+    log = tmp_path / "bare-storm.log"
+    monkeypatch.setattr(bare, "STORM_LOG", log)
+    stack = Stack(root=tmp_path, server="dev", client=dev_env.client)
+    queue = f"bench-storm-{uuid.uuid4().hex[:6]}"
+    async with Worker(
+        dev_env.client,
+        task_queue=queue,
+        workflows=[bare.StormWorkflow],
+        activities=[bare.storm_record],
+    ):
+        result = await asyncio.wait_for(
+            scenarios.bare_storm(stack, 6, margin=5.0, task_queue=queue), timeout=60
+        )
+    lines = log.read_text().splitlines()
+    # every workflow armed its timer, then recorded its firing once, at (not before) the moment
+    assert sum(line.startswith("armed bench-storm-") for line in lines) == 6
+    fired = [line.split()[1] for line in lines if line.startswith("fired ")]
+    assert len(fired) == len(set(fired)) == 6
+    assert 0 <= result.seconds < 20
