@@ -6,11 +6,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 PASSED_THROUGH = ("domain", "workflows.shared", "pydantic", "pydantic_core", "annotated_types")
 
 
-def workflow_runner():
-    import os
-    if os.environ.get("MOTCUA_EXP_UNSANDBOXED"):
-        from temporalio.worker import UnsandboxedWorkflowRunner
-        return UnsandboxedWorkflowRunner()
+def workflow_runner() -> SandboxedWorkflowRunner:
     return SandboxedWorkflowRunner(
         restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH)
     )
