@@ -14,7 +14,9 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import platform
+import signal
 import subprocess
 import sys
 import time
@@ -106,8 +108,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
-async def on_dev_server(args: argparse.Namespace, figures: list[Figure]) -> None:
-    wanted = set(args.only) & {"throughput", "latency", "history", "open"}
+async def on_dev_server(args: argparse.Namespace, report: Report, wanted: set[str]) -> None:
+    wanted = set(args.only) & wanted
     if not wanted:
         return
     async with StackRunner(
@@ -128,22 +130,26 @@ async def on_dev_server(args: argparse.Namespace, figures: list[Figure]) -> None
                 )
                 max_rate, codes = result.rate, result.codes
                 if "throughput" in wanted:
-                    figures += result.figures
+                    report.add("throughput", result.figures)
             if "latency" in wanted:
                 step("latency", f"{args.probes} clerk accepts under {max_rate / 2:.1f}/s load")
-                figures += await scenarios.latency(
-                    stack, desk, max_rate=max_rate, probes=args.probes
+                report.add(
+                    "latency",
+                    await scenarios.latency(stack, desk, max_rate=max_rate, probes=args.probes),
                 )
             if "history" in wanted and codes:
-                figures += await scenarios.history_size(stack.client, codes[0])
+                report.add("history", await scenarios.history_size(stack.client, codes[0]))
             if "open" in wanted:
                 step("open", f"{args.open} open dossiers waiting on timers")
-                figures += await scenarios.open_dossiers(
-                    stack, desk, total=args.open, repeats=args.queries, setup=args.setup
+                report.add(
+                    "open",
+                    await scenarios.open_dossiers(
+                        stack, desk, total=args.open, repeats=args.queries, setup=args.setup
+                    ),
                 )
 
 
-async def on_time_skipping_server(args: argparse.Namespace, figures: list[Figure]) -> None:
+async def on_storm_server(args: argparse.Namespace, report: Report) -> None:
     if "storm" not in args.only:
         return
     live = args.storm_server == "dev"
@@ -163,11 +169,12 @@ async def on_time_skipping_server(args: argparse.Namespace, figures: list[Figure
     async with runner as stack:
         async with Desk(stack.api_url) as desk:
             if live:
-                figures += await scenarios.storm_live(stack, desk, total=args.storm, probes=probes)
+                figures = await scenarios.storm_live(stack, desk, total=args.storm, probes=probes)
             else:
-                figures += await scenarios.storm(
+                figures = await scenarios.storm(
                     stack, desk, total=args.storm, probes=probes, setup=args.setup
                 )
+            report.add("storm", figures)
 
 
 _STARTED = time.monotonic()
@@ -188,33 +195,73 @@ def git_revision() -> str:
         return "unknown"
 
 
-async def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    logging.basicConfig(level=logging.WARNING)
-    figures: list[Figure] = []
-    started = time.monotonic()
-    try:
-        await on_dev_server(args, figures)
-        await on_time_skipping_server(args, figures)
-    finally:
-        elapsed = time.monotonic() - started
-        mode = "quick" if args.quick else "full"
-        console.print(table(figures, title=f"motcua benchmark ({mode}, {git_revision()})"))
-        console.print(f"total {elapsed:.0f} s")
+class Report:
+    """The figures so far. Each scenario's table is printed, and the JSON rewritten, as soon as
+    it finishes, so a full run stopped part-way (Ctrl-C, SIGTERM, a time limit) keeps every
+    figure measured until then; `complete` says whether the run got to its end."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.figures: list[Figure] = []
+        self.started = time.monotonic()
+        self.output = args.output or RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+        self.mode = "quick" if args.quick else "full"
+
+    def add(self, scenario: str, figures: list[Figure]) -> None:
+        self.figures += figures
+        console.print(table(figures, title=f"{scenario} ({time.monotonic() - self.started:.0f} s)"))
+        self.write(complete=False)
+
+    def write(self, *, complete: bool) -> None:
         RESULTS.mkdir(exist_ok=True)
-        output = args.output or RESULTS / f"{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        args = self.args
         report = {
             "at": datetime.now(UTC).isoformat(),
             "revision": git_revision(),
-            "mode": "quick" if args.quick else "full",
+            "mode": self.mode,
+            "complete": complete,
             "args": {k: (str(v) if isinstance(v, Path) else v) for k, v in vars(args).items()},
-            "machine": {"cpus": __import__("os").cpu_count(), "python": platform.python_version()},
-            "seconds": round(elapsed, 1),
-            "figures": [f.as_dict() for f in figures],
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version()},
+            "seconds": round(time.monotonic() - self.started, 1),
+            "figures": [f.as_dict() for f in self.figures],
         }
-        output.write_text(json.dumps(report, indent=2, default=str, ensure_ascii=False))
-        console.print(f"wrote {output}")
-    return 0
+        self.output.write_text(json.dumps(report, indent=2, default=str, ensure_ascii=False))
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (a CI time limit, `kill`) cancels the run like Ctrl-C does, so the stacks'
+    child processes are stopped and the figures so far are written."""
+    task = asyncio.current_task()
+    assert task is not None
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+
+
+async def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING)
+    stop_on_sigterm()
+    report = Report(args)
+    complete = False
+    try:
+        # the storm before the open dossiers: at the issue's sizes the open scenario's set-up
+        # takes hours, and the storm's figure has a target
+        await on_dev_server(args, report, {"throughput", "latency", "history"})
+        await on_storm_server(args, report)
+        await on_dev_server(args, report, {"open"})
+        complete = True
+    except asyncio.CancelledError:
+        console.print("[bold red]stopped[/]: the figures measured so far are kept")
+    finally:
+        elapsed = time.monotonic() - report.started
+        console.print(
+            table(report.figures, title=f"motcua benchmark ({report.mode}, {git_revision()})")
+        )
+        console.print(f"total {elapsed:.0f} s{'' if complete else ' (incomplete)'}")
+        report.write(complete=complete)
+        console.print(f"wrote {report.output}")
+        asyncio.get_running_loop().remove_signal_handler(signal.SIGTERM)
+    return 0 if complete else 1
 
 
 if __name__ == "__main__":

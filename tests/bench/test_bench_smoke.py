@@ -3,8 +3,13 @@ so the bench code cannot silently rot. No figure is asserted: speed is the bench
 
 from __future__ import annotations
 
+import asyncio
+import json
 import math
+import os
+import signal
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from rich.console import Console
@@ -59,6 +64,26 @@ def test_quick_options_are_small_and_full_ones_are_the_issues() -> None:
     assert run.parse_args(["--storm-server", "time-skipping"]).storm_server == "time-skipping"
     with pytest.raises(SystemExit):
         run.parse_args(["--only", "nonsense"])
+
+
+async def test_a_stopped_run_keeps_the_figures_measured_so_far(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    output = tmp_path / "run.json"
+    started: list[set[str]] = []
+
+    async def measure_then_get_stopped(args: object, report: run.Report, wanted: set[str]) -> None:
+        started.append(wanted)
+        report.add("throughput", [Figure("1 throughput", "lifecycles/s", 2.0, "/s")])
+        os.kill(os.getpid(), signal.SIGTERM)  # a time limit ends the run here
+        await asyncio.sleep(30)
+
+    monkeypatch.setattr(run, "on_dev_server", measure_then_get_stopped)
+    assert await run.main(["--quick", "--output", str(output)]) == 1
+    saved = json.loads(output.read_text())
+    assert saved["complete"] is False
+    assert [f["name"] for f in saved["figures"]] == ["lifecycles/s"]
+    assert started == [{"throughput", "latency", "history"}]  # nothing ran after the stop
 
 
 def test_the_storm_starts_outside_office_hours() -> None:
