@@ -1,5 +1,6 @@
-"""Recorded histories of DossierWorkflow must keep replaying: a change that would break a
-running dossier fails here and goes behind `workflow.patched` instead."""
+"""Recorded histories of DossierWorkflow and PortalSyncWorkflow must keep replaying: a change
+that would break a running dossier (or its portal sync) fails here and goes behind
+`workflow.patched` instead."""
 
 from __future__ import annotations
 
@@ -12,13 +13,16 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from workflows.dossier import DossierWorkflow
+from workflows.portal_sync import PortalSyncWorkflow
 from workflows.sandbox import workflow_runner
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
+PORTAL_HISTORIES = sorted((Path(__file__).parent / "histories" / "portal-sync").glob("*.json"))
 
 
 def test_histories_are_recorded() -> None:
     assert HISTORIES, "no recorded history: run `python -m tests.replay.record v1`"
+    assert PORTAL_HISTORIES, "none for portal sync: run `python -m tests.replay.record_portal v1`"
 
 
 @pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
@@ -27,6 +31,18 @@ async def test_replays_without_nondeterminism(path: Path) -> None:
     history = WorkflowHistory.from_json(f"dossier-{path.stem}", text)
     replayer = Replayer(
         workflows=[DossierWorkflow],
+        workflow_runner=workflow_runner(),
+        data_converter=pydantic_data_converter,
+    )
+    await replayer.replay_workflow(history)
+
+
+@pytest.mark.parametrize("path", PORTAL_HISTORIES, ids=[p.stem for p in PORTAL_HISTORIES])
+async def test_portal_sync_replays_without_nondeterminism(path: Path) -> None:
+    text = await asyncio.to_thread(path.read_text)
+    history = WorkflowHistory.from_json(f"portal-sync-{path.stem}", text)
+    replayer = Replayer(
+        workflows=[PortalSyncWorkflow],
         workflow_runner=workflow_runner(),
         data_converter=pydantic_data_converter,
     )
