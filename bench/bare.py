@@ -2,7 +2,9 @@
 server: a workflow that runs one no-op activity and ends, a workflow that answers updates
 (one doing nothing, one running a no-op activity, as a clerk action runs one projection), and
 the storm's baseline: a workflow whose one timer fires at a given moment and records that with
-a local activity, as a dossier's escalation does, then waits on its next timer.
+a local activity, as a dossier's escalation does, then waits on its next timer; and the
+lifecycle's shape without the dossier: a workflow taking a lifecycle's updates, each recorded by
+a local activity that wakes a sync companion running one activity per wake.
 
 python -m bench.bare --queue bench-bare --storm-log FILE  # address from MOTCUA_TEMPORAL_ADDRESS
 """
@@ -19,6 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from temporalio import activity, workflow
+from temporalio.client import Client
 from temporalio.worker import Worker
 
 #: The same activity timeout as the dossier's projection, so the two do the same bookkeeping.
@@ -85,6 +88,97 @@ class StormWorkflow:
         await workflow.sleep(timer.wait_after)
 
 
+@dataclass
+class Step:
+    n: int
+    last: bool = False
+
+
+#: The bare worker's client: the lifecycle shape's local activity wakes its sync companion.
+CLIENT: Client | None = None
+#: As the dossier workflow's statutory timer and the portal sync's idle wait.
+SHAPE_TIMER = timedelta(minutes=5)
+
+
+@activity.defn(name="bench_record_and_wake")
+async def record_and_wake(step: Step) -> None:
+    """What the dossier's projection does besides its transaction: signal-with-start the
+    companion that syncs it."""
+    assert CLIENT is not None
+    info = activity.info()
+    await CLIENT.start_workflow(
+        SyncShapeWorkflow.run,
+        id=f"{info.workflow_id}-sync",
+        task_queue=info.task_queue,
+        start_signal="wake",
+        start_signal_args=[step],
+    )
+
+
+@workflow.defn(name="BenchLifecycleWorkflow")
+class LifecycleShapeWorkflow:
+    """A lifecycle's workflow tasks without the dossier: the submission and each update are
+    recorded by one local activity (the projection), each wait runs a timer that the next
+    update cancels (the statutory clock's moves), and the run ends after `plan.n` updates."""
+
+    def __init__(self) -> None:
+        self._steps = 0
+        self._seen = 0
+
+    @workflow.run
+    async def run(self, plan: Ping) -> int:
+        await workflow.execute_local_activity(
+            record_and_wake, Step(0), start_to_close_timeout=NOOP_TIMEOUT
+        )
+        while self._steps < plan.n:
+            self._seen = self._steps
+            try:
+                await workflow.wait_condition(lambda: self._steps > self._seen, timeout=SHAPE_TIMER)
+            except TimeoutError:
+                pass
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self._steps
+
+    @workflow.update
+    async def step(self, step: Step) -> int:
+        self._steps += 1
+        await workflow.execute_local_activity(
+            record_and_wake, step, start_to_close_timeout=NOOP_TIMEOUT
+        )
+        return self._steps
+
+
+@workflow.defn(name="BenchSyncWorkflow")
+class SyncShapeWorkflow:
+    """The portal sync's shape: one activity per round, a wake during a round means another
+    round, and between rounds it waits for the next wake; done after the last step's round."""
+
+    def __init__(self) -> None:
+        self._woken = False
+        self._last = False
+
+    @workflow.signal
+    def wake(self, step: Step) -> None:
+        self._woken = True
+        self._last = self._last or step.last
+
+    @workflow.run
+    async def run(self) -> int:
+        rounds = 0
+        while True:
+            self._woken = False
+            await workflow.execute_activity(noop, Ping(rounds), start_to_close_timeout=NOOP_TIMEOUT)
+            rounds += 1
+            if self._woken:
+                continue
+            if self._last:
+                return rounds
+            try:
+                await workflow.wait_condition(lambda: self._woken, timeout=SHAPE_TIMER)
+            except TimeoutError:
+                return rounds
+
+
 @workflow.defn(name="BenchUpdateWorkflow")
 class UpdateWorkflow:
     """Stays open and answers updates, for the update-latency baseline."""
@@ -127,19 +221,25 @@ async def main() -> None:
     parser.add_argument("--queue", default="bench-bare")
     parser.add_argument("--storm-log", type=Path, help="where the storm baseline records firings")
     args = parser.parse_args()
-    global STORM_LOG
+    global STORM_LOG, CLIENT
     STORM_LOG = args.storm_log
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    client = await connect(settings)
+    client = CLIENT = await connect(settings)
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     async with Worker(
         client,
         task_queue=args.queue,
-        workflows=[BareWorkflow, UpdateWorkflow, StormWorkflow],
-        activities=[noop, storm_record],
+        workflows=[
+            BareWorkflow,
+            UpdateWorkflow,
+            StormWorkflow,
+            LifecycleShapeWorkflow,
+            SyncShapeWorkflow,
+        ],
+        activities=[noop, storm_record, record_and_wake],
         # the same workflow cache as the dossier worker, so a storm baseline keeps its
         # workflows cached when the dossier worker does
         max_cached_workflows=settings.worker_max_cached_workflows,

@@ -23,7 +23,15 @@ from temporalio.client import Client
 from activities.clock import load_clock_config
 from api.timeutil import as_utc
 from bench import bulk
-from bench.bare import BareWorkflow, Ping, StormTimer, StormWorkflow, UpdateWorkflow
+from bench.bare import (
+    BareWorkflow,
+    LifecycleShapeWorkflow,
+    Ping,
+    Step,
+    StormTimer,
+    StormWorkflow,
+    UpdateWorkflow,
+)
 from bench.driver import ADMIN, CLERK, LAND, ApiError, Desk, pool
 from bench.stack import BARE_QUEUE, Stack, database_size, file_size, rss_bytes
 from bench.stats import Figure, Latency, rate
@@ -90,6 +98,58 @@ async def bare_rate(client: Client, total: int, concurrency: int) -> float:
     return rate(total, time.monotonic() - started)
 
 
+#: The Workflow Updates of one lifecycle (`Desk.finish`): the payment's confirmation, accept,
+#: forward to step 1, forward ×3, resolve, deliver.
+LIFECYCLE_UPDATES = 8
+
+
+@dataclass
+class Shape:
+    rate: float
+    events: int  # of one shape: its workflow and its sync companion
+    cpu_seconds: dict[str, float]  # per shape, of every stack process (the client's not counted)
+    last_id: str  # the workflow id of the last shape measured
+
+
+async def lifecycle_shape(
+    stack: Stack, total: int, concurrency: int, *, task_queue: str = BARE_QUEUE
+) -> Shape:
+    """The lifecycle's shape without the dossier (`LifecycleShapeWorkflow`: the start and 8
+    updates, each with a local activity that wakes a sync companion running one activity per
+    wake), started, updated and awaited by the client: past 8 at once it is server-bound
+    (measured at 8, 16, 32 and 64: 7.0, 7.4, 7.2, 6.5 /s)."""
+    client = stack.client
+    assert client is not None
+    ids: list[str] = []
+
+    async def one() -> None:
+        shape_id = f"bench-shape-{uuid.uuid4().hex}"
+        handle = await client.start_workflow(
+            LifecycleShapeWorkflow.run,
+            Ping(LIFECYCLE_UPDATES),
+            id=shape_id,
+            task_queue=task_queue,
+        )
+        for n in range(1, LIFECYCLE_UPDATES + 1):
+            step = Step(n, last=n == LIFECYCLE_UPDATES)
+            await handle.execute_update(LifecycleShapeWorkflow.step, step)
+        await handle.result()
+        await client.get_workflow_handle(f"{shape_id}-sync").result()  # every sync round
+        ids.append(shape_id)
+
+    await pool(min(concurrency, 4), 4, one)  # warm-up
+    cpu_before = cpu_snapshot(stack)
+    started = time.monotonic()
+    await pool(concurrency, total, one)
+    measured = rate(total, time.monotonic() - started)
+    cpu = cpu_delta(cpu_before, cpu_snapshot(stack))
+    events = 0
+    for shape_id in (ids[-1], f"{ids[-1]}-sync"):
+        events += len((await client.get_workflow_handle(shape_id).fetch_history()).events)
+    per_shape = {k: round(v / total, 3) for k, v in cpu.items() if v > 0.05}
+    return Shape(measured, events, per_shape, ids[-1])
+
+
 async def start_update_target(client: Client) -> Any:
     return await client.start_workflow(
         UpdateWorkflow.run, Ping(), id=f"bench-update-{uuid.uuid4().hex}", task_queue=BARE_QUEUE
@@ -138,6 +198,7 @@ async def throughput(stack: Stack, desk: Desk, *, total: int, levels: list[int])
     assert best is not None
     lifecycle_rate, level, cpu, api_rate = best
     bare = await bare_rate(stack.client, total=max(total * 4, 100), concurrency=max(levels) * 2)
+    shape = await lifecycle_shape(stack, total=max(total, 32), concurrency=max(levels) * 2)
     events = await dossier_events(stack.client, codes[0])
     cpu_per_dossier = {k: round(v / total, 3) for k, v in cpu.items() if v > 0.05}
     return Throughput(
@@ -162,6 +223,17 @@ async def throughput(stack: Stack, desk: Desk, *, total: int, levels: list[int])
                 },
             ),
             Figure("1 throughput", "lifecycles/s (absolute)", lifecycle_rate, "/s", target=">= 12"),
+            Figure(
+                "1 throughput",
+                "lifecycles/s against the lifecycle's bare shape",
+                lifecycle_rate,
+                "/s",
+                baseline=shape.rate,
+                baseline_name=f"bare shape wf/s ({LIFECYCLE_UPDATES} updates + sync)",
+                note=f"the shape: {shape.events} events, "
+                f"{sum(shape.cpu_seconds.values()):.2f} CPU-s each",
+                extra={"shape_events": shape.events, "cpu_seconds_per_shape": shape.cpu_seconds},
+            ),
             Figure(
                 "1 throughput",
                 "history events per dossier",

@@ -237,3 +237,43 @@ async def test_the_storm_baseline_times_bare_timers_that_fire_together(
     fired = [line.split()[1] for line in lines if line.startswith("fired ")]
     assert len(fired) == len(set(fired)) == 6
     assert 0 <= result.seconds < 20
+
+
+async def test_the_lifecycle_shape_takes_every_update_and_syncs_each_one(
+    dev_env, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    from temporalio.api.enums.v1 import EventType
+    from temporalio.worker import Worker
+
+    from bench import bare
+    from bench.stack import Stack
+
+    monkeypatch.setattr(bare, "CLIENT", dev_env.client)
+    stack = Stack(root=tmp_path, server="dev", client=dev_env.client)
+    queue = f"bench-shape-{uuid.uuid4().hex[:6]}"
+    async with Worker(
+        dev_env.client,
+        task_queue=queue,
+        workflows=[bare.LifecycleShapeWorkflow, bare.SyncShapeWorkflow],
+        activities=[bare.noop, bare.record_and_wake],
+    ):
+        shape = await asyncio.wait_for(
+            scenarios.lifecycle_shape(stack, 3, 3, task_queue=queue), timeout=60
+        )
+        main = await dev_env.client.get_workflow_handle(shape.last_id).fetch_history()
+        sync = dev_env.client.get_workflow_handle(f"{shape.last_id}-sync")
+        rounds = await sync.result()
+        sync_events = (await sync.fetch_history()).events
+
+    def count(events, kind):  # type: ignore[no-untyped-def]
+        return sum(e.event_type == kind for e in events)
+
+    # the lifecycle's 8 updates, each recorded by a local activity, as is the submission
+    assert count(main.events, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED) == 8
+    assert count(main.events, EventType.EVENT_TYPE_MARKER_RECORDED) == 9
+    # every record woke the companion, which ran at least one round and ended after the last
+    assert count(sync_events, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) == 9
+    assert 1 <= rounds <= 9
+    assert shape.events == len(main.events) + len(sync_events) and shape.rate > 0
