@@ -96,8 +96,15 @@ class _Pulse:
     def __call__(self, *details: Any) -> None:
         now = time.monotonic()
         if now - self._last >= HEARTBEAT_EVERY_SECONDS:
-            activity.heartbeat(*details)
+            _beat(*details)
             self._last = now
+
+
+def _beat(*details: Any) -> None:
+    """A heartbeat, for a regular activity: a round run as a local activity (the workflow's
+    first try) is kept alive by its workflow task instead."""
+    if not activity.info().is_local:
+        activity.heartbeat(*details)
 
 
 async def _heartbeating(awaitable: Awaitable[T]) -> T:
@@ -109,7 +116,7 @@ async def _heartbeating(awaitable: Awaitable[T]) -> T:
             done, _ = await asyncio.wait({task}, timeout=HEARTBEAT_EVERY_SECONDS)
             if done:
                 return task.result()
-            activity.heartbeat()
+            _beat()
     finally:
         task.cancel()
 

@@ -13,10 +13,12 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import CancelledError, FailureError
 
 with workflow.unsafe.imports_passed_through():
     from activities.portal_sync import (
         DeliveryInput,
+        DeliveryOutcome,
         PortalSyncActivities,
         ReconcileBatchInput,
         ReconcileReport,
@@ -35,6 +37,14 @@ DELIVERY_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1),
     maximum_attempts=0,
 )
+#: Runs since this patch try each round as a local activity first: inside the workflow task,
+#: so a round costs one marker instead of an activity task's three events, its dispatch and
+#: the workflow task that takes its result. Only a round that fails or outlasts
+#: LOCAL_DELIVERY_TIMEOUT (the portal down or slow) is retried as a regular activity, which
+#: waits out an outage without holding the workflow task.
+LOCAL_FIRST = "portal-delivery-local-first"
+LOCAL_DELIVERY_TIMEOUT = timedelta(seconds=30)
+LOCAL_DELIVERY_RETRY = RetryPolicy(maximum_attempts=1)
 #: How long a synced dossier's workflow waits for the next record before completing.
 IDLE_BEFORE_DONE = timedelta(minutes=5)
 #: Keeps each run's history short; a busy dossier continues as new.
@@ -80,13 +90,7 @@ class PortalSyncWorkflow:
     async def run(self, input: PortalSyncInput) -> str:
         for _ in range(ROUNDS_PER_RUN):
             self._woken = False
-            outcome = await workflow.execute_activity_method(
-                PortalSyncActivities.deliver,
-                DeliveryInput(dossier_code=input.dossier_code),
-                start_to_close_timeout=DELIVERY_TIMEOUT,
-                heartbeat_timeout=DELIVERY_HEARTBEAT_TIMEOUT,
-                retry_policy=DELIVERY_RETRY,
-            )
+            outcome = await self._deliver(DeliveryInput(dossier_code=input.dossier_code))
             # A wake during the round may mean a record arrived after the activity looked.
             if self._woken:
                 continue
@@ -100,6 +104,29 @@ class PortalSyncWorkflow:
                 except TimeoutError:
                     return "synced"
         workflow.continue_as_new(input)
+
+    async def _deliver(self, delivery: DeliveryInput) -> DeliveryOutcome:
+        if workflow.patched(LOCAL_FIRST):
+            try:
+                return await workflow.execute_local_activity_method(
+                    PortalSyncActivities.deliver,
+                    delivery,
+                    start_to_close_timeout=LOCAL_DELIVERY_TIMEOUT,
+                    retry_policy=LOCAL_DELIVERY_RETRY,
+                )
+            except CancelledError:
+                raise
+            except FailureError as exc:  # a local activity's own error, or its timeout
+                workflow.logger.info(
+                    "portal round for %s retried as an activity: %s", delivery.dossier_code, exc
+                )
+        return await workflow.execute_activity_method(
+            PortalSyncActivities.deliver,
+            delivery,
+            start_to_close_timeout=DELIVERY_TIMEOUT,
+            heartbeat_timeout=DELIVERY_HEARTBEAT_TIMEOUT,
+            retry_policy=DELIVERY_RETRY,
+        )
 
 
 @dataclass

@@ -130,6 +130,9 @@ class Simulator:
         response = await self._http.post("/_sim/faults", json={"mode": mode, **options})
         assert response.status_code == 200, response.text
 
+    async def faults(self) -> dict[str, Any]:
+        return (await self._http.get("/_sim/faults")).json()
+
     async def received(self) -> dict[str, Any]:
         return (await self._http.get("/_sim/received")).json()
 

@@ -44,10 +44,14 @@ class ScriptedPortal:
     def __init__(self) -> None:
         self.outcomes: list[DeliveryOutcome] = []
         self.delay = 0.0
+        self.failures = 0  # the next rounds that fail (the portal down)
 
     @activity.defn(name="portal_deliver")
     async def deliver(self, input: DeliveryInput) -> DeliveryOutcome:
         await asyncio.sleep(self.delay)
+        if self.failures > 0:
+            self.failures -= 1
+            raise RuntimeError("portal answered HTTP 503: simulated outage")
         return self.outcomes.pop(0) if self.outcomes else DeliveryOutcome(1, 0)
 
 
@@ -103,7 +107,20 @@ async def parked(
     await env.sleep(timedelta(minutes=20))
 
 
-SCENARIOS: dict[str, Scenario] = {"steps-then-idle": steps_then_idle, "parked": parked}
+async def portal_down(
+    env: WorkflowEnvironment, client: Client, portal: ScriptedPortal, code: str
+) -> None:
+    """Three rounds fail (the portal down), the retries go on until one gets through."""
+    portal.failures = 3
+    await wake(client, code, "submit")
+    await env.sleep(timedelta(minutes=20))
+
+
+SCENARIOS: dict[str, Scenario] = {
+    "steps-then-idle": steps_then_idle,
+    "parked": parked,
+    "portal-down": portal_down,
+}
 
 
 async def record(label: str) -> None:
