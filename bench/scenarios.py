@@ -33,7 +33,13 @@ from bench.bare import (
     UpdateWorkflow,
 )
 from bench.driver import ADMIN, CLERK, LAND, ApiError, Desk, pool
-from bench.stack import BARE_QUEUE, Stack, database_size, file_size, rss_bytes
+from bench.stack import (
+    BARE_QUEUE,
+    Stack,
+    database_size,
+    rss_bytes,
+    sqlite_used_bytes,
+)
 from bench.stats import Figure, Latency, rate
 from db.clock_models import Escalation, Notification
 from db.engine import make_engine, make_session_maker
@@ -414,6 +420,10 @@ def progress(what: str) -> Any:
     return report
 
 
+async def temporal_size(stack: Stack) -> int:
+    return await asyncio.to_thread(sqlite_used_bytes, stack.temporal_file)
+
+
 async def open_dossiers(
     stack: Stack, desk: Desk, *, total: int, repeats: int, setup: str = "bulk"
 ) -> list[Figure]:
@@ -428,7 +438,7 @@ async def open_dossiers(
 
     worker = stack.pid("worker")
     rss_before = rss_bytes(worker)
-    sizes_before = (await database_size(stack), file_size(stack.temporal_file))
+    sizes_before = (await database_size(stack), await temporal_size(stack))
     started = time.monotonic()
     set_up: dict[str, Any] = {"how": setup}
     if setup == "bulk":
@@ -449,7 +459,7 @@ async def open_dossiers(
     rss_after = rss_bytes(worker)
     cached = min(total, stack.worker_cache or 1000)  # 1,000: the SDK's default
     per_workflow = (rss_after - rss_before) / cached
-    sizes = (await database_size(stack), file_size(stack.temporal_file))
+    sizes = (await database_size(stack), await temporal_size(stack))
     queries = await query_latency(desk, repeats)
     figures = [
         Figure(

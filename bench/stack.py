@@ -10,12 +10,13 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,9 +45,10 @@ def rss_bytes(pid: int) -> int:
 
 
 async def database_size(stack: Stack) -> int:
-    """The read model's size: the SQLite file (with WAL), or the PostgreSQL database."""
+    """The read model's size: the SQLite database's pages in use, or the PostgreSQL
+    database."""
     if not stack.database_url.startswith("postgresql"):
-        return file_size(stack.database_file)
+        return await asyncio.to_thread(sqlite_used_bytes, stack.database_file)
     from sqlalchemy import text
 
     from db.engine import make_engine
@@ -58,6 +60,18 @@ async def database_size(stack: Stack) -> int:
             return int(size or 0)
     finally:
         await engine.dispose()
+
+
+def sqlite_used_bytes(path: Path) -> int:
+    """The pages a SQLite database uses, committed WAL content included (a reader sees it),
+    free pages not: unlike the files' size, it does not stay flat while new rows fill pages
+    freed earlier, nor jump with the WAL's checkpoints."""
+    with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)) as db:
+        page_size, pages, free = (
+            db.execute(f"PRAGMA {pragma}").fetchone()[0]
+            for pragma in ("page_size", "page_count", "freelist_count")
+        )
+    return int((pages - free) * page_size)
 
 
 def file_size(path: Path) -> int:

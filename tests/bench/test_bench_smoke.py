@@ -83,7 +83,8 @@ async def test_a_stopped_run_keeps_the_figures_measured_so_far(
     saved = json.loads(output.read_text())
     assert saved["complete"] is False
     assert [f["name"] for f in saved["figures"]] == ["lifecycles/s"]
-    assert started == [{"throughput", "latency", "history"}]  # nothing ran after the stop
+    # nothing ran after the stop (a quick run measures open dossiers on the first stack too)
+    assert started == [{"throughput", "latency", "history", "open"}]
 
 
 def test_the_storm_starts_outside_office_hours() -> None:
@@ -277,3 +278,29 @@ async def test_the_lifecycle_shape_takes_every_update_and_syncs_each_one(
     assert count(sync_events, EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED) == 9
     assert 1 <= rounds <= 9
     assert shape.events == len(main.events) + len(sync_events) and shape.rate > 0
+
+
+def test_database_size_counts_pages_in_use_not_the_files(tmp_path: Path) -> None:
+    import sqlite3
+
+    from bench.stack import sqlite_used_bytes
+
+    path = tmp_path / "read-model.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("PRAGMA journal_mode=wal")
+    db.execute("CREATE TABLE dossier (code TEXT PRIMARY KEY, body TEXT)")
+    db.commit()
+    empty = sqlite_used_bytes(path)
+    rows = [(f"D-{n}", "x" * 1000) for n in range(200)]
+    db.executemany("INSERT INTO dossier VALUES (?, ?)", rows)
+    db.commit()  # still in the WAL: a reader counts it
+    grown = sqlite_used_bytes(path)
+    assert grown - empty >= 200 * 1000
+    db.execute("DELETE FROM dossier")
+    db.commit()
+    freed = sqlite_used_bytes(path)
+    db.executemany("INSERT INTO dossier VALUES (?, ?)", rows)  # into the freed pages
+    db.commit()
+    # the files stay as large as before, the pages in use grow again by the rows' size
+    assert freed < grown and sqlite_used_bytes(path) - freed >= 200 * 1000
+    db.close()
