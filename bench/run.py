@@ -213,7 +213,6 @@ class Report:
         self.write(complete=False)
 
     def write(self, *, complete: bool) -> None:
-        RESULTS.mkdir(exist_ok=True)
         self.output.parent.mkdir(parents=True, exist_ok=True)
         args = self.args
         report = {
