@@ -38,7 +38,7 @@ from bench.stack import (
     Stack,
     database_size,
     rss_bytes,
-    sqlite_used_bytes,
+    temporal_size,
 )
 from bench.stats import Figure, Latency, rate
 from db.clock_models import Escalation, Notification
@@ -418,10 +418,6 @@ def progress(what: str) -> Any:
             print(f"  {what}: {done} recorded after {elapsed:.0f} s", flush=True)
 
     return report
-
-
-async def temporal_size(stack: Stack) -> int:
-    return await asyncio.to_thread(sqlite_used_bytes, stack.temporal_file)
 
 
 async def open_dossiers(

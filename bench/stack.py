@@ -62,6 +62,11 @@ async def database_size(stack: Stack) -> int:
         await engine.dispose()
 
 
+async def temporal_size(stack: Stack) -> int:
+    """The Temporal dev server's SQLite database: its pages in use."""
+    return await asyncio.to_thread(sqlite_used_bytes, stack.temporal_file)
+
+
 def sqlite_used_bytes(path: Path) -> int:
     """The pages a SQLite database uses, committed WAL content included (a reader sees it),
     free pages not: unlike the files' size, it does not stay flat while new rows fill pages
@@ -72,11 +77,6 @@ def sqlite_used_bytes(path: Path) -> int:
             for pragma in ("page_size", "page_count", "freelist_count")
         )
     return int((pages - free) * page_size)
-
-
-def file_size(path: Path) -> int:
-    """A SQLite database's size on disk, its WAL and shared-memory files included."""
-    return sum(p.stat().st_size for p in path.parent.glob(path.name + "*") if p.is_file())
 
 
 @dataclass
