@@ -25,24 +25,20 @@ def test_histories_are_recorded() -> None:
     assert PORTAL_HISTORIES, "none for portal sync: run `python -m tests.replay.record_portal v1`"
 
 
-@pytest.mark.parametrize("path", HISTORIES, ids=[p.stem for p in HISTORIES])
-async def test_replays_without_nondeterminism(path: Path) -> None:
-    text = await asyncio.to_thread(path.read_text)
-    history = WorkflowHistory.from_json(f"dossier-{path.stem}", text)
-    replayer = Replayer(
-        workflows=[DossierWorkflow],
-        workflow_runner=workflow_runner(),
-        data_converter=pydantic_data_converter,
-    )
-    await replayer.replay_workflow(history)
+#: (history file, the workflow it replays, its workflow-id prefix)
+CASES = [(p, DossierWorkflow, "dossier") for p in HISTORIES] + [
+    (p, PortalSyncWorkflow, "portal-sync") for p in PORTAL_HISTORIES
+]
 
 
-@pytest.mark.parametrize("path", PORTAL_HISTORIES, ids=[p.stem for p in PORTAL_HISTORIES])
-async def test_portal_sync_replays_without_nondeterminism(path: Path) -> None:
+@pytest.mark.parametrize(
+    ("path", "workflow", "prefix"), CASES, ids=[f"{c[2]}-{c[0].stem}" for c in CASES]
+)
+async def test_replays_without_nondeterminism(path: Path, workflow: type, prefix: str) -> None:
     text = await asyncio.to_thread(path.read_text)
-    history = WorkflowHistory.from_json(f"portal-sync-{path.stem}", text)
+    history = WorkflowHistory.from_json(f"{prefix}-{path.stem}", text)
     replayer = Replayer(
-        workflows=[PortalSyncWorkflow],
+        workflows=[workflow],
         workflow_runner=workflow_runner(),
         data_converter=pydantic_data_converter,
     )
