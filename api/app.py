@@ -15,6 +15,7 @@ from api import errors
 from api.routes import auth, documents, dossiers, forms, ops, payments, procedures, public
 from api.routes.clock import router as clock_router
 from api.routes.portal import router as portal_router
+from api.timing import ServerTimingMiddleware
 from config import Settings, get_settings
 from db.engine import make_engine, make_session_maker
 from workflows.client import connect
@@ -58,6 +59,7 @@ def create_app(
     )
     app.state.settings = settings
     errors.install(app)
+    app.add_middleware(ServerTimingMiddleware)
     for router in (
         auth.router,
         procedures.router,

@@ -13,6 +13,7 @@ from temporalio.client import Client
 from activities.storage import DocumentStore
 from api.errors import Problem
 from api.security import token_subject
+from api.timing import phase
 from config import Settings
 from db.models import Officer
 from db.repository import get_officer
@@ -51,8 +52,9 @@ async def current_officer(
 ) -> Officer:
     if not token:
         raise Problem(401, "sign in first: send 'Authorization: Bearer <token>'")
-    username = token_subject(token, secret=settings.jwt_secret)
-    officer = await get_officer(session, username=username) if username else None
+    with phase("signin"):
+        username = token_subject(token, secret=settings.jwt_secret)
+        officer = await get_officer(session, username=username) if username else None
     if officer is None:
         raise Problem(401, "the token is invalid or has expired; sign in again")
     return officer

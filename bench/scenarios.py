@@ -5,11 +5,13 @@ history size."""
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -291,21 +293,46 @@ async def open_loop(desk: Desk, per_second: float, stop: asyncio.Event) -> int:
     return started
 
 
+@dataclass
+class Probes:
+    clerk: list[float] = field(default_factory=list)
+    bare: list[float] = field(default_factory=list)
+    bare_activity: list[float] = field(default_factory=list)
+    #: the API's `Server-Timing` of each clerk probe: seconds per phase
+    server: list[dict[str, float]] = field(default_factory=list)
+
+    def breakdown(self) -> dict[str, Latency]:
+        """Each clerk probe taken apart: the API's phases, and the time outside the API
+        (client, connection, uvicorn's queue) as what its total leaves of the probe's."""
+        by_phase: dict[str, list[float]] = defaultdict(list)
+        for seconds, phases in zip(self.clerk, self.server, strict=True):
+            for name, value in phases.items():
+                by_phase[name].append(value)
+            if "total" in phases:
+                by_phase["outside the API"].append(seconds - phases["total"])
+        return {name: Latency.of(values) for name, values in by_phase.items()}
+
+
+def breakdown_note(parts: dict[str, Latency]) -> str:
+    return " / ".join(f"{name} {lat.p50 * 1e3:.0f}" for name, lat in parts.items()) + " ms (p50)"
+
+
 async def probe_accepts(
     desk: Desk, codes: list[str], pause: float = 0.05, update_handle: Any = None
-) -> tuple[list[float], list[float], list[float]]:
+) -> Probes:
     """Accept each pre-submitted dossier in turn (the clerk action timed through the API);
     between them, when given, a bare update and a bare update with one activity."""
-    clerk, bare, bare_activity = [], [], []
+    probes = Probes()
+    clerk, bare, bare_activity = probes.clerk, probes.bare, probes.bare_activity
     for code in codes:
         started = time.perf_counter()
-        await desk.act(CLERK, code, "accept")
+        await desk.act(CLERK, code, "accept", server=probes.server)
         clerk.append(time.perf_counter() - started)
         if update_handle is not None:
             bare.append(await timed_update(update_handle, with_activity=False))
             bare_activity.append(await timed_update(update_handle, with_activity=True))
         await asyncio.sleep(pause)
-    return clerk, bare, bare_activity
+    return probes
 
 
 async def latency(stack: Stack, desk: Desk, *, max_rate: float, probes: int) -> list[Figure]:
@@ -318,11 +345,12 @@ async def latency(stack: Stack, desk: Desk, *, max_rate: float, probes: int) -> 
     stop = asyncio.Event()
     background = asyncio.create_task(open_loop(desk, max(max_rate / 2, 0.2), stop))
     await asyncio.sleep(2)  # let the background load reach its steady state
-    clerk, bare, bare_activity = await probe_accepts(desk, codes, update_handle=handle)
+    probes = await probe_accepts(desk, codes, update_handle=handle)
     stop.set()
     started = await background
     await handle.signal(UpdateWorkflow.finish)
-    c, b, ba = Latency.of(clerk), Latency.of(bare), Latency.of(bare_activity)
+    c, b, ba = Latency.of(probes.clerk), Latency.of(probes.bare), Latency.of(probes.bare_activity)
+    parts = probes.breakdown()
     load = f"{max(max_rate / 2, 0.2):.1f} lifecycles/s in the background ({started} started)"
     return [
         Figure(
@@ -345,6 +373,14 @@ async def latency(stack: Stack, desk: Desk, *, max_rate: float, probes: int) -> 
             baseline_name="bare update+activity p99",
             note=ba.ms(),
             extra={"bare_update_with_activity": ba.__dict__},
+        ),
+        Figure(
+            "2 latency",
+            "clerk accept taken apart (Server-Timing)",
+            parts["total"].p50 if "total" in parts else math.nan,
+            "ms",
+            note=breakdown_note(parts),
+            extra={"phases": {name: lat.__dict__ for name, lat in parts.items()}},
         ),
     ]
 
@@ -620,7 +656,7 @@ async def escalation_storm(
     timed_out = 0
     while not waiter.done() and remaining:
         try:
-            probe, _, _ = await probe_accepts(desk, [remaining.pop()], pause=0.02)
+            probe = (await probe_accepts(desk, [remaining.pop()], pause=0.02)).clerk
         except httpx.TimeoutException:  # the desk's 120 s: recorded as that, not dropped
             timed_out += 1
             probe = [desk.http.timeout.read or 120.0]
@@ -812,7 +848,7 @@ async def storm_live(stack: Stack, desk: Desk, *, total: int, probes: int) -> li
         if await settled_due_moment(desk, sessions, total, how, bench_only=True) != due:
             raise RuntimeError(f"the storm's dossiers do not fall due at {due}")
         probe_codes = await pool(8, 2 * probes, desk.submit_paid)
-        quiet_clerk, _, _ = await probe_accepts(desk, probe_codes[:probes])
+        quiet_clerk = (await probe_accepts(desk, probe_codes[:probes])).clerk
         headroom = due.timestamp() - time.time()
         how["headroom_s"] = round(headroom, 1)
         if headroom < 2:
@@ -900,7 +936,7 @@ async def storm(
         # set-up's runs finish now rather than inside the jump to the warnings
         await skip(env, IDLE_BEFORE_DONE + timedelta(minutes=1))
         probe_codes = await pool(8, 2 * probes, desk.submit_paid)
-        quiet_clerk, _, _ = await probe_accepts(desk, probe_codes[:probes])
+        quiet_clerk = (await probe_accepts(desk, probe_codes[:probes])).clerk
 
         now = await env.get_current_time()
         await skip(env, warn - now - timedelta(minutes=1))

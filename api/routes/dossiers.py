@@ -24,6 +24,7 @@ from api.schemas import (
     TimelineOut,
 )
 from api.timeutil import as_utc
+from api.timing import phase
 from db.models import Dossier, Officer
 from db.repository import (
     DossierFilter,
@@ -233,7 +234,8 @@ async def run_action(
     client: TemporalDep,
     body: ActionIn | None = None,
 ) -> DossierDetail:
-    row = await _visible(session, officer, code)
+    with phase("scope"):
+        row = await _visible(session, officer, code)
     body = body or ActionIn()
     if body.result_document_id is not None:
         if action != Action.RESOLVE:
@@ -245,12 +247,14 @@ async def run_action(
             actor=actor_of(officer),
             document_id=body.result_document_id,
         )
-    outcome = await services.act(
-        client=client,
-        code=code,
-        action=action,
-        body=body,
-        actor=actor_of(officer),
-        status=row.status,
-    )
-    return await detail(session, client, row, officer, allowed=outcome.allowed_actions)
+    with phase("update"):
+        outcome = await services.act(
+            client=client,
+            code=code,
+            action=action,
+            body=body,
+            actor=actor_of(officer),
+            status=row.status,
+        )
+    with phase("answer"):
+        return await detail(session, client, row, officer, allowed=outcome.allowed_actions)

@@ -7,6 +7,7 @@ import uuid
 
 import httpx
 
+from bench.driver import server_timing
 from db.seed import DONRE, WARD
 
 LAND = "1.004227"  # four steps across three agencies
@@ -253,3 +254,20 @@ async def test_metrics_expose_dossiers_by_status(api: httpx.AsyncClient, login) 
     assert response.status_code == 200
     assert 'motcua_dossiers{status="submitted"}' in response.text
     assert "# TYPE motcua_portal_records gauge" in response.text
+
+
+async def test_an_action_says_where_its_time_went(api: httpx.AsyncClient, login) -> None:  # type: ignore[no-untyped-def]
+    """`Server-Timing` on an action: the whole request and its phases, each inside the total;
+    a refused action carries it too."""
+    clerk = await login("motcua.tnmt")
+    code = (await submit(api, clerk))["code"]
+    await projected(api, clerk, code)
+    response = await api.post(f"/api/v1/dossiers/{code}/actions/accept", json={}, headers=clerk)
+    assert response.status_code == 200, response.text
+    phases = server_timing(response.headers["server-timing"])
+    assert list(phases) == ["total", "signin", "scope", "update", "answer"]
+    assert all(value >= 0 for value in phases.values())
+    assert sum(v for k, v in phases.items() if k != "total") <= phases["total"]
+    refused = await api.post(f"/api/v1/dossiers/{code}/actions/accept", json={}, headers=clerk)
+    assert refused.status_code == 409
+    assert "update;dur=" in refused.headers["server-timing"]

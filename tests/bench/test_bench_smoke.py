@@ -15,6 +15,7 @@ import pytest
 from rich.console import Console
 
 from bench import run, scenarios
+from bench.driver import server_timing
 from bench.stats import Figure, Latency, percentile, rate, ratio, table, target_met
 
 
@@ -304,3 +305,23 @@ def test_database_size_counts_pages_in_use_not_the_files(tmp_path: Path) -> None
     # the files stay as large as before, the pages in use grow again by the rows' size
     assert freed < grown and sqlite_used_bytes(path) - freed >= 200 * 1000
     db.close()
+
+
+def test_server_timing_is_read_as_seconds_by_phase() -> None:
+    assert server_timing("total;dur=53.1, update;dur=36.0, answer;desc=x;dur=9.5, cache") == {
+        "total": 0.0531,
+        "update": 0.036,
+        "answer": 0.0095,
+    }
+    assert server_timing("") == {}
+
+
+def test_clerk_probes_are_taken_apart_by_phase() -> None:
+    probes = scenarios.Probes(
+        clerk=[0.060, 0.080],
+        server=[{"total": 0.050, "update": 0.040}, {"total": 0.070, "update": 0.050}],
+    )
+    parts = probes.breakdown()
+    assert parts["update"].count == 2 and parts["total"].max == pytest.approx(0.070)
+    assert parts["outside the API"].p50 == pytest.approx(0.010)
+    assert "update 45" in scenarios.breakdown_note(parts)
