@@ -19,6 +19,7 @@ from activities.notifier import Notifier
 from activities.notify import Channel, ChannelDown
 from activities.projection import timeline_entry
 from db.clock_models import CalendarOverrideRecord, Escalation, Notification
+from db.engine import writing
 from db.models import Agency, Officer, Unit
 from domain.calendar import CalendarOverride, build_calendar
 from domain.clock import format_local
@@ -126,7 +127,7 @@ class ClockActivities:
 
     async def _write_batch(self, notices: list[Notice]) -> list[list[int]]:
         keys = [(n.code, n.timer.key) for n in notices]
-        async with self._sessions() as session, session.begin():
+        async with writing(self._sessions) as session:
             found = await session.execute(
                 select(Escalation.dossier_code, Escalation.key).where(
                     tuple_(Escalation.dossier_code, Escalation.key).in_(keys)

@@ -27,6 +27,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from activities.notify import Channel, ChannelDown, Message
 from db.clock_models import Notification
+from db.engine import writing
 
 log = logging.getLogger("motcua.notifications")
 
@@ -148,7 +149,7 @@ class Notifier:
         if ids is not None:
             claimable.append(col(Notification.id).in_(list(ids)))
         token = f"{self.name}:{uuid.uuid4().hex[:8]}"
-        async with self._sessions() as session, session.begin():
+        async with writing(self._sessions) as session:
             candidates = list(
                 await session.scalars(
                     select(Notification.id)
@@ -181,7 +182,7 @@ class Notifier:
         sent_ids = [i for i, failure in outcomes.items() if failure is None]
         failed = {i: failure for i, failure in outcomes.items() if failure is not None}
         attempts = {r.id: r.attempts for r in claimed}
-        async with self._sessions() as session, session.begin():
+        async with writing(self._sessions) as session:
             if sent_ids:
                 await session.execute(
                     update(Notification)

@@ -19,6 +19,7 @@ from temporalio import activity
 
 from activities.portal_client import PortalClient, PortalRejected, PortalUnavailable
 from db import portal_outbox as outbox
+from db.engine import writing
 from db.portal_models import PortalReconciliation, PortalSyncState, RecordState
 from domain.portal import SyncRecord
 from domain.portal_sync import Divergence, compare_with_portal
@@ -172,7 +173,7 @@ class PortalSyncActivities:
     ) -> SyncRecord | DeliveryOutcome:
         """In one transaction (one write per record keeps a SQLite database free for the
         clerks): record the previous acknowledgement, then claim the next pending record."""
-        async with self._sessions() as session, session.begin():
+        async with writing(self._sessions) as session:
             sync = await outbox.sync_state_for_update(session, code)
             now = _now()
             if acked is not None:

@@ -13,6 +13,7 @@ from temporalio import activity
 from temporalio.client import Client
 
 from db.document_repository import write_digitization
+from db.engine import writing
 from db.models import Dossier, DossierStep, TimelineEntry
 from db.payment_repository import write_payments
 from db.portal_outbox import enqueue_event
@@ -130,7 +131,7 @@ class ProjectionActivities:
     @activity.defn(name="project_dossier")
     async def record(self, projection: Projection) -> None:
         state, event = projection.state, projection.event
-        async with self._sessions() as session, session.begin():
+        async with writing(self._sessions) as session:
             row = await session.get(Dossier, state.code, with_for_update=True)
             if row is None:
                 session.add(new_row(state))

@@ -18,6 +18,7 @@ from activities.projection import new_row, write_steps
 from api.errors import Problem
 from api.schemas import ActionIn, SubmitIn
 from db.document_repository import handed_in_components, write_digitization
+from db.engine import write_turn
 from db.models import Dossier
 from db.payment_repository import write_payments
 from db.repository import allocate_code, find_by_idempotency_key, get_procedure
@@ -133,25 +134,32 @@ async def submit(
         return earlier
 
     now = datetime.now(UTC)
-    code = await allocate_code(session, agency_code=procedure.agency_code, day=(now + LOCAL).date())
-    state = initial_state(code=code, procedure=procedure, body=body, now=now)
-    row = new_row(state)
-    row.version = -1  # the workflow's first event (seq 0) replaces it
-    row.idempotency_key = idempotency_key
-    row.lookup_secret = secrets.token_urlsafe(9)
-    session.add(row)
-    try:
-        await session.flush()  # the dossier row before its steps and components (foreign keys)
-        await write_steps(session, state)
-        await write_digitization(session, state)
-        await write_payments(session, state)
-        await session.commit()
-    except IntegrityError:
-        # a concurrent request with the same Idempotency-Key won the race
-        await session.rollback()
+    # from the code's allocation (the first write) to the commit, in the writers' turn
+    async with write_turn(session.bind):
+        try:
+            code = await allocate_code(
+                session, agency_code=procedure.agency_code, day=(now + LOCAL).date()
+            )
+            state = initial_state(code=code, procedure=procedure, body=body, now=now)
+            row = new_row(state)
+            row.version = -1  # the workflow's first event (seq 0) replaces it
+            row.idempotency_key = idempotency_key
+            row.lookup_secret = secrets.token_urlsafe(9)
+            session.add(row)
+            await session.flush()  # the dossier row before its steps and components
+            await write_steps(session, state)
+            await write_digitization(session, state)
+            await write_payments(session, state)
+            await session.commit()
+            raced = None
+        except IntegrityError as exc:
+            # a concurrent request with the same Idempotency-Key won the race
+            await session.rollback()
+            raced = exc
+    if raced is not None:
         if idempotency_key and (earlier := await replay()) is not None:
             return earlier
-        raise
+        raise raced
     await client.start_workflow(
         DossierWorkflow.run,
         DossierInput(state=state, rating_window_days=rating_window_days),
