@@ -1,12 +1,15 @@
 """The baselines every figure is compared with, run by their own worker process on the same
 server: a workflow that runs one no-op activity and ends, a workflow that answers updates
-(one doing nothing, one running a no-op activity, as a clerk action runs one projection), and
+(one doing nothing, one running a no-op activity, one waiting for a local activity that writes
+one row to SQLite: the floor of a clerk action, which records its projection before it
+answers), and
 the storm's baseline: a workflow whose one timer fires at a given moment and records that with
 a local activity, as a dossier's escalation does, then waits on its next timer; and the
 lifecycle's shape without the dossier: a workflow taking a lifecycle's updates, each recorded by
 a local activity that wakes a sync companion running one activity per wake.
 
-python -m bench.bare --queue bench-bare --storm-log FILE  # address from MOTCUA_TEMPORAL_ADDRESS
+python -m bench.bare --queue bench-bare --storm-log FILE --floor-db FILE
+                                          # address from MOTCUA_TEMPORAL_ADDRESS
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import signal
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from temporalio import activity, workflow
 from temporalio.client import Client
@@ -45,6 +49,35 @@ class BareWorkflow:
     @workflow.run
     async def run(self, ping: Ping) -> int:
         return await workflow.execute_activity(noop, ping, start_to_close_timeout=NOOP_TIMEOUT)
+
+
+#: Where the clerk-action floor writes its one row (`--floor-db` of this worker).
+FLOOR_SESSIONS: Any = None
+
+
+@activity.defn(name="bench_record_one_row")
+async def record_one_row(ping: Ping) -> int:
+    """The least a clerk action records before it answers: one row, in one write transaction
+    on a SQLite database of its own (no other writer: a lower bound)."""
+    from sqlalchemy import text
+
+    from db.engine import writing
+
+    assert FLOOR_SESSIONS is not None, "the bare worker was started without --floor-db"
+    async with writing(FLOOR_SESSIONS) as session:
+        await session.execute(text("INSERT INTO floor_write (n) VALUES (:n)"), {"n": ping.n})
+    return ping.n
+
+
+async def open_floor_database(path: Path) -> Any:
+    from sqlalchemy import text
+
+    from db.engine import make_engine, make_session_maker, writing
+
+    sessions = make_session_maker(make_engine(f"sqlite+aiosqlite:///{path}"))
+    async with writing(sessions) as session:
+        await session.execute(text("CREATE TABLE IF NOT EXISTS floor_write (n INTEGER)"))
+    return sessions
 
 
 @dataclass
@@ -208,6 +241,15 @@ class UpdateWorkflow:
         self._count += 1
         return await workflow.execute_activity(noop, ping, start_to_close_timeout=NOOP_TIMEOUT)
 
+    @workflow.update
+    async def with_local_write(self, ping: Ping) -> int:
+        """A clerk action's floor: the update waits for one local activity writing one row,
+        as every action waits for its projection before it answers."""
+        self._count += 1
+        return await workflow.execute_local_activity(
+            record_one_row, ping, start_to_close_timeout=NOOP_TIMEOUT
+        )
+
     @workflow.signal
     def finish(self) -> None:
         self._done = True
@@ -220,9 +262,12 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--queue", default="bench-bare")
     parser.add_argument("--storm-log", type=Path, help="where the storm baseline records firings")
+    parser.add_argument("--floor-db", type=Path, help="SQLite file the clerk-action floor writes")
     args = parser.parse_args()
-    global STORM_LOG, CLIENT
+    global STORM_LOG, CLIENT, FLOOR_SESSIONS
     STORM_LOG = args.storm_log
+    if args.floor_db is not None:
+        FLOOR_SESSIONS = await open_floor_database(args.floor_db)
     settings = get_settings()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     client = CLIENT = await connect(settings)
@@ -239,7 +284,7 @@ async def main() -> None:
             LifecycleShapeWorkflow,
             SyncShapeWorkflow,
         ],
-        activities=[noop, storm_record, record_and_wake],
+        activities=[noop, storm_record, record_and_wake, record_one_row],
         # the same workflow cache as the dossier worker, so a storm baseline keeps its
         # workflows cached when the dossier worker does
         max_cached_workflows=settings.worker_max_cached_workflows,

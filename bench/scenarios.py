@@ -164,10 +164,17 @@ async def start_update_target(client: Client) -> Any:
     )
 
 
-async def timed_update(handle: Any, with_activity: bool) -> float:
+#: The bare updates a clerk action is timed against (bench/bare.py `UpdateWorkflow`).
+UPDATES = {
+    "bare": UpdateWorkflow.bare,
+    "activity": UpdateWorkflow.with_activity,
+    "local write": UpdateWorkflow.with_local_write,
+}
+
+
+async def timed_update(handle: Any, kind: str) -> float:
     started = time.perf_counter()
-    update = UpdateWorkflow.with_activity if with_activity else UpdateWorkflow.bare
-    await handle.execute_update(update, Ping(1))
+    await handle.execute_update(UPDATES[kind], Ping(1))
     return time.perf_counter() - started
 
 
@@ -298,6 +305,8 @@ class Probes:
     clerk: list[float] = field(default_factory=list)
     bare: list[float] = field(default_factory=list)
     bare_activity: list[float] = field(default_factory=list)
+    #: a bare update waiting for one local activity that writes one SQLite row
+    floor: list[float] = field(default_factory=list)
     #: the API's `Server-Timing` of each clerk probe: seconds per phase
     server: list[dict[str, float]] = field(default_factory=list)
 
@@ -321,7 +330,8 @@ async def probe_accepts(
     desk: Desk, codes: list[str], pause: float = 0.05, update_handle: Any = None
 ) -> Probes:
     """Accept each pre-submitted dossier in turn (the clerk action timed through the API);
-    between them, when given, a bare update and a bare update with one activity."""
+    between them, when given, a bare update, one with an activity and one waiting for a local
+    activity that writes a row (the floor of a clerk action)."""
     probes = Probes()
     clerk, bare, bare_activity = probes.clerk, probes.bare, probes.bare_activity
     for code in codes:
@@ -329,8 +339,9 @@ async def probe_accepts(
         await desk.act(CLERK, code, "accept", server=probes.server)
         clerk.append(time.perf_counter() - started)
         if update_handle is not None:
-            bare.append(await timed_update(update_handle, with_activity=False))
-            bare_activity.append(await timed_update(update_handle, with_activity=True))
+            bare.append(await timed_update(update_handle, "bare"))
+            bare_activity.append(await timed_update(update_handle, "activity"))
+            probes.floor.append(await timed_update(update_handle, "local write"))
         await asyncio.sleep(pause)
     return probes
 
@@ -350,6 +361,7 @@ async def latency(stack: Stack, desk: Desk, *, max_rate: float, probes: int) -> 
     started = await background
     await handle.signal(UpdateWorkflow.finish)
     c, b, ba = Latency.of(probes.clerk), Latency.of(probes.bare), Latency.of(probes.bare_activity)
+    floor = Latency.of(probes.floor)
     parts = probes.breakdown()
     load = f"{max(max_rate / 2, 0.2):.1f} lifecycles/s in the background ({started} started)"
     return [
@@ -373,6 +385,24 @@ async def latency(stack: Stack, desk: Desk, *, max_rate: float, probes: int) -> 
             baseline_name="bare update+activity p99",
             note=ba.ms(),
             extra={"bare_update_with_activity": ba.__dict__},
+        ),
+        Figure(
+            "2 latency",
+            "floor: update + one local write, p99",
+            floor.p99,
+            "ms",
+            baseline=b.p99,
+            baseline_name="bare update p99",
+            note=floor.ms(),
+            extra={"update_with_local_write": floor.__dict__},
+        ),
+        Figure(
+            "2 latency",
+            "clerk accept p99 vs the floor",
+            c.p99,
+            "ms",
+            baseline=floor.p99,
+            baseline_name="update + local write p99",
         ),
         Figure(
             "2 latency",

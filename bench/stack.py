@@ -340,6 +340,8 @@ class StackRunner:
                     BARE_QUEUE,
                     "--storm-log",
                     str(stack.storm_log),
+                    "--floor-db",
+                    str(stack.root / "floor.sqlite3"),
                 ],
                 None,
             ),

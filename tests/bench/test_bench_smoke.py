@@ -281,6 +281,36 @@ async def test_the_lifecycle_shape_takes_every_update_and_syncs_each_one(
     assert shape.events == len(main.events) + len(sync_events) and shape.rate > 0
 
 
+async def test_the_clerk_floor_writes_one_row_per_update_before_it_answers(
+    dev_env, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import sqlite3
+    import uuid
+
+    from temporalio.worker import Worker
+
+    from bench import bare
+
+    database = tmp_path / "floor.sqlite3"
+    monkeypatch.setattr(bare, "FLOOR_SESSIONS", await bare.open_floor_database(database))
+    queue = f"bench-floor-{uuid.uuid4().hex[:6]}"
+    async with Worker(
+        dev_env.client,
+        task_queue=queue,
+        workflows=[bare.UpdateWorkflow],
+        activities=[bare.noop, bare.record_one_row],
+    ):
+        handle = await dev_env.client.start_workflow(
+            bare.UpdateWorkflow.run, bare.Ping(), id=f"floor-{uuid.uuid4().hex}", task_queue=queue
+        )
+        for kind in ("bare", "activity", "local write", "local write"):
+            assert await scenarios.timed_update(handle, kind) > 0
+        await handle.signal(bare.UpdateWorkflow.finish)
+        assert await handle.result() == 4
+    with sqlite3.connect(database) as db:  # one row per floor update, written before it answered
+        assert db.execute("SELECT count(*) FROM floor_write").fetchone() == (2,)
+
+
 def test_database_size_counts_pages_in_use_not_the_files(tmp_path: Path) -> None:
     import sqlite3
 
