@@ -9,7 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
-UTCDateTime = sa.DateTime(timezone=True)
+from db.models import UTCDateTime
 
 
 class Document(SQLModel, table=True):

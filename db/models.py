@@ -4,12 +4,36 @@ search and reports, kept by activities."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
-UTCDateTime = sa.DateTime(timezone=True)
+
+class UTCDateTimeType(sa.TypeDecorator[datetime]):
+    """A moment, timezone-aware UTC both ways on PostgreSQL (timestamptz) and SQLite. SQLite
+    keeps naive text and hands back naive values: without this, each projection saw every
+    unchanged moment it assigned (aware) differ from the one loaded (naive) and wrote the
+    payment and step rows again, `updated_at` included (BENCHMARKS.md, round 6)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        moment = (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+        # SQLite's text as before: the UTC wall time, no offset
+        return moment.replace(tzinfo=None) if dialect.name == "sqlite" else moment
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UTCDateTime = UTCDateTimeType()
 
 
 class Agency(SQLModel, table=True):

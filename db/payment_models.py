@@ -10,9 +10,8 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
+from db.models import UTCDateTime
 from domain.payment import FeeLine, PaymentPurpose, PaymentRequest, PaymentState
-
-UTCDateTime = sa.DateTime(timezone=True)
 
 
 class Payment(SQLModel, table=True):

@@ -39,7 +39,8 @@ async def write_payments(session: AsyncSession, state: DossierState) -> None:
         row.gateway_txn = payment.gateway_txn
         row.paid_at = payment.paid_at
         row.settled_by = payment.settled_by
-        row.updated_at = datetime.now(UTC)
+        if row.updated_at is None or session.is_modified(row):  # when it changed, not per event
+            row.updated_at = datetime.now(UTC)
 
 
 async def dossier_payments(session: AsyncSession, *, code: str) -> list[Payment]:

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
 
-UTCDateTime = sa.DateTime(timezone=True)
+from db.models import UTCDateTime
 
 
 class RecordState(StrEnum):
