@@ -59,7 +59,8 @@ def create_app(
     )
     app.state.settings = settings
     errors.install(app)
-    app.add_middleware(ServerTimingMiddleware)
+    if settings.server_timing:
+        app.add_middleware(ServerTimingMiddleware)
     for router in (
         auth.router,
         procedures.router,

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
 
     rating_window_days: int = 30
     default_page_size: int = 20
+    #: `Server-Timing` on responses (where a request spent its time); off where even phase
+    #: durations should not leave the server.
+    server_timing: bool = True
 
     @property
     def max_upload_bytes(self) -> int:

@@ -271,3 +271,20 @@ async def test_an_action_says_where_its_time_went(api: httpx.AsyncClient, login)
     refused = await api.post(f"/api/v1/dossiers/{code}/actions/accept", json={}, headers=clerk)
     assert refused.status_code == 409
     assert "update;dur=" in refused.headers["server-timing"]
+
+
+async def test_server_timing_can_be_turned_off(settings, dev_env, engine) -> None:  # type: ignore[no-untyped-def]
+    from api.app import create_app
+
+    for enabled in (True, False):
+        app = create_app(
+            settings.model_copy(update={"server_timing": enabled}),
+            temporal=dev_env.client,
+            engine=engine,
+        )
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+                response = await client.get("/healthz")
+        assert response.status_code == 200
+        assert ("server-timing" in response.headers) is enabled
