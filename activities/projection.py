@@ -27,6 +27,7 @@ def apply_state(row: Dossier, state: DossierState) -> None:
     row.status = state.status.value
     row.portal_code = state.status.portal_code
     row.step_index = state.step_index
+    row.allowed_actions = [a.value for a in state.allowed_actions()]
     row.current_unit_code = step.unit_code if step else None
     row.current_agency_code = step.agency_code if step else None
     row.received_at = state.received_at

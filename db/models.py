@@ -103,6 +103,9 @@ class Dossier(SQLModel, table=True):
     step_index: int = -1
     current_unit_code: str | None = Field(default=None, index=True)
     current_agency_code: str | None = Field(default=None, index=True)
+    #: the actions open now, as the workflow's state allows them (None: projected before the
+    #: column existed, ask the workflow)
+    allowed_actions: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     submitted_at: datetime = Field(sa_type=UTCDateTime)
     received_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)

@@ -86,6 +86,8 @@ async def _visible(session: SessionDep, officer: Officer, code: str) -> Dossier:
 
 
 async def _allowed(client: Client, row: Dossier, officer: Officer) -> list[str]:
+    if row.allowed_actions is not None:
+        return list(row.allowed_actions)  # projected with the state: no workflow query
     if Status(row.status).terminal and row.status != Status.RETURNED.value:
         return []
     try:
@@ -102,8 +104,9 @@ async def detail(
     officer: Officer,
     allowed: list[str] | None = None,
 ) -> DossierDetail:
-    """The dossier as the read model holds it; `allowed` (the actions open now) is asked of
-    the workflow unless the caller already has it from an update's answer."""
+    """The dossier as the read model holds it. `allowed` (the actions open now) comes from an
+    update's answer when the caller has one, else from the read model, where the projection
+    keeps it with the state; only rows projected before that column existed ask the workflow."""
     await session.refresh(row)
     procedure = await get_procedure(session, code=row.procedure_code)
     steps = await dossier_steps(session, code=row.code)

@@ -288,3 +288,33 @@ async def test_server_timing_can_be_turned_off(settings, dev_env, engine) -> Non
                 response = await client.get("/healthz")
         assert response.status_code == 200
         assert ("server-timing" in response.headers) is enabled
+
+
+async def test_the_open_actions_are_read_from_the_read_model(  # type: ignore[no-untyped-def]
+    api: httpx.AsyncClient, login, sessions, temporal_client
+) -> None:
+    """The projection keeps the actions open with the state, so reading a dossier asks the
+    workflow nothing; a row projected before that (no list) still asks it."""
+    from db.models import Dossier
+    from domain.codes import workflow_id
+
+    clerk = await login("motcua.tnmt")
+    code = (await submit(api, clerk))["code"]
+    await projected(api, clerk, code)
+    await act(api, clerk, code, "accept")
+    handle = temporal_client.get_workflow_handle(workflow_id(code))
+    truth = await handle.query("allowed")
+    async with sessions() as session:
+        row = await session.get(Dossier, code)
+        assert row is not None and row.allowed_actions == truth
+
+    async def shown_after_storing(stored: list[str] | None) -> list[str]:
+        async with sessions() as session, session.begin():
+            row = await session.get(Dossier, code)
+            assert row is not None
+            row.allowed_actions = stored
+        detail = (await api.get(f"/api/v1/dossiers/{code}", headers=clerk)).json()
+        return detail["allowed_actions"]
+
+    assert await shown_after_storing(["withdraw"]) == ["withdraw"]  # not the workflow's answer
+    assert await shown_after_storing(None) == truth  # an older row: the workflow is asked
