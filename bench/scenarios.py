@@ -189,6 +189,18 @@ class Throughput:
     codes: list[str]
 
 
+def calls_per_lifecycle(timings: dict[str, list[float]], lifecycles: int) -> dict[str, Any]:
+    """The desk's calls by name: how many per lifecycle, and their p50 in ms."""
+    return {
+        name: {
+            "per_lifecycle": round(len(seconds) / lifecycles, 2),
+            "p50_ms": round(Latency.of(seconds).p50 * 1000, 1),
+        }
+        for name, seconds in sorted(timings.items())
+        if seconds
+    }
+
+
 async def throughput(stack: Stack, desk: Desk, *, total: int, levels: list[int]) -> Throughput:
     """Full lifecycles at each concurrency level (the best one counts), then the bare rate."""
     assert stack.client is not None
@@ -200,6 +212,7 @@ async def throughput(stack: Stack, desk: Desk, *, total: int, levels: list[int])
     per_level: dict[str, float] = {}
     for level in levels:
         cpu_before = cpu_snapshot(stack)
+        desk.timings.clear()
         started = time.monotonic()
         codes = await pool(level, total, desk.lifecycle)
         api_done = time.monotonic()
@@ -209,9 +222,10 @@ async def throughput(stack: Stack, desk: Desk, *, total: int, levels: list[int])
         per_level[str(level)] = round(measured, 2)
         cpu = cpu_delta(cpu_before, cpu_snapshot(stack))
         if best is None or measured > best[0]:
-            best = (measured, level, cpu, rate(total, api_done - started))
+            calls = calls_per_lifecycle(desk.timings, total)
+            best = (measured, level, cpu, rate(total, api_done - started), calls)
     assert best is not None
-    lifecycle_rate, level, cpu, api_rate = best
+    lifecycle_rate, level, cpu, api_rate, calls = best
     bare = await bare_rate(stack.client, total=max(total * 4, 100), concurrency=max(levels) * 2)
     shape = await lifecycle_shape(stack, total=max(total, 16), concurrency=level * 2)
     events = await dossier_events(stack.client, codes[0])
@@ -234,6 +248,7 @@ async def throughput(stack: Stack, desk: Desk, *, total: int, levels: list[int])
                     "per_concurrency": per_level,
                     "api_only_rate": round(api_rate, 2),
                     "cpu_seconds_per_dossier": cpu_per_dossier,
+                    "calls_per_dossier": calls,
                     "dossiers": total,
                 },
             ),

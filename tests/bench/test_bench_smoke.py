@@ -355,3 +355,8 @@ def test_clerk_probes_are_taken_apart_by_phase() -> None:
     assert parts["update"].count == 2 and parts["total"].max == pytest.approx(0.070)
     assert parts["outside the API"].p50 == pytest.approx(0.010)
     assert "update 45" in scenarios.breakdown_note(parts)
+
+
+def test_calls_are_counted_per_lifecycle() -> None:
+    calls = scenarios.calls_per_lifecycle({"detail": [0.01, 0.02, 0.03, 0.04], "accept": []}, 2)
+    assert calls == {"detail": {"per_lifecycle": 2.0, "p50_ms": 25.0}}
