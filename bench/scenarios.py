@@ -348,14 +348,13 @@ async def probe_accepts(
     between them, when given, a bare update, one with an activity and one waiting for a local
     activity that writes a row (the floor of a clerk action)."""
     probes = Probes()
-    clerk, bare, bare_activity = probes.clerk, probes.bare, probes.bare_activity
     for code in codes:
         started = time.perf_counter()
         await desk.act(CLERK, code, "accept", server=probes.server)
-        clerk.append(time.perf_counter() - started)
+        probes.clerk.append(time.perf_counter() - started)
         if update_handle is not None:
-            bare.append(await timed_update(update_handle, "bare"))
-            bare_activity.append(await timed_update(update_handle, "activity"))
+            probes.bare.append(await timed_update(update_handle, "bare"))
+            probes.bare_activity.append(await timed_update(update_handle, "activity"))
             probes.floor.append(await timed_update(update_handle, "local write"))
         await asyncio.sleep(pause)
     return probes
