@@ -168,7 +168,7 @@ def migrate_sync(url: str) -> None:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), "heads")  # one branch per feature
+    command.upgrade(alembic_config(url), "head")
 
 
 async def migrate(url: str) -> None:

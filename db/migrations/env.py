@@ -9,6 +9,8 @@ from sqlmodel import SQLModel
 import db.models  # noqa: F401  (registers the tables)
 import db.document_models  # noqa: F401
 import db.payment_models  # noqa: F401
+import db.clock_models  # noqa: F401
+import db.portal_models  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata
