@@ -148,6 +148,7 @@ class ClockActivities:
                     timer.level,
                     timer.unit_code,
                     timer.agency_code,
+                    timer.assignee,
                 )
                 if chart not in recipients:
                     recipients[chart] = await self._recipients(session, notice.code, timer)
@@ -232,12 +233,10 @@ class ClockActivities:
         agency = await session.get(Agency, timer.agency_code) if timer.agency_code else None
         if timer.kind == "warning":
             if unit is not None:
-                officers = await session.scalars(
-                    select(Officer.username).where(
-                        Officer.unit_code == unit.code, Officer.role == "officer", Officer.active
-                    )
-                )
-                usernames += list(officers)
+                # the officer holding the step and the unit head, not every officer of the
+                # unit; a step nobody took is the unit's, and its head hears of it
+                if timer.assignee:
+                    usernames.append(timer.assignee)
                 if unit.head_username:
                     usernames.append(unit.head_username)
             elif timer.step_index is None:
@@ -251,8 +250,11 @@ class ClockActivities:
                         usernames.append(current.head_username)
                 elif owner is not None and owner.head_username:
                     usernames.append(owner.head_username)
-        elif timer.level == 1 and unit is not None and unit.head_username:
-            usernames.append(unit.head_username)
+        elif timer.level == 1 and unit is not None:
+            if timer.assignee:
+                usernames.append(timer.assignee)
+            if unit.head_username:
+                usernames.append(unit.head_username)
         elif timer.level == 2 and agency is not None and agency.head_username:
             usernames.append(agency.head_username)
         elif timer.level >= 3 and agency is not None:

@@ -14,6 +14,7 @@ from enum import IntEnum, StrEnum
 from domain.clock import LedgerEntry
 from domain.documents import DocumentKind
 from domain.lifecycle import Action, IllegalTransition, Status, next_status, table_actions
+from domain.outcomes import OnTimeVerdict
 from domain.payment import (
     CallbackDecision,
     CallbackOutcome,
@@ -111,6 +112,7 @@ class ActionRequest:
     rating: int | None = None
     new_due: datetime | None = None
     fee_lines: tuple[FeeLineDraft, ...] = ()  # request-payment: the financial obligation
+    assignee: Actor | None = None  # assign: the officer of the unit who takes the step
 
 
 @dataclass
@@ -127,6 +129,49 @@ class StepProgress:
     handled_by: str = ""
     ledger: list[LedgerEntry] = field(default_factory=list)  # this step's own clock
     attempt: int = 0  # how many times the step was started (a return starts it again)
+    assignee: str = ""  # the officer who holds the step ("": nobody took it, the unit's)
+    assignee_name: str = ""
+
+
+@dataclass
+class Holding:
+    """An officer held an attempt of a step from `since` (phân công / nhận xử lý)."""
+
+    officer: str
+    officer_name: str
+    since: datetime
+    by: str  # who assigned it (the officer themselves when they took it)
+
+
+@dataclass
+class StepAttempt:
+    """One time a step was worked on, kept when the dossier moves on or comes back.
+
+    A stage where several agencies work at once has one attempt per branch (`branch` names
+    it: the unit's code); a stage with one unit leaves it empty."""
+
+    step_index: int
+    attempt: int
+    unit_code: str
+    unit_name: str
+    agency_code: str
+    agency_name: str
+    started_at: datetime
+    due_at: datetime | None = None
+    finished_at: datetime | None = None
+    outcome: str = ""  # the action that ended it: forward, return, resolve, withdraw, stop …
+    finished_by: str = ""
+    holdings: list[Holding] = field(default_factory=list)
+    branch: str = ""
+
+    @property
+    def open(self) -> bool:
+        return self.finished_at is None
+
+    def holder_at(self, moment: datetime) -> Holding | None:
+        """Who held the attempt at `moment` (the last assignment made by then), or None."""
+        held = [h for h in self.holdings if h.since <= moment]
+        return held[-1] if held else None
 
 
 @dataclass
@@ -254,6 +299,8 @@ class DossierState:
     ledger: list[LedgerEntry] = field(default_factory=list)  # the dossier's statutory clock
     notices_sent: list[str] = field(default_factory=list)  # warnings/escalations issued
     payments: list[DossierPayment] = field(default_factory=list)  # fees and obligations
+    step_attempts: list[StepAttempt] = field(default_factory=list)  # every attempt, in order
+    verdict: OnTimeVerdict | None = None  # judged at each event (domain.verdict)
 
     @classmethod
     def new(
@@ -411,6 +458,14 @@ class DossierState:
             return "the applicant has already rated this dossier"
         if action == Action.APOLOGIZE and self.apologised:
             return "a new appointment may be set only once per dossier (Decree 61 Art. 19.9)"
+        step = self.current_step
+        if action == Action.TAKE and step is not None and step.assignee:
+            if step.assignee == request.actor.username:
+                return "you already hold this step"
+            return (
+                f"this step is held by {step.assignee_name or step.assignee}; the unit head "
+                "reassigns it"
+            )
         return None
 
     def _authorize(self, action: Action, actor: Actor) -> None:
@@ -431,6 +486,9 @@ class DossierState:
         )
         if action == Action.STOP:
             raise Forbidden("only the engine stops a dossier when its waiting limit runs out")
+        if action in (Action.ASSIGN, Action.TAKE):
+            self._authorize_assignment(action, actor)
+            return
         if action == Action.APOLOGIZE:
             step = self.current_step or (self.steps[0] if self.steps else None)
             agency = step.agency_code if step else self.procedure.agency_code
@@ -453,10 +511,33 @@ class DossierState:
         step = self.current_step
         if step is None or actor.agency_code != step.agency_code:
             raise Forbidden("the current step of this dossier belongs to another agency")
+        if role == Role.OFFICER and step.assignee and step.assignee != actor.username:
+            raise Forbidden(
+                f"this step is assigned to {step.assignee_name or step.assignee}; ask the head "
+                "of the unit to reassign it"
+            )
 
-    @staticmethod
-    def _validate_input(request: ActionRequest) -> None:
+    def _authorize_assignment(self, action: Action, actor: Actor) -> None:
+        """Assigning is the unit head's (or the agency head's); taking, an officer's of the
+        step's unit."""
+        step = self.current_step
+        if step is None:
+            raise Forbidden("there is no step being processed to assign")
+        if action == Action.ASSIGN:
+            if actor.role == Role.AGENCY_HEAD and actor.agency_code == step.agency_code:
+                return
+            if actor.role == Role.UNIT_HEAD and actor.unit_code == step.unit_code:
+                return
+            raise Forbidden(
+                f"the step is assigned by the head of {step.unit_name} or of {step.agency_name}"
+            )
+        if actor.role not in (Role.OFFICER, Role.UNIT_HEAD) or actor.unit_code != step.unit_code:
+            raise Forbidden(f"the step is taken by an officer of {step.unit_name}")
+
+    def _validate_input(self, request: ActionRequest) -> None:
         action = request.action
+        if action == Action.ASSIGN:
+            self._validate_assignee(request.assignee)
         if action in (Action.REFUSE, Action.REQUEST_SUPPLEMENT, Action.WITHDRAW, Action.APOLOGIZE):
             if not request.reason.strip():
                 raise InvalidAction("reason", f"'{action.value}' needs a reason for the applicant")
@@ -478,6 +559,19 @@ class DossierState:
                 checked_fee_lines(request.fee_lines)
             except FeeLineInvalid as error:
                 raise InvalidAction(error.field, error.message) from None
+
+    def _validate_assignee(self, assignee: Actor | None) -> None:
+        step = self.current_step
+        if assignee is None:
+            raise InvalidAction("assignee", "name the officer of the unit who takes the step")
+        if step is None:
+            return
+        if assignee.role not in (Role.OFFICER, Role.UNIT_HEAD):
+            raise InvalidAction("assignee", f"{assignee.username} is not an officer of a unit")
+        if assignee.unit_code != step.unit_code:
+            raise InvalidAction(
+                "assignee", f"{assignee.full_name} is not an officer of {step.unit_name}"
+            )
 
     # ------------------------------------------------------------------ digitization (số hóa)
 
@@ -748,6 +842,16 @@ class DossierState:
         elif action == Action.RATE:
             self.rating = request.rating
             note = note or f"rated {request.rating}/5"
+        elif action in (Action.ASSIGN, Action.TAKE):
+            holder = request.assignee if action == Action.ASSIGN else request.actor
+            assert holder is not None
+            step = self.steps[self.step_index]
+            step.assignee = holder.username
+            step.assignee_name = holder.full_name
+            verb = "assigned to" if action == Action.ASSIGN else "taken by"
+            note = (
+                note or f"step {self.step_index + 1} ({step.unit_name}) {verb} {holder.full_name}"
+            )
         elif action == Action.APOLOGIZE:
             self.apologised = True
             self.original_due_at = self.original_due_at or self.due_at

@@ -83,6 +83,10 @@ class Action(StrEnum):
     REQUEST_PAYMENT = "request-payment"
     PAY = "pay"
     APOLOGIZE = "apologize"
+    #: The unit head gives the current step to an officer of the unit (phân công), or an
+    #: officer of the unit takes a step nobody holds (nhận xử lý). The status stays.
+    ASSIGN = "assign"
+    TAKE = "take"
     #: Not a transition: attaching a digitized component or the electronic result keeps the
     #: status; named so that refusals and the timeline can say what was attempted.
     ATTACH_DOCUMENT = "attach-document"
@@ -124,6 +128,8 @@ TRANSITIONS: Final[dict[tuple[Status, Action], Status | _Previous]] = {
     (Status.PROCESSING, Action.REQUEST_PAYMENT): Status.AWAITING_PAYMENT,
     (Status.PROCESSING, Action.RESOLVE): Status.RESOLVED,
     (Status.PROCESSING, Action.APOLOGIZE): Status.PROCESSING,
+    (Status.PROCESSING, Action.ASSIGN): Status.PROCESSING,
+    (Status.PROCESSING, Action.TAKE): Status.PROCESSING,
     # waiting for the applicant
     (Status.SUPPLEMENT_REQUESTED, Action.SUPPLEMENT): PREVIOUS,
     (Status.SUPPLEMENT_REQUESTED, Action.STOP): Status.STOPPED,

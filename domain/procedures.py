@@ -69,6 +69,8 @@ class Procedure:
     waiting_limit_days: float = 30.0
     sector: str = ""
     lead_agency_code: str = field(default="")
+    #: How many working days before the due moment an apology (Form 04) may last be issued.
+    apology_before_days: float = 1.0
 
     @property
     def inter_agency(self) -> bool:

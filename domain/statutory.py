@@ -23,6 +23,7 @@ from domain.clock import (
 from domain.dossier import ActionRequest, DossierEvent, DossierState, InvalidAction, StepProgress
 from domain.lifecycle import Action, IllegalTransition, Status
 from domain.procedures import SupplementPolicy
+from domain.responsibility import follow_due_moments, track_attempts
 
 DEFAULT_ESCALATION_EVERY_DAYS = 2.0
 WARNING_BEFORE_DAYS = 1.0
@@ -77,10 +78,34 @@ def _paused(ledger: list[LedgerEntry]) -> bool:
     return False
 
 
-def check_apology(state: DossierState, request: ActionRequest, now: datetime) -> None:
-    """Form 04 rules that depend on time: before the due moment, to a later moment."""
+def apology_deadline(state: DossierState, cal: WorkCalendar) -> datetime | None:
+    """The last moment an apology and new appointment may be issued: the procedure's
+    setting before the due moment (DESIGN §4: 1 working day by default)."""
+    if state.due_at is None:
+        return None
+    before = working_days_to_minutes(state.procedure.apology_before_days, cal)
+    return subtract_working_time(cal, state.due_at, before) if before else state.due_at
+
+
+def check_apology(
+    state: DossierState, request: ActionRequest, now: datetime, cal: WorkCalendar | None = None
+) -> None:
+    """Form 04 rules that depend on time: in time, to a later moment. With the calendar,
+    "in time" is by `apology_deadline`; without it (dossiers begun before that rule), before
+    the due moment."""
     if request.action != Action.APOLOGIZE:
         return
+    latest = apology_deadline(state, cal) if cal is not None else None
+    if latest is not None and state.due_at is not None and now > latest and now < state.due_at:
+        days = state.procedure.apology_before_days
+        raise IllegalTransition(
+            state.status,
+            request.action,
+            state.allowed_actions(),
+            f"an apology and new appointment is issued at the latest {days:g} working day"
+            f"{'s' if days != 1 else ''} before the due moment {format_local(state.due_at)}, "
+            f"that is by {format_local(latest)} (Decree 61/2018 Art. 19.9)",
+        )
     if state.due_at is None:
         raise IllegalTransition(
             state.status,
@@ -145,6 +170,7 @@ def after_action(
     refresh_due_moments(state, cal)
     if action == Action.SUPPLEMENT and state.supplement_rounds:
         state.supplement_rounds[-1].new_due = state.due_at
+    track_attempts(state, request, now)
 
 
 def _running_ledgers(state: DossierState) -> list[list[LedgerEntry]]:
@@ -181,6 +207,7 @@ def refresh_due_moments(state: DossierState, cal: WorkCalendar) -> None:
     for step in state.steps:
         if step.ledger:
             step.due_at = derive(step.ledger, _term_minutes(step.term_days, cal), cal).due
+    follow_due_moments(state)
 
 
 def dossier_reading(state: DossierState, cal: WorkCalendar, as_of: datetime | None = None):  # type: ignore[no-untyped-def]
@@ -236,6 +263,7 @@ class Timer:
     agency_code: str = ""
     due_at: datetime | None = None
     reference: str = ""  # payment timers: the payment's MaThamChieu
+    assignee: str = ""  # step timers: the officer holding the step ("": nobody took it)
 
     @property
     def target(self) -> str:
@@ -285,6 +313,7 @@ def pending_timers(state: DossierState, config: ClockConfig, cal: WorkCalendar) 
                     unit_code=step.unit_code,
                     agency_code=step.agency_code,
                     due_at=step.due_at,
+                    assignee=step.assignee,
                 )
             )
         every = working_days_to_minutes(config.every_days(step.agency_code), cal)
@@ -300,6 +329,7 @@ def pending_timers(state: DossierState, config: ClockConfig, cal: WorkCalendar) 
                     unit_code=step.unit_code,
                     agency_code=step.agency_code,
                     due_at=step.due_at,
+                    assignee=step.assignee,
                 )
             )
             at = add_working_time(cal, at, every)

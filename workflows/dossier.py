@@ -13,7 +13,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.clock import ClockActivities
     from activities.projection import ProjectionActivities
-    from domain import statutory
+    from domain import statutory, verdict
     from domain.calendar import WorkCalendar
     from domain.clock import LedgerError
     from domain.dossier import (
@@ -73,6 +73,10 @@ LOCAL_NOTICE = "notice-as-local-activity"
 #: beside the worker, not by an activity of the workflow: one workflow task per escalation.
 NOTIFY_FROM_OUTBOX = "notify-from-outbox"
 
+#: Patch: an apology is accepted only up to the procedure's limit before the due moment
+#: (1 working day by default), not up to the due moment itself.
+APOLOGY_LIMIT = "apology-limit-before-due"
+
 REFUSALS = (IllegalTransition, InvalidAction, Forbidden, LedgerError)
 
 
@@ -88,6 +92,7 @@ class DossierWorkflow(PaymentSteps):
         self._changed = False
         self._ready = False  # the calendar is loaded and the submission recorded
         self._deliveries: list[asyncio.Future[None]] = []
+        self._apology_limit = False  # set in `run`, by the patch the history holds
 
     @workflow.run
     async def run(self, input: DossierInput) -> str:
@@ -98,6 +103,7 @@ class DossierWorkflow(PaymentSteps):
                 retry_policy=PROJECTION_RETRY,
             )
         self._calendar = self._config.work_calendar()
+        self._apology_limit = workflow.patched(APOLOGY_LIMIT)
         async with self._lock:
             await self._project(self.state.submission_event())
         self._ready = True
@@ -336,6 +342,22 @@ class DossierWorkflow(PaymentSteps):
     def _v_apologize(self, input: ActionInput) -> None:
         self._check(Action.APOLOGIZE, input)
 
+    @workflow.update
+    async def assign(self, input: ActionInput) -> ActionOutcome:
+        return await self._act(Action.ASSIGN, input)
+
+    @assign.validator
+    def _v_assign(self, input: ActionInput) -> None:
+        self._check(Action.ASSIGN, input)
+
+    @workflow.update
+    async def take(self, input: ActionInput) -> ActionOutcome:
+        return await self._act(Action.TAKE, input)
+
+    @take.validator
+    def _v_take(self, input: ActionInput) -> None:
+        self._check(Action.TAKE, input)
+
     # ------------------------------------------------------------------ internals
 
     def _request(self, action: Action, input: ActionInput) -> ActionRequest:
@@ -350,13 +372,14 @@ class DossierWorkflow(PaymentSteps):
             rating=input.rating,
             new_due=input.new_due,
             fee_lines=tuple(input.fee_lines),
+            assignee=input.assignee,
         )
 
     def _check(self, action: Action, input: ActionInput) -> None:
         request = self._request(action, input)
         try:
             self.state.check(request)
-            statutory.check_apology(self.state, request, workflow.now())
+            statutory.check_apology(self.state, request, workflow.now(), self._apology_calendar)
         except REFUSALS as exc:
             raise rejection(exc, self.state) from None
 
@@ -367,7 +390,7 @@ class DossierWorkflow(PaymentSteps):
             request = self._request(action, input)
             source = self.state.status
             try:
-                statutory.check_apology(self.state, request, now)
+                statutory.check_apology(self.state, request, now, self._apology_calendar)
                 event = self.state.apply(request, now)
             except REFUSALS as exc:
                 # another update changed the dossier between validation and now
@@ -377,6 +400,10 @@ class DossierWorkflow(PaymentSteps):
             self._changed = True
             await self._project(event)
             return self._outcome()
+
+    @property
+    def _apology_calendar(self) -> WorkCalendar | None:
+        return self._calendar if self._apology_limit else None
 
     def _outcome(self) -> ActionOutcome:
         return ActionOutcome(
@@ -389,6 +416,8 @@ class DossierWorkflow(PaymentSteps):
         )
 
     async def _project(self, event: DossierEvent) -> None:
+        if self._calendar is not None:
+            self.state.verdict = verdict.judge_state(self.state, self._calendar, workflow.now())
         projection = Projection(state=self.state, event=event)
         if workflow.patched(LOCAL_PROJECTION):
             # a local activity: no round trip through the server before the clerk's answer

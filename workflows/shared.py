@@ -68,6 +68,7 @@ class ActionInput:
     rating: int | None = None
     new_due: datetime | None = None
     fee_lines: list[FeeLineDraft] = field(default_factory=list)
+    assignee: Actor | None = None  # assign: the officer of the step's unit
 
 
 @dataclass

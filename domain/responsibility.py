@@ -1,0 +1,121 @@
+"""Who held each step of a dossier and when (trách nhiệm xử lý): every attempt of a step kept
+with its unit, officer, start, due and end, and the lateness of a late dossier attributed to
+the attempts that overran their share of the term. Pure."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from domain.calendar import WorkCalendar
+from domain.clock import working_time_between
+from domain.dossier import ActionRequest, DossierState, Holding, StepAttempt, StepProgress
+from domain.lifecycle import Action
+from domain.outcomes import StepAttribution
+
+_HOUR = timedelta(hours=1)
+
+
+def open_attempts(state: DossierState) -> list[StepAttempt]:
+    return [a for a in state.step_attempts if a.open]
+
+
+def _begin(step: StepProgress, now: datetime) -> StepAttempt:
+    attempt = StepAttempt(
+        step_index=step.index,
+        attempt=step.attempt,
+        unit_code=step.unit_code,
+        unit_name=step.unit_name,
+        agency_code=step.agency_code,
+        agency_name=step.agency_name,
+        started_at=now,
+        due_at=step.due_at,
+    )
+    if step.assignee:  # the officer who held the step before it came back keeps it
+        attempt.holdings.append(Holding(step.assignee, step.assignee_name, now, step.assignee))
+    return attempt
+
+
+def track_attempts(state: DossierState, request: ActionRequest, now: datetime) -> None:
+    """Bring the attempts up to date after `request` was applied (and the step's ledger and
+    due moments were written): close the attempt the action ended, open the one it began,
+    record an assignment, follow the due moments of the open ones."""
+    action = request.action
+    step = state.current_step
+    if action in (Action.ASSIGN, Action.TAKE) and step is not None:
+        current = next((a for a in open_attempts(state) if a.step_index == step.index), None)
+        if current is None:  # a dossier that began before attempts were kept
+            current = _begin(step, now)
+            current.holdings.clear()
+            state.step_attempts.append(current)
+        current.holdings.append(
+            Holding(step.assignee, step.assignee_name, now, request.actor.username)
+        )
+    elif action in (Action.FORWARD, Action.RETURN, Action.RESOLVE) or state.status.terminal:
+        for attempt in open_attempts(state):
+            if action in (Action.FORWARD, Action.RETURN) and attempt.step_index == (
+                step.index if step else -1
+            ):
+                continue
+            attempt.finished_at = now
+            attempt.outcome = action.value
+            attempt.finished_by = request.actor.username
+        if action in (Action.FORWARD, Action.RETURN) and step is not None:
+            state.step_attempts.append(_begin(step, now))
+    follow_due_moments(state)
+
+
+def follow_due_moments(state: DossierState) -> None:
+    """An open attempt's due moment is its step's, as the clock derives it now (pauses and
+    calendar changes move it)."""
+    for attempt in open_attempts(state):
+        if 0 <= attempt.step_index < len(state.steps):
+            due = state.steps[attempt.step_index].due_at
+            if due is not None:  # none while the clock is stopped: keep the last one
+                attempt.due_at = due
+
+
+def _hours(cal: WorkCalendar, start: datetime, end: datetime) -> float:
+    if end <= start:
+        return 0.0
+    return round(working_time_between(cal, start, end) / _HOUR, 2)
+
+
+def _attribution(attempt: StepAttempt, moment: datetime, hours: float) -> StepAttribution:
+    holder = attempt.holder_at(moment)
+    return StepAttribution(
+        step_index=attempt.step_index,
+        attempt=attempt.attempt,
+        unit_code=attempt.unit_code,
+        unit_name=attempt.unit_name,
+        agency_code=attempt.agency_code,
+        agency_name=attempt.agency_name,
+        officer=holder.officer if holder else "",
+        officer_name=holder.officer_name if holder else "",
+        overrun_hours=hours,
+        branch=attempt.branch,
+    )
+
+
+def attribute_lateness(
+    attempts: list[StepAttempt], due: datetime | None, end: datetime, cal: WorkCalendar
+) -> tuple[StepAttribution, ...]:
+    """The attempts that ran past their own due moment, each with the working hours it
+    overran and the officer who held it at that moment (none: the unit's). When no step
+    overran its share, the lateness is the attempt's that held the dossier when the dossier's
+    own due moment passed; when none did, nobody's on the route (the one-stop desk's)."""
+    overran = []
+    for attempt in attempts:
+        if attempt.due_at is None:
+            continue
+        finished = attempt.finished_at or end
+        if finished > attempt.due_at:
+            hours = _hours(cal, attempt.due_at, min(finished, end))
+            if hours > 0:
+                overran.append(_attribution(attempt, attempt.due_at, hours))
+    if overran or due is None:
+        return tuple(overran)
+    for attempt in attempts:
+        finished = attempt.finished_at or end
+        if attempt.started_at <= due < finished:
+            return (_attribution(attempt, due, _hours(cal, due, min(finished, end))),)
+    return ()
