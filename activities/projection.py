@@ -4,6 +4,7 @@ event already recorded changes nothing, and an older snapshot never overwrites a
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -14,10 +15,11 @@ from temporalio.client import Client
 
 from db.document_repository import write_digitization
 from db.engine import writing
-from db.models import Dossier, DossierStep, TimelineEntry
+from db.models import Dossier, DossierStep, StepAttemptRecord, TimelineEntry
 from db.payment_repository import write_payments
 from db.portal_outbox import enqueue_event
 from domain.dossier import DossierEvent, DossierState
+from domain.outcomes import OnTimeVerdict
 from workflows.portal_sync_client import wake_portal_sync
 from workflows.shared import Projection
 
@@ -42,6 +44,20 @@ def apply_state(row: Dossier, state: DossierState) -> None:
     row.supplement_rounds = len(state.supplement_rounds)
     row.version = state.seq
     row.updated_at = datetime.now(UTC)
+    apply_verdict(row, state.verdict)
+
+
+def apply_verdict(row: Dossier, verdict: OnTimeVerdict | None) -> None:
+    """The verdict as the workflow judged it at its last event (an open dossier's is judged
+    again when it is read: time moves it from in progress to overdue)."""
+    if verdict is None:
+        return
+    row.verdict = verdict.verdict.value
+    row.verdict_reasons = list(verdict.reasons)
+    row.late_hours = verdict.late_hours
+    row.verdict_due_at = verdict.due_at
+    row.judged_at = verdict.judged_at
+    row.late_attribution = [asdict(a) for a in verdict.attribution]
 
 
 def new_row(state: DossierState) -> Dossier:
@@ -83,6 +99,49 @@ async def write_steps(session: AsyncSession, state: DossierState) -> None:
         row.finished_at = step.finished_at
         row.due_at = step.due_at
         row.handled_by = step.handled_by
+        row.assignee = step.assignee
+        row.assignee_name = step.assignee_name
+    await write_attempts(session, state)
+
+
+async def write_attempts(session: AsyncSession, state: DossierState) -> None:
+    """Every attempt of every step; only the open ones and new ones change."""
+    rows = await session.scalars(
+        select(StepAttemptRecord).where(StepAttemptRecord.dossier_code == state.code)
+    )
+    existing = {(r.step_index, r.attempt, r.branch): r for r in rows}
+    for attempt in state.step_attempts:
+        key = (attempt.step_index, attempt.attempt, attempt.branch)
+        row = existing.get(key)
+        holdings = [
+            {
+                "officer": h.officer,
+                "officer_name": h.officer_name,
+                "since": h.since.isoformat(),
+                "by": h.by,
+            }
+            for h in attempt.holdings
+        ]
+        if row is None:
+            row = StepAttemptRecord(
+                dossier_code=state.code,
+                step_index=attempt.step_index,
+                attempt=attempt.attempt,
+                branch=attempt.branch,
+                unit_code=attempt.unit_code,
+                unit_name=attempt.unit_name,
+                agency_code=attempt.agency_code,
+                agency_name=attempt.agency_name,
+                started_at=attempt.started_at,
+            )
+            session.add(row)
+        elif row.finished_at is not None and row.holdings == holdings:
+            continue  # a closed attempt does not change again
+        row.due_at = attempt.due_at
+        row.finished_at = attempt.finished_at
+        row.outcome = attempt.outcome
+        row.finished_by = attempt.finished_by
+        row.holdings = holdings
 
 
 def timeline_entry(code: str, event: DossierEvent, note: str | None = None) -> TimelineEntry:

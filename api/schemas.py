@@ -122,6 +122,9 @@ class ActionIn(BaseModel):
         description="resolve only: an uploaded result file of this dossier, made the "
         "electronic result",
     )
+    assignee: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = (
+        Field(default=None, description="assign only: the username of an officer of the unit")
+    )
 
 
 class StepTimesOut(BaseModel):
@@ -141,6 +144,64 @@ class StepTimesOut(BaseModel):
 class DossierStepOut(StepTimesOut):
     handled_by: str
     current: bool
+    assignee: str = Field(default="", description="the officer holding the step ('': the unit)")
+    assignee_name: str = ""
+
+
+class HoldingOut(BaseModel):
+    officer: str
+    officer_name: str
+    since: UTCDateTime
+    by: str
+
+
+class StepAttemptOut(BaseModel):
+    """One time a step was worked on; a return starts a new attempt and keeps this one."""
+
+    step_index: int
+    attempt: int
+    branch: str
+    unit_code: str
+    unit_name: str
+    agency_code: str
+    agency_name: str
+    started_at: UTCDateTime
+    due_at: UTCDateTime | None
+    finished_at: UTCDateTime | None
+    outcome: str
+    finished_by: str
+    holdings: list[HoldingOut]
+
+
+class AttributionOut(BaseModel):
+    """The share of a late dossier's lateness one attempt of a step caused."""
+
+    step_index: int
+    attempt: int
+    branch: str = ""
+    unit_code: str
+    unit_name: str
+    agency_code: str
+    agency_name: str
+    officer: str
+    officer_name: str
+    overrun_hours: float
+
+
+class VerdictOut(BaseModel):
+    """On time or not, by the national portal's rule, against the original appointment."""
+
+    verdict: str = Field(description="early, on_time, late, in_progress, overdue, not_judged")
+    label: str
+    late_hours: float = Field(description="working hours past the appointment")
+    late_days: float
+    due_at: UTCDateTime | None = Field(description="the original appointment judged against")
+    judged_at: UTCDateTime | None
+    apologised: bool
+    late_apologised: bool
+    late_silent: bool
+    reasons: list[str]
+    attribution: list[AttributionOut]
 
 
 class TimelineOut(BaseModel):
@@ -217,6 +278,8 @@ class DossierDetail(DossierSummary):
     electronic_result: bool = False
     result_document_id: int | None = None
     payments: list[PaymentOut] = Field(default_factory=list)
+    verdict: VerdictOut | None = None
+    attempts: list[StepAttemptOut] = Field(default_factory=list)
 
 
 class SubmittedDossier(DossierDetail):

@@ -54,6 +54,8 @@ UPDATES = {
     Action.APOLOGIZE: DossierWorkflow.apologize,
     Action.REQUEST_PAYMENT: DossierWorkflow.request_payment,
     Action.PAY: DossierWorkflow.pay,
+    Action.ASSIGN: DossierWorkflow.assign,
+    Action.TAKE: DossierWorkflow.take,
 }
 
 
@@ -210,7 +212,14 @@ async def _ensure_started(
 
 
 async def act(
-    *, client: Client, code: str, action: Action, body: ActionIn, actor: Actor, status: str
+    *,
+    client: Client,
+    code: str,
+    action: Action,
+    body: ActionIn,
+    actor: Actor,
+    status: str,
+    assignee: Actor | None = None,
 ) -> ActionOutcome:
     update = UPDATES.get(action)
     if update is None:
@@ -220,7 +229,8 @@ async def act(
             allowed_actions=[a.value for a in UPDATES],
         )
     handle = client.get_workflow_handle(workflow_id(code))
-    payload = ActionInput(actor=actor, **body.model_dump(exclude={"result_document_id"}))
+    fields = body.model_dump(exclude={"result_document_id", "assignee"})
+    payload = ActionInput(actor=actor, assignee=assignee, **fields)
     try:
         return await handle.execute_update(update, payload, result_type=ActionOutcome)
     except WorkflowUpdateFailedError as exc:

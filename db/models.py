@@ -44,6 +44,8 @@ class Agency(SQLModel, table=True):
     parent_code: str | None = Field(default=None, foreign_key="agency.code")
     head_username: str | None = None
     escalation_every_days: float = 2.0
+    #: province, department (sở), district (huyện) or commune (xã): targets differ by level
+    level: str = Field(default="department", max_length=20)
 
 
 class Unit(SQLModel, table=True):
@@ -122,6 +124,17 @@ class Dossier(SQLModel, table=True):
     lookup_secret: str = ""
     result_document_id: int | None = None  # the electronic result (document.id), if any
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: the on-time verdict (domain.outcomes.Verdict) as of the last event, its reasons, the
+    #: working hours late, the appointment it was judged against and the moment it was judged
+    verdict: str | None = Field(default=None, max_length=20, index=True)
+    verdict_reasons: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    late_hours: float = 0.0
+    verdict_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    judged_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: the steps a late dossier's lateness is attributed to (domain.outcomes.StepAttribution)
+    late_attribution: list[dict] | None = Field(  # type: ignore[type-arg]
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
 
 
 class DossierStep(SQLModel, table=True):
@@ -138,6 +151,47 @@ class DossierStep(SQLModel, table=True):
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     handled_by: str = ""
+    assignee: str = ""  # the officer holding the step now ("": nobody took it)
+    assignee_name: str = ""
+
+
+class StepAttemptRecord(SQLModel, table=True):
+    """Every time a step was worked on (a return starts a new attempt), with who held it."""
+
+    __tablename__ = "step_attempt"
+
+    dossier_code: str = Field(primary_key=True, foreign_key="dossier.code")
+    step_index: int = Field(primary_key=True)
+    attempt: int = Field(primary_key=True)
+    branch: str = Field(default="", primary_key=True, max_length=60)
+    unit_code: str = Field(index=True)
+    unit_name: str
+    agency_code: str = Field(index=True)
+    agency_name: str
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    outcome: str = ""
+    finished_by: str = ""
+    holdings: list[dict] = Field(  # type: ignore[type-arg]
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+
+
+class IndicatorTarget(SQLModel, table=True):
+    """A target the province set for an indicator (chỉ tiêu), per agency level, field and
+    period; edited by an admin, seeded from `domain.targets`."""
+
+    __tablename__ = "indicator_target"
+
+    id: int | None = Field(default=None, primary_key=True)
+    indicator: str = Field(max_length=10, index=True)
+    level: str | None = Field(default=None, max_length=20)  # None: every level
+    sector: str | None = None  # None: every field
+    valid_from: date | None = None
+    valid_to: date | None = None
+    minimum: float
+    source: str = ""
 
 
 class TimelineEntry(SQLModel, table=True):

@@ -19,6 +19,7 @@ from db.models import (
     DossierStep,
     Officer,
     ProcedureRecord,
+    StepAttemptRecord,
     TimelineEntry,
     Unit,
 )
@@ -154,6 +155,15 @@ async def list_dossiers(
 async def dossier_steps(session: AsyncSession, *, code: str) -> list[DossierStep]:
     rows = await session.scalars(
         select(DossierStep).where(DossierStep.dossier_code == code).order_by(DossierStep.idx)
+    )
+    return list(rows)
+
+
+async def step_attempts(session: AsyncSession, *, code: str) -> list[StepAttemptRecord]:
+    rows = await session.scalars(
+        select(StepAttemptRecord)
+        .where(StepAttemptRecord.dossier_code == code)
+        .order_by(StepAttemptRecord.started_at, StepAttemptRecord.step_index)
     )
     return list(rows)
 

@@ -191,3 +191,21 @@ def judge(facts: VerdictFacts, cal: WorkCalendar, now: datetime) -> OnTimeVerdic
 
 def judge_state(state: DossierState, cal: WorkCalendar, now: datetime) -> OnTimeVerdict:
     return judge(facts_of(state, cal), cal, now)
+
+
+def as_of(
+    verdict: Verdict,
+    due_at: datetime | None,
+    late_hours: float,
+    *,
+    waiting: bool,
+    now: datetime,
+    cal: WorkCalendar,
+) -> tuple[Verdict, float]:
+    """A stored verdict read at `now`: an open dossier judged in progress at its last event
+    is overdue once its appointment has passed (time moves it, not an event); a finished
+    one, or one the applicant holds, stays as judged."""
+    if verdict not in (Verdict.IN_PROGRESS, Verdict.OVERDUE) or waiting or due_at is None:
+        return verdict, late_hours
+    hours = _hours_late(cal, due_at, now)
+    return (Verdict.OVERDUE, hours) if hours > 0 else (Verdict.IN_PROGRESS, 0.0)

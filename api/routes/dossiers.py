@@ -14,18 +14,22 @@ from api.errors import Problem
 from api.payments import payments_of
 from api.schemas import (
     ActionIn,
+    AttributionOut,
     ComponentOut,
     DossierDetail,
     DossierPage,
     DossierStepOut,
     DossierSummary,
+    StepAttemptOut,
     SubmitIn,
     SubmittedDossier,
     TimelineOut,
+    VerdictOut,
 )
 from api.timeutil import as_utc
 from api.timing import phase
 from db.models import Dossier, Officer
+from db.outcomes import current_verdict, working_calendar
 from db.repository import (
     DossierFilter,
     actor_of,
@@ -35,10 +39,12 @@ from db.repository import (
     dossier_timeline,
     get_procedure,
     list_dossiers,
+    step_attempts,
 )
 from domain.codes import workflow_id
 from domain.dossier import InvalidAction, Role
 from domain.lifecycle import Action, Status
+from domain.outcomes import OnTimeVerdict
 
 router = APIRouter(prefix="/dossiers", tags=["dossiers"])
 
@@ -111,6 +117,7 @@ async def detail(
     procedure = await get_procedure(session, code=row.procedure_code)
     steps = await dossier_steps(session, code=row.code)
     now = datetime.now(UTC)
+    cal = await working_calendar(session)
     return DossierDetail(
         **summary(row, now).model_dump(),
         procedure_name=procedure.name if procedure else row.procedure_code,
@@ -140,6 +147,8 @@ async def detail(
                 due_at=s.due_at,
                 handled_by=s.handled_by,
                 current=s.idx == row.step_index and row.status == Status.PROCESSING.value,
+                assignee=s.assignee,
+                assignee_name=s.assignee_name,
             )
             for s in steps
         ],
@@ -155,6 +164,31 @@ async def detail(
         electronic_result=row.result_document_id is not None,
         result_document_id=row.result_document_id,
         payments=await payments_of(session, code=row.code),
+        verdict=verdict_out(current_verdict(row, cal, now)),
+        attempts=[
+            StepAttemptOut.model_validate(a, from_attributes=True)
+            for a in await step_attempts(session, code=row.code)
+        ],
+    )
+
+
+def verdict_out(verdict: OnTimeVerdict | None) -> VerdictOut | None:
+    if verdict is None:
+        return None
+    return VerdictOut(
+        verdict=verdict.verdict.value,
+        label=verdict.verdict.vietnamese,
+        late_hours=verdict.late_hours,
+        late_days=round(verdict.late_days, 2),
+        due_at=verdict.due_at,
+        judged_at=verdict.judged_at,
+        apologised=verdict.apologised,
+        late_apologised=verdict.late_apologised,
+        late_silent=verdict.late_silent,
+        reasons=list(verdict.reasons),
+        attribution=[
+            AttributionOut.model_validate(a, from_attributes=True) for a in verdict.attribution
+        ],
     )
 
 
@@ -250,6 +284,12 @@ async def run_action(
             actor=actor_of(officer),
             document_id=body.result_document_id,
         )
+    assignee = None
+    if action == Action.ASSIGN and body.assignee:
+        held_by = await session.get(Officer, body.assignee)
+        if held_by is None or not held_by.active:
+            raise InvalidAction("assignee", f"there is no officer {body.assignee!r}")
+        assignee = actor_of(held_by)
     with phase("update"):
         outcome = await services.act(
             client=client,
@@ -258,6 +298,7 @@ async def run_action(
             body=body,
             actor=actor_of(officer),
             status=row.status,
+            assignee=assignee,
         )
     with phase("answer"):
         return await detail(session, client, row, officer, allowed=outcome.allowed_actions)

@@ -50,7 +50,7 @@ ACCEPTED = datetime(2026, 11, 2, 8, 0, tzinfo=HCM)
 DUE = datetime(2026, 11, 5, 8, 0, tzinfo=HCM)
 
 
-def vn(day: int, hh: int, mm: int = 0, month: int = 11, year: int = 2026) -> datetime:
+def vn(day: int, hh: int = 8, mm: int = 0, month: int = 11, year: int = 2026) -> datetime:
     return datetime(year, month, day, hh, mm, tzinfo=HCM)
 
 
@@ -333,3 +333,20 @@ def test_a_reassigned_step_is_the_officer_who_held_it_when_it_overran() -> None:
 def test_a_step_nobody_took_is_the_units() -> None:
     [blame] = Dossier().to_step_b(vn(2, 10)).resolve(vn(9, 8)).verdict().attribution
     assert blame.unit_code == "U.B" and blame.officer == ""
+
+
+def test_a_stored_in_progress_verdict_becomes_overdue_as_time_passes() -> None:
+    from domain.verdict import as_of
+
+    d = Dossier().to_step_b(vn(2, 10))
+    stored = d.verdict(vn(2, 10))
+    assert stored.verdict == Verdict.IN_PROGRESS
+    read = as_of(stored.verdict, stored.due_at, 0.0, waiting=False, now=vn(5, 9), cal=CAL)
+    assert read == (Verdict.OVERDUE, 1.0)
+    assert as_of(stored.verdict, stored.due_at, 0.0, waiting=True, now=vn(5, 9), cal=CAL) == (
+        Verdict.IN_PROGRESS,
+        0.0,
+    )
+    late = Dossier().to_step_b(vn(2, 10)).resolve(vn(9, 8)).verdict()
+    read = as_of(late.verdict, late.due_at, late.late_hours, waiting=False, now=vn(30), cal=CAL)
+    assert read == (Verdict.LATE, 16.0)

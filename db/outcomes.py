@@ -1,0 +1,190 @@
+"""Dossiers of the read model as the scorecard sees them: the verdict as of now and the
+outcome records (`domain.outcomes.OutcomeRecord`) the indicators are computed from."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.clock_models import CalendarOverrideRecord
+from db.models import Agency, Component, Dossier, DossierStep, ProcedureRecord, StepAttemptRecord
+from db.payment_models import Payment
+from db.portal_models import PortalOutboxRecord, RecordState
+from domain.calendar import CalendarOverride, WorkCalendar, build_calendar
+from domain.lifecycle import Status
+from domain.outcomes import AgencyLevel, OnTimeVerdict, OutcomeRecord, StepAttribution, Verdict
+from domain.verdict import as_of
+
+WAITING = (Status.SUPPLEMENT_REQUESTED.value, Status.AWAITING_PAYMENT.value)
+YEARS_AROUND = 2
+_CALENDARS: dict[tuple[object, ...], WorkCalendar] = {}
+
+
+async def working_calendar(session: AsyncSession, today: date | None = None) -> WorkCalendar:
+    """The working calendar (holidays and the admin's overrides), built once per set of
+    overrides: reading a dossier or a report does not rebuild years of holidays."""
+    today = today or datetime.now(UTC).date()
+    overrides = [
+        CalendarOverride(day=o.day, kind=o.kind, name=o.name)  # type: ignore[arg-type]
+        for o in await session.scalars(
+            select(CalendarOverrideRecord).order_by(CalendarOverrideRecord.day)
+        )
+    ]
+    key = (today.year, *((o.day, o.kind) for o in overrides))
+    if key not in _CALENDARS:
+        if len(_CALENDARS) > 8:
+            _CALENDARS.clear()
+        years = range(today.year - YEARS_AROUND, today.year + YEARS_AROUND + 1)
+        _CALENDARS[key] = build_calendar(years, overrides)
+    return _CALENDARS[key]
+
+
+def attribution_of(row: Dossier) -> tuple[StepAttribution, ...]:
+    return tuple(StepAttribution(**a) for a in row.late_attribution or [])
+
+
+def current_verdict(row: Dossier, cal: WorkCalendar, now: datetime) -> OnTimeVerdict | None:
+    """The stored verdict read at `now` (None for a dossier projected before verdicts)."""
+    if row.verdict is None:
+        return None
+    verdict, hours = as_of(
+        Verdict(row.verdict),
+        row.verdict_due_at,
+        row.late_hours,
+        waiting=row.status in WAITING,
+        now=now,
+        cal=cal,
+    )
+    reasons = tuple(row.verdict_reasons or ())
+    if verdict != Verdict(row.verdict):
+        reasons = (f"open and past the appointment: {hours:g} working hours overdue",) + reasons
+    return OnTimeVerdict(
+        verdict=verdict,
+        judged_at=row.judged_at if verdict.finished else now,
+        due_at=row.verdict_due_at,
+        late_hours=hours,
+        apologised=row.apologised,
+        reasons=reasons,
+        attribution=attribution_of(row),
+    )
+
+
+def _level(value: str | None) -> AgencyLevel:
+    try:
+        return AgencyLevel(value or AgencyLevel.DEPARTMENT)
+    except ValueError:
+        return AgencyLevel.DEPARTMENT
+
+
+async def outcome_records(
+    session: AsyncSession, rows: Sequence[Dossier], cal: WorkCalendar, now: datetime
+) -> list[OutcomeRecord]:
+    """One outcome record per dossier row, with its steps, payments, components, result file
+    and portal sync state gathered in a handful of queries (not one per dossier)."""
+    codes = [r.code for r in rows]
+    if not codes:
+        return []
+    agencies = {a.code: a for a in await session.scalars(select(Agency))}
+    procedures = {
+        p.code: p
+        for p in await session.scalars(
+            select(ProcedureRecord).where(
+                ProcedureRecord.code.in_({r.procedure_code for r in rows})
+            )
+        )
+    }
+    steps: dict[str, list[DossierStep]] = defaultdict(list)
+    for step in await session.scalars(
+        select(DossierStep).where(DossierStep.dossier_code.in_(codes))
+    ):
+        steps[step.dossier_code].append(step)
+    officers: dict[str, set[str]] = defaultdict(set)
+    for attempt in await session.scalars(
+        select(StepAttemptRecord).where(StepAttemptRecord.dossier_code.in_(codes))
+    ):
+        officers[attempt.dossier_code].update(h["officer"] for h in attempt.holdings)
+        if attempt.finished_by:
+            officers[attempt.dossier_code].add(attempt.finished_by)
+    fee_bearing: set[str] = set()
+    paid_online: set[str] = set()
+    for payment in await session.scalars(select(Payment).where(Payment.dossier_code.in_(codes))):
+        fee_bearing.add(payment.dossier_code)
+        if payment.online and payment.state == "paid":
+            paid_online.add(payment.dossier_code)
+    components: dict[str, list[Component]] = defaultdict(list)
+    for component in await session.scalars(
+        select(Component).where(Component.dossier_code.in_(codes))
+    ):
+        components[component.dossier_code].append(component)
+    unsynced = set(
+        await session.scalars(
+            select(PortalOutboxRecord.dossier_code)
+            .where(
+                PortalOutboxRecord.dossier_code.in_(codes),
+                PortalOutboxRecord.state != RecordState.SENT.value,
+            )
+            .group_by(PortalOutboxRecord.dossier_code)
+        )
+    )
+    ever_synced = set(
+        await session.scalars(
+            select(PortalOutboxRecord.dossier_code)
+            .where(PortalOutboxRecord.dossier_code.in_(codes))
+            .group_by(PortalOutboxRecord.dossier_code)
+            .having(func.count() > 0)
+        )
+    )
+    records = []
+    for row in rows:
+        agency = agencies.get(row.agency_code)
+        procedure = procedures.get(row.procedure_code)
+        definition = procedure.definition if procedure else {}
+        verdict = current_verdict(row, cal, now)
+        status = Status(row.status)
+        parts = components[row.code]
+        ended = row.finished_at if status not in (Status.WITHDRAWN,) else None
+        if verdict is not None and verdict.verdict.finished:
+            ended = verdict.judged_at
+        records.append(
+            OutcomeRecord(
+                code=row.code,
+                procedure_code=row.procedure_code,
+                procedure_name=procedure.name if procedure else row.procedure_code,
+                sector=str(definition.get("sector", "")),
+                agency_code=row.agency_code,
+                agency_name=agency.name if agency else row.agency_code,
+                agency_level=_level(agency.level if agency else None),
+                channel=row.channel,
+                status=row.status,
+                submitted_at=row.submitted_at,
+                received_at=row.received_at,
+                due_at=row.due_at,
+                original_due_at=row.verdict_due_at or row.original_due_at or row.due_at,
+                ended_at=ended,
+                verdict=verdict.verdict if verdict else Verdict.NOT_JUDGED,
+                late_hours=verdict.late_hours if verdict else 0.0,
+                apologised=row.apologised,
+                supplement_rounds=row.supplement_rounds,
+                waiting_for_applicant=row.status in WAITING,
+                refused=status == Status.REFUSED or row.result_kind == "refusal",
+                withdrawn=status == Status.WITHDRAWN,
+                stopped=status == Status.STOPPED,
+                fee_bearing=row.code in fee_bearing,
+                paid_online=row.code in paid_online,
+                components_digitized=bool(parts) and all(c.digitized for c in parts if c.required),
+                reused=any(c.reused for c in parts),
+                result_required=True,
+                electronic_result=row.result_document_id is not None,
+                rating=row.rating,
+                synced=row.code in ever_synced and row.code not in unsynced,
+                officers=tuple(sorted(officers[row.code] - {""})),
+                unit_codes=tuple(dict.fromkeys(s.unit_code for s in steps[row.code])),
+                step_agency_codes=tuple(dict.fromkeys(s.agency_code for s in steps[row.code])),
+                attribution=verdict.attribution if verdict else (),
+            )
+        )
+    return records
