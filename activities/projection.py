@@ -4,7 +4,6 @@ event already recorded changes nothing, and an older snapshot never overwrites a
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -16,10 +15,10 @@ from temporalio.client import Client
 from db.document_repository import write_digitization
 from db.engine import writing
 from db.models import Dossier, DossierStep, StepAttemptRecord, TimelineEntry
+from db.outcomes import apply_verdict
 from db.payment_repository import write_payments
 from db.portal_outbox import enqueue_event
 from domain.dossier import DossierEvent, DossierState
-from domain.outcomes import OnTimeVerdict
 from workflows.portal_sync_client import wake_portal_sync
 from workflows.shared import Projection
 
@@ -45,19 +44,6 @@ def apply_state(row: Dossier, state: DossierState) -> None:
     row.version = state.seq
     row.updated_at = datetime.now(UTC)
     apply_verdict(row, state.verdict)
-
-
-def apply_verdict(row: Dossier, verdict: OnTimeVerdict | None) -> None:
-    """The verdict as the workflow judged it at its last event (an open dossier's is judged
-    again when it is read: time moves it from in progress to overdue)."""
-    if verdict is None:
-        return
-    row.verdict = verdict.verdict.value
-    row.verdict_reasons = list(verdict.reasons)
-    row.late_hours = verdict.late_hours
-    row.verdict_due_at = verdict.due_at
-    row.judged_at = verdict.judged_at
-    row.late_attribution = [asdict(a) for a in verdict.attribution]
 
 
 def new_row(state: DossierState) -> Dossier:

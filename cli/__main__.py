@@ -3,6 +3,7 @@
 python -m cli run       # Temporal dev server, simulators, worker(s) and the API together
 python -m cli migrate   # bring the database to the newest schema
 python -m cli seed      # add the demo province where missing
+python -m cli backfill-verdicts   # judge dossiers projected before verdicts existed
 """
 
 from __future__ import annotations
@@ -57,6 +58,26 @@ def seed_command() -> None:
     """Migrate, then add the demo province where it is missing."""
     added = asyncio.run(_prepare())
     console.print("demo province seeded" if added else "demo province already present")
+
+
+@app.command("backfill-verdicts")
+def backfill_verdicts_command() -> None:
+    """Judge, from what the read model holds, the dossiers projected before verdicts existed."""
+
+    async def backfill() -> int:
+        from datetime import UTC, datetime
+
+        from db.outcomes import backfill_verdicts
+
+        settings = get_settings()
+        await migrate(settings.database_url)
+        engine = make_engine(settings.database_url)
+        try:
+            return await backfill_verdicts(make_session_maker(engine), datetime.now(UTC))
+        finally:
+            await engine.dispose()
+
+    console.print(f"{asyncio.run(backfill())} dossiers judged")
 
 
 #: The dev server's SQLite settings: WAL, and no fsync per commit (a crash of the machine may

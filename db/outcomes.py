@@ -5,19 +5,30 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.clock_models import CalendarOverrideRecord
-from db.models import Agency, Component, Dossier, DossierStep, ProcedureRecord, StepAttemptRecord
+from db.models import (
+    Agency,
+    Component,
+    Dossier,
+    DossierStep,
+    ProcedureRecord,
+    StepAttemptRecord,
+    TimelineEntry,
+)
 from db.payment_models import Payment
 from db.portal_models import PortalOutboxRecord, RecordState
 from domain.calendar import CalendarOverride, WorkCalendar, build_calendar
+from domain.dossier import StepAttempt
 from domain.lifecycle import Status
 from domain.outcomes import AgencyLevel, OnTimeVerdict, OutcomeRecord, StepAttribution, Verdict
-from domain.verdict import as_of
+from domain.verdict import VerdictFacts, as_of, judge
 
 WAITING = (Status.SUPPLEMENT_REQUESTED.value, Status.AWAITING_PAYMENT.value)
 YEARS_AROUND = 2
@@ -41,6 +52,19 @@ async def working_calendar(session: AsyncSession, today: date | None = None) -> 
         years = range(today.year - YEARS_AROUND, today.year + YEARS_AROUND + 1)
         _CALENDARS[key] = build_calendar(years, overrides)
     return _CALENDARS[key]
+
+
+def apply_verdict(row: Dossier, verdict: OnTimeVerdict | None) -> None:
+    """The verdict as the workflow judged it at its last event (an open dossier's is judged
+    again when it is read: time moves it from in progress to overdue)."""
+    if verdict is None:
+        return
+    row.verdict = verdict.verdict.value
+    row.verdict_reasons = list(verdict.reasons)
+    row.late_hours = verdict.late_hours
+    row.verdict_due_at = verdict.due_at
+    row.judged_at = verdict.judged_at
+    row.late_attribution = [asdict(a) for a in verdict.attribution]
 
 
 def attribution_of(row: Dossier) -> tuple[StepAttribution, ...]:
@@ -188,3 +212,60 @@ async def outcome_records(
             )
         )
     return records
+
+
+async def backfill_verdicts(sessions: async_sessionmaker[AsyncSession], now: datetime) -> int:
+    """Judge the dossiers projected before verdicts existed, from what the read model holds:
+    each step as one attempt nobody took (the unit's), supplement requests after reception
+    from the timeline. Dossiers that already have a verdict are left alone; returns how many
+    were judged."""
+    async with sessions() as session:
+        cal = await working_calendar(session, now.date())
+        rows = list(await session.scalars(select(Dossier).where(Dossier.verdict.is_(None))))  # type: ignore[union-attr]
+        codes = [r.code for r in rows]
+        steps: dict[str, list[DossierStep]] = defaultdict(list)
+        asked: dict[str, int] = defaultdict(int)
+        if codes:
+            for step in await session.scalars(
+                select(DossierStep).where(DossierStep.dossier_code.in_(codes))
+            ):
+                steps[step.dossier_code].append(step)
+            for entry in await session.scalars(
+                select(TimelineEntry).where(
+                    TimelineEntry.dossier_code.in_(codes),
+                    TimelineEntry.action == "request-supplement",
+                    TimelineEntry.from_status != Status.SUBMITTED.value,
+                )
+            ):
+                asked[entry.dossier_code] += 1
+        for row in rows:
+            attempts = tuple(
+                StepAttempt(
+                    step_index=s.idx,
+                    attempt=1,
+                    unit_code=s.unit_code,
+                    unit_name=s.unit_name,
+                    agency_code=s.agency_code,
+                    agency_name=s.agency_name,
+                    started_at=s.started_at,
+                    due_at=s.due_at,
+                    finished_at=s.finished_at,
+                    finished_by=s.handled_by,
+                )
+                for s in sorted(steps[row.code], key=lambda s: s.idx)
+                if s.started_at is not None
+            )
+            facts = VerdictFacts(
+                status=Status(row.status),
+                received_at=row.received_at,
+                due_at=row.original_due_at or row.due_at,
+                ended_at=row.finished_at,
+                apologised=row.apologised,
+                new_due_at=row.due_at if row.apologised else None,
+                supplements_after_reception=asked[row.code],
+                attempts=attempts,
+            )
+            apply_verdict(row, judge(facts, cal, now))
+            session.add(row)
+        await session.commit()
+    return len(rows)
