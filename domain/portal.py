@@ -140,6 +140,10 @@ class PortalDossier:
     results: tuple[PortalResultDocument, ...] = ()
     supplement_rounds: tuple[PortalSupplementRound, ...] = ()
     fees: tuple[PortalFee, ...] = ()
+    #: the on-time verdict (domain.outcomes.Verdict) and working hours late, so that what
+    #: the portal judges from the dates above can be reconciled with what we judged
+    verdict: str = ""
+    late_hours: float = 0.0
 
     def __post_init__(self) -> None:
         if self.channel not in CHANNEL_CODES:
@@ -253,6 +257,7 @@ def dossier_payload(d: PortalDossier) -> dict[str, Any]:
             _supplement_payload(i, rnd) for i, rnd in enumerate(d.supplement_rounds, start=1)
         ],
         "DanhSachLePhi": [_fee_payload(fee) for fee in d.fees],
+        **({"DanhGiaTienDo": d.verdict, "SoGioTreHan": d.late_hours} if d.verdict else {}),
     }
 
 

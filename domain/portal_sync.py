@@ -92,6 +92,18 @@ def portal_dossier(
                 supplied_at=rnd.supplied_at,
             )
         )
+    for entry in state.ledger:
+        if entry.kind == "reschedule":  # the apology (Form 04) and its new appointment
+            rounds.append(
+                PortalSupplementRound(
+                    requested_at=entry.at,
+                    reason=f"{APOLOGY_NOTE}: {entry.reason}",
+                    previous_due=state.original_due_at,
+                    new_due=entry.new_due,
+                    supplied_at=entry.at,
+                )
+            )
+    verdict = state.verdict
     return PortalDossier(
         code=state.code,
         procedure_code=state.procedure.code,
@@ -100,7 +112,8 @@ def portal_dossier(
         applicant_name=state.applicant.name,
         applicant_id_number=state.applicant.id_number,
         received_at=state.received_at,
-        due=state.due_at,
+        # NgayHenTra stays the original appointment: the portal judges lateness against it
+        due=state.original_due_at or state.due_at,
         status_code=state.status.portal_code,
         finished_at=state.finished_at,
         handling_unit_name=unit,
@@ -120,7 +133,12 @@ def portal_dossier(
         documents=documents,
         results=results,
         supplement_rounds=tuple(rounds),
+        verdict=verdict.verdict.value if verdict else "",
+        late_hours=verdict.late_hours if verdict else 0.0,
     )
+
+
+APOLOGY_NOTE = "Xin lỗi và hẹn lại ngày trả kết quả (Mẫu 04)"
 
 
 def portal_progress(

@@ -114,3 +114,34 @@ def test_the_electronic_result_reaches_the_portal_with_its_hash() -> None:
     )
     payload = dossier_payload(portal_dossier(state))
     assert payload["DanhSachGiayToKetQua"][0]["DuongDanTepTinKetQua"] == "sha256:" + "ab" * 32
+
+
+def test_the_portal_keeps_the_original_appointment_and_hears_of_the_apology() -> None:
+    from domain.clock import LedgerEntry
+
+    state = dossier()
+    state.apply(ActionRequest(Action.ACCEPT, CLERK), T0 + timedelta(hours=1))
+    original, new = T0 + timedelta(days=7), T0 + timedelta(days=12)
+    state.due_at = original
+    head = Actor("tp", "Vũ Thị Ngọc", Role.UNIT_HEAD, "A", "A.1", "Trưởng phòng")
+    state.apply(ActionRequest(Action.FORWARD, CLERK), T0 + timedelta(hours=2))
+    apology_at = T0 + timedelta(days=5)
+    state.apply(ActionRequest(Action.APOLOGIZE, head, reason="chờ đo đạc", new_due=new), apology_at)
+    state.ledger.append(LedgerEntry("reschedule", apology_at, "chờ đo đạc", "tp", "", new))
+    assert state.due_at == new and state.original_due_at == original
+    payload = dossier_payload(portal_dossier(state))
+    assert payload["NgayHenTra"] == "20261130083000"  # the original appointment
+    [apology] = payload["DanhSachHoSoBoSung"]
+    assert apology["NgayHenTraTruoc"] == "20261130083000"
+    assert apology["NgayHenTraMoi"] == "20261205083000"
+    assert "Mẫu 04" in apology["NoiDungBoSung"] and "chờ đo đạc" in apology["NoiDungBoSung"]
+
+
+def test_the_verdict_reaches_the_portal_payload() -> None:
+    from domain.outcomes import OnTimeVerdict, Verdict
+
+    state = dossier()
+    assert "DanhGiaTienDo" not in dossier_payload(portal_dossier(state))
+    state.verdict = OnTimeVerdict(Verdict.LATE, T0, T0, late_hours=12.5)
+    payload = dossier_payload(portal_dossier(state))
+    assert (payload["DanhGiaTienDo"], payload["SoGioTreHan"]) == ("late", 12.5)
