@@ -53,6 +53,7 @@ __all__ = [
     "judged_due",
     "on_time_when_open",
     "open_at",
+    "overdue_at",
 ]
 
 CHANNEL_IN_PERSON = 1  # KenhThucHien: trực tiếp
@@ -86,15 +87,28 @@ def judged_due(record: OutcomeRecord) -> datetime | None:
     return record.original_due_at or record.due_at
 
 
-def on_time_when_open(record: OutcomeRecord, moment: datetime) -> bool:
-    """For a dossier open at `moment`: was it still within its appointment then (đang xử lý
-    trong hạn)? A dossier that is (or ended) late or overdue was overdue at `moment` only if its
-    judged appointment had passed by then; one that is on time or in progress now was within
-    its appointment at any earlier moment too, since appointments never move earlier."""
-    if record.verdict not in (Verdict.LATE, Verdict.OVERDUE):
-        return True
+def overdue_at(record: OutcomeRecord, moment: datetime) -> bool:
+    """For a dossier open at `moment`: was it past its appointment then (quá hạn)?
+
+    - late or overdue now: overdue at `moment` only if its judged appointment had passed by
+      then (a dossier that ended late next month was still within its appointment this month
+      if the appointment falls next month);
+    - in progress now: overdue only if its appointment has passed by `moment` since it was
+      judged, unless it is waiting for the applicant (the clock is paused, and the portal
+      takes the request date as its end);
+    - early or on time (ended later): never, since appointments never move earlier."""
     due = judged_due(record)
-    return due is not None and due >= moment
+    if record.verdict in (Verdict.LATE, Verdict.OVERDUE):
+        return due is None or due < moment
+    if record.verdict is Verdict.IN_PROGRESS:
+        return not record.waiting_for_applicant and due is not None and due < moment
+    return False
+
+
+def on_time_when_open(record: OutcomeRecord, moment: datetime) -> bool:
+    """For a judged dossier open at `moment`: within its appointment then (đang xử lý trong
+    hạn), which the portal's 2.1 counts on time."""
+    return not overdue_at(record, moment)
 
 
 def _received_in(record: OutcomeRecord, period: Period) -> bool:
