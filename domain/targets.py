@@ -229,8 +229,6 @@ class Forecast:
     def late_allowed(self, minimum: float) -> int | None:
         """How many of the deciding dossiers may still end late with the period meeting
         `minimum`; None when it cannot be met even if all end on time."""
-        if self.denominator == 0:
-            return len(self.deciding)
         spare = self.on_time_if_all_on_time - ceil(exact(minimum) * self.denominator)
         return None if spare < 0 else min(spare, len(self.deciding))
 
