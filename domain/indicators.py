@@ -37,6 +37,7 @@ from domain.scorecard import (
     SATISFACTION,
     SYNCED,
     IndicatorDefinition,
+    IndicatorGroup,
     Scoring,
 )
 
@@ -195,6 +196,7 @@ class Metric:
     code: str
     name: str
     name_en: str
+    group: IndicatorGroup
     numerator: int
     denominator: int
     ratio: float | None
@@ -221,6 +223,7 @@ def _metric(
         code=definition.code,
         name=definition.name_vi,
         name_en=definition.name_en,
+        group=definition.group,
         numerator=numerator,
         denominator=denominator,
         ratio=numerator / denominator if denominator else None,
@@ -341,6 +344,14 @@ class Scorecard:
     def max_total(self) -> float:
         """Points available over the same metrics (those with a denominator)."""
         return sum(m.max_score for m in self.metrics if m.score is not None)
+
+    def group_scores(self) -> dict[IndicatorGroup, float]:
+        """Points earned per group (nhóm chỉ số), over the metrics that could be scored."""
+        scores: dict[IndicatorGroup, float] = {}
+        for metric in self.metrics:
+            if metric.score is not None:
+                scores[metric.group] = scores.get(metric.group, 0.0) + metric.score
+        return scores
 
 
 def compute_indicators(

@@ -5,13 +5,11 @@ as the portal's reports are."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime, time, timedelta
 
-try:
-    VIETNAM_TZ: tzinfo = ZoneInfo("Asia/Ho_Chi_Minh")
-except ZoneInfoNotFoundError:  # pragma: no cover - minimal images without tzdata
-    VIETNAM_TZ = timezone(timedelta(hours=7), "ICT")
+from domain.portal import VIETNAM_TZ
+
+__all__ = ["VIETNAM_TZ", "Period"]
 
 
 def _local_midnight(day: date) -> datetime:

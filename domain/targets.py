@@ -10,6 +10,8 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from math import ceil
 
+from domain.calendar import WorkCalendar
+from domain.clock import add_working_time, working_days_to_minutes
 from domain.indicators import (
     Metric,
     Scorecard,
@@ -30,9 +32,15 @@ from domain.scorecard import (
     exact,
 )
 
-#: A dossier due within this span of `now` is in its warning window (default: one day; a
-#: caller with the working calendar passes the span to the next working day's same hour).
+#: A dossier due within this span of `now` is in its warning window. Wall-clock by default;
+#: `working_day_window` gives the working-time window (1 working day) from a calendar.
 DEFAULT_WARNING = timedelta(days=1)
+
+
+def working_day_window(calendar: WorkCalendar, now: datetime, days: float = 1) -> datetime:
+    """The end of a warning window of `days` working days from `now` (cảnh báo trước hạn
+    1 ngày làm việc): pass it as `forecast(..., warning=...)`."""
+    return add_working_time(calendar, now, working_days_to_minutes(days, calendar))
 
 
 @dataclass(frozen=True)
@@ -253,22 +261,24 @@ def _at_risk(record: OutcomeRecord, now: datetime, overdue: bool) -> AtRisk:
     )
 
 
-def _in_warning(record: OutcomeRecord, now: datetime, period: Period, warning: timedelta) -> bool:
+def _in_warning(record: OutcomeRecord, now: datetime, period: Period, until: datetime) -> bool:
     """Due from now to the end of the warning window, and before the period ends (a dossier
     due after the end counts on time this period whether it ends or stays open)."""
     due = judged_due(record)
-    return due is not None and now <= due < period.end and due - now <= warning
+    return due is not None and now <= due <= until and due < period.end
 
 
 def forecast(
     records: Iterable[OutcomeRecord],
     period: Period,
     now: datetime,
-    warning: timedelta = DEFAULT_WARNING,
+    warning: timedelta | datetime = DEFAULT_WARNING,
 ) -> Forecast:
     """The on-time forecast of `period` at `now` (clipped to the period's end: a closed
-    period's forecast is its actual 2.1, with nothing at risk)."""
+    period's forecast is its actual 2.1, with nothing at risk). `warning` is the window's
+    length, or the moment it ends (e.g. `working_day_window(calendar, now)`)."""
     moment = min(now, period.end)
+    until = moment + warning if isinstance(warning, timedelta) else warning
     so_far = Period(period.start, moment) if moment > period.start else None
     judged = [r for r in records if r.verdict is not Verdict.NOT_JUDGED]
     ended = [r for r in judged if so_far is not None and closed_at(r) in so_far]
@@ -277,7 +287,7 @@ def forecast(
     for record in (r for r in judged if open_at(r, moment)):
         if overdue_at(record, moment):
             risky.append(_at_risk(record, moment, overdue=True))
-        elif _in_warning(record, moment, period, warning):
+        elif _in_warning(record, moment, period, until):
             risky.append(_at_risk(record, moment, overdue=False))
         else:
             safe += 1

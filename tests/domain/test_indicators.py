@@ -495,3 +495,7 @@ def test_the_population_gives_exactly_the_expected_report_counts(
     expected_total = sum(score for _, _, score in EXPECTED_METRICS.values())
     assert population_card.total_score == pytest.approx(expected_total)
     assert population_card.max_total == 56
+    groups = population_card.group_scores()
+    assert groups[IndicatorGroup.DIGITIZATION] == pytest.approx(6 * 0.75 + 3.5 + 0.625)
+    assert groups[IndicatorGroup.ONLINE_PAYMENT] == 6.0
+    assert sum(groups.values()) == pytest.approx(population_card.total_score)

@@ -10,9 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from domain.calendar import build_calendar
 from domain.indicators import Scorecard, compute_indicators, open_at
 from domain.outcomes import AgencyLevel, OutcomeRecord, Verdict
-from domain.period import Period
+from domain.period import VIETNAM_TZ, Period
 from domain.scorecard import (
     DIGITIZED,
     ELECTRONIC_RESULT,
@@ -23,7 +24,15 @@ from domain.scorecard import (
     SATISFACTION,
     SYNCED,
 )
-from domain.targets import DEFAULT_TARGETS, Assessment, Target, assess, forecast, more_needed
+from domain.targets import (
+    DEFAULT_TARGETS,
+    Assessment,
+    Target,
+    assess,
+    forecast,
+    more_needed,
+    working_day_window,
+)
 from tests.support.outcome_records import (
     NOVEMBER,
     POPULATION_MONTH,
@@ -291,6 +300,17 @@ def test_the_warning_window_is_a_parameter() -> None:
     outlook = forecast(_month_so_far(), NOVEMBER, NOW, warning=12 * HOUR)
     assert outlook.deciding == ("due-in-10h",)
     assert outlook.open_safe == 2
+
+
+def test_the_warning_window_can_be_one_working_day_on_the_calendar() -> None:
+    calendar = build_calendar([2026])
+    friday_afternoon = datetime(2026, 11, 13, 15, tzinfo=VIETNAM_TZ)
+    monday_morning = datetime(2026, 11, 16, 9, tzinfo=VIETNAM_TZ)  # 66 h away, 1 working day
+    tuesday_noon = datetime(2026, 11, 17, 12, tzinfo=VIETNAM_TZ)
+    records = [_open("monday", monday_morning), _open("tuesday", tuesday_noon)]
+    window = working_day_window(calendar, friday_afternoon)
+    assert forecast(records, NOVEMBER, friday_afternoon, warning=window).deciding == ("monday",)
+    assert forecast(records, NOVEMBER, friday_afternoon).deciding == ()
 
 
 def test_a_dossier_due_after_the_period_ends_does_not_decide_it() -> None:
