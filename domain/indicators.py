@@ -53,8 +53,8 @@ __all__ = [
     "group_by",
     "judged_due",
     "on_time_when_open",
+    "late_at",
     "open_at",
-    "overdue_at",
 ]
 
 CHANNEL_IN_PERSON = 1  # KenhThucHien: trực tiếp
@@ -88,17 +88,21 @@ def judged_due(record: OutcomeRecord) -> datetime | None:
     return record.original_due_at or record.due_at
 
 
-def overdue_at(record: OutcomeRecord, moment: datetime) -> bool:
-    """For a dossier open at `moment`: was it past its appointment then (quá hạn)?
+def late_at(record: OutcomeRecord, moment: datetime) -> bool:
+    """For a dossier open at `moment`: already counted late then (quá hạn, trễ hạn)?
 
-    - late or overdue now: overdue at `moment` only if its judged appointment had passed by
-      then (a dossier that ended late next month was still within its appointment this month
-      if the appointment falls next month);
-    - in progress now: overdue only if its appointment has passed by `moment` since it was
-      judged, unless it is waiting for the applicant (the clock is paused, and the portal
-      takes the request date as its end);
+    - open now and judged late: yes — only the second supplement request makes an open
+      dossier late before its appointment (the portal's rule), and it stays late;
+    - late or overdue: only if its judged appointment had passed by `moment` (a dossier
+      that ended late next month was within its appointment this month if that appointment
+      falls next month; when its second supplement request came is not known);
+    - in progress now: only if its appointment has passed by `moment` since it was judged,
+      unless it is waiting for the applicant (the clock is paused, and the portal takes the
+      request date as its end);
     - early or on time (ended later): never, since appointments never move earlier."""
     due = judged_due(record)
+    if record.verdict is Verdict.LATE and closed_at(record) is None:
+        return True
     if record.verdict in (Verdict.LATE, Verdict.OVERDUE):
         return due is None or due < moment
     if record.verdict is Verdict.IN_PROGRESS:
@@ -109,7 +113,7 @@ def overdue_at(record: OutcomeRecord, moment: datetime) -> bool:
 def on_time_when_open(record: OutcomeRecord, moment: datetime) -> bool:
     """For a judged dossier open at `moment`: within its appointment then (đang xử lý trong
     hạn), which the portal's 2.1 counts on time."""
-    return not overdue_at(record, moment)
+    return not late_at(record, moment)
 
 
 def _received_in(record: OutcomeRecord, period: Period) -> bool:
@@ -248,7 +252,8 @@ class ReportCounts:
       the period by their verdict — refusals as the result and stopped dossiers included, as
       the portal judges them; `late_apologised + late_silent == resolved_late`;
     - `in_progress_not_due / in_progress_overdue` (trong hạn / quá hạn): judged, open at the
-      period's end, by `on_time_when_open`; `waiting_for_applicant`: open at the end and
+      period's end, by `on_time_when_open` (overdue includes open dossiers already late by a
+      second supplement request); `waiting_for_applicant`: open at the end and
       waiting for a supplement or a payment (the record's current flag);
     - `refused / withdrawn / stopped`: ended in the period with that flag; refusals at
       reception and withdrawals are not judged, so they are in none of the verdict counts."""

@@ -17,8 +17,8 @@ from domain.indicators import (
     Scorecard,
     closed_at,
     judged_due,
+    late_at,
     open_at,
-    overdue_at,
 )
 from domain.outcomes import AgencyLevel, OutcomeRecord, Verdict
 from domain.period import Period
@@ -285,7 +285,7 @@ def forecast(
     risky: list[AtRisk] = []
     safe = 0
     for record in (r for r in judged if open_at(r, moment)):
-        if overdue_at(record, moment):
+        if late_at(record, moment):
             risky.append(_at_risk(record, moment, overdue=True))
         elif _in_warning(record, moment, period, until):
             risky.append(_at_risk(record, moment, overdue=False))

@@ -238,8 +238,11 @@ def test_on_time_holds_dossiers_ended_in_the_period_or_open_at_its_end() -> None
 
 
 def test_a_dossier_due_exactly_at_the_period_end_is_still_within_it_then() -> None:
-    due_at_end = make_record("A", verdict=Verdict.LATE, due_at=NOVEMBER.end)
-    due_before = make_record("B", verdict=Verdict.LATE, due_at=NOVEMBER.end - timedelta(seconds=1))
+    later = NOVEMBER.end + DAY
+    due_at_end = make_record("A", verdict=Verdict.LATE, due_at=NOVEMBER.end, ended_at=later)
+    due_before = make_record(
+        "B", verdict=Verdict.LATE, due_at=NOVEMBER.end - timedelta(seconds=1), ended_at=later
+    )
     metric = compute_indicators([due_at_end, due_before], NOVEMBER).metric(ON_TIME)
     assert (metric.numerator_codes, metric.denominator_codes) == (("A",), ("A", "B"))
 
@@ -264,6 +267,13 @@ def test_an_apology_does_not_move_the_appointment_judged_at_the_period_end() -> 
         apologised=True,
     )
     assert not on_time_when_open(apologised, NOVEMBER.end)
+
+
+def test_an_open_dossier_late_by_a_second_supplement_request_is_late_at_the_period_end() -> None:
+    twice = make_record("A", verdict=Verdict.LATE, supplement_rounds=2, due_at=NOVEMBER.end + DAY)
+    card = compute_indicators([twice], NOVEMBER)
+    assert card.metric(ON_TIME).numerator == 0
+    assert card.counts.in_progress_overdue == 1
 
 
 def test_a_dossier_waiting_for_the_applicant_is_not_overdue_while_its_clock_is_paused() -> None:
