@@ -114,7 +114,8 @@ class OutcomeRecord:
     """One dossier as the scorecard sees it (a row of the read model, flattened).
 
     `status` is the lifecycle status's value (`domain.lifecycle.Status`); `ended_at` the
-    processing end (first of resolved > returned > stopped/refused), None while open."""
+    processing end (first of resolved > returned > stopped/refused), None while open; a
+    withdrawal is not a processing end, so its moment is `withdrawn_at`."""
 
     code: str
     procedure_code: str
@@ -150,3 +151,4 @@ class OutcomeRecord:
     unit_codes: tuple[str, ...] = ()  # the units of its steps
     step_agency_codes: tuple[str, ...] = ()  # the agencies of its steps
     attribution: tuple[StepAttribution, ...] = ()
+    withdrawn_at: datetime | None = None  # when withdrawn (rút hồ sơ): no processing end
