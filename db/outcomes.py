@@ -170,7 +170,7 @@ async def outcome_records(
         verdict = current_verdict(row, cal, now)
         status = Status(row.status)
         parts = components[row.code]
-        ended = row.finished_at if status not in (Status.WITHDRAWN,) else None
+        ended = row.finished_at if status != Status.WITHDRAWN else None
         if verdict is not None and verdict.verdict.finished:
             ended = verdict.judged_at
         records.append(
@@ -209,6 +209,7 @@ async def outcome_records(
                 unit_codes=tuple(dict.fromkeys(s.unit_code for s in steps[row.code])),
                 step_agency_codes=tuple(dict.fromkeys(s.agency_code for s in steps[row.code])),
                 attribution=verdict.attribution if verdict else (),
+                withdrawn_at=row.finished_at if status == Status.WITHDRAWN else None,
             )
         )
     return records
