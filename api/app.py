@@ -12,7 +12,17 @@ from temporalio.client import Client
 
 from activities.storage import LocalDocumentStore
 from api import errors
-from api.routes import auth, documents, dossiers, forms, ops, payments, procedures, public
+from api.routes import (
+    auth,
+    documents,
+    dossiers,
+    forms,
+    ops,
+    payments,
+    procedures,
+    public,
+    reports,
+)
 from api.routes.clock import router as clock_router
 from api.routes.portal import router as portal_router
 from api.timing import ServerTimingMiddleware
@@ -69,6 +79,7 @@ def create_app(
         forms.router,
         public.router,
         payments.router,
+        reports.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(portal_router, prefix=API_PREFIX)

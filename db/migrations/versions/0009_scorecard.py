@@ -12,10 +12,13 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
+from db.targets import default_rows
+
 revision = "0009"
 down_revision = "0008"
 branch_labels = None
 depends_on = None
+
 
 Text = sqlmodel.sql.sqltypes.AutoString
 Moment = sa.DateTime(timezone=True)
@@ -56,7 +59,7 @@ def upgrade() -> None:
     )
     op.create_index("ix_step_attempt_unit_code", "step_attempt", ["unit_code"])
     op.create_index("ix_step_attempt_agency_code", "step_attempt", ["agency_code"])
-    op.create_table(
+    targets = op.create_table(
         "indicator_target",
         sa.Column("id", sa.Integer(), primary_key=True),
         sa.Column("indicator", Text(length=10), nullable=False),
@@ -68,6 +71,20 @@ def upgrade() -> None:
         sa.Column("source", Text(), nullable=False),
     )
     op.create_index("ix_indicator_target_indicator", "indicator_target", ["indicator"])
+    op.bulk_insert(targets, [_seed_row(r) for r in default_rows()])
+
+
+def _seed_row(row):  # type: ignore[no-untyped-def]
+    """The province's targets as first seeded (admins edit them afterwards)."""
+    return {
+        "indicator": row.indicator,
+        "level": row.level,
+        "sector": row.sector,
+        "valid_from": row.valid_from,
+        "valid_to": row.valid_to,
+        "minimum": row.minimum,
+        "source": row.source,
+    }
 
 
 def downgrade() -> None:
