@@ -21,10 +21,11 @@ from api.errors import Problem
 from db.models import Agency, Dossier, IndicatorTarget
 from db.targets import target_of, targets
 from domain.clock import format_local
-from domain.indicators import Metric, Scorecard, compute_indicators, group_by
+from domain.indicators import Dimension, Metric, Scorecard, compute_indicators, group_by
 from domain.outcomes import AgencyLevel, OutcomeRecord, Verdict
 from domain.period import Period
-from domain.publications import LateList, late_entries
+from domain.portal import VIETNAM_TZ
+from domain.publications import LateList, MonthlyReport, late_entries
 from domain.targets import Assessment, Forecast, assess, forecast
 
 router = APIRouter(tags=["reports"])
@@ -522,3 +523,69 @@ async def remove_target(
     await session.delete(row)
     await session.commit()
     return Response(status_code=204)
+
+
+# --------------------------------------------------------------------------- the monthly report
+
+
+def _months_back(period: Period, count: int) -> list[Period]:
+    local = period.start.astimezone(VIETNAM_TZ)
+    year, month = local.year, local.month
+    months = []
+    for _ in range(count):
+        months.append(Period.month(year, month))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
+
+
+@router.get("/reports/monthly.pdf")
+async def monthly_report(
+    officer: CurrentOfficer,
+    session: SessionDep,
+    month: Annotated[str | None, Query(max_length=7, description="2026-11")] = None,
+    agency: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    """An agency's monthly report: its scorecard against the targets, the on-time rate by
+    month over a year, the agencies ranked, and the late list."""
+    from reports.render import render_monthly_report
+
+    period = reports.period_of(month=month)
+    agency = agency or officer.agency_code
+    scope = await reports.agency_scope(session, officer, agency)
+    row = await session.get(Agency, agency) if agency else None
+    level = AgencyLevel(row.level) if row is not None else AgencyLevel.PROVINCE
+    months = _months_back(period, 12)
+    year = Period(months[0].start, period.end, "12 months")
+    records, _ = await reports.records_in(session, year, scope)
+    card = compute_indicators(records, period)
+    trend = tuple((m.label, compute_indicators(records, m).metric("2.1").ratio) for m in months)
+    everyone, _ = await reports.records_in(session, period, None)
+    ranking = sorted(
+        (
+            (members[0].agency_name, part.metric("2.1").ratio, part.metric("2.1").denominator)
+            for members, part in (
+                (members, compute_indicators(members, period))
+                for members in group_by(everyone, Dimension.AGENCY).values()
+            )
+        ),
+        key=lambda r: (-(r[1] if r[1] is not None else -1), r[0]),
+    )
+    now = datetime.now(UTC)
+    report = MonthlyReport(
+        agency_code=agency or "",
+        agency_name=row.name if row is not None else "Toàn tỉnh",
+        level=level.value,
+        period=period,
+        generated_at=now,
+        scorecard=card,
+        assessments=tuple(assess(card, await targets(session), level)),
+        late=await _late_list(session, period, scope, public=False),
+        forecast=forecast(records, period, now) if now in period else None,
+        trend=trend,
+        ranking=tuple(ranking),
+    )
+    return Response(
+        render_monthly_report(report),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="bao-cao-{period.label}.pdf"'},
+    )
