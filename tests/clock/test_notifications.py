@@ -184,3 +184,41 @@ async def test_a_bad_notice_fails_alone_not_the_batch_it_arrived_with(api, login
             )
             == 1
         )
+
+
+@pytest.mark.parametrize(
+    ("kind", "level", "assignee", "expected"),
+    [
+        ("warning", 0, "cc.diachinh", {"cc.diachinh", "pct.bennghe"}),
+        ("warning", 0, "", {"pct.bennghe"}),  # nobody took the step: the unit head hears of it
+        ("escalation", 1, "cc.diachinh", {"cc.diachinh", "pct.bennghe"}),
+        ("escalation", 2, "cc.diachinh", {"ct.bennghe"}),
+    ],
+)
+async def test_warnings_reach_the_officer_holding_the_step_and_the_unit_head(  # type: ignore[no-untyped-def]
+    api, login, sessions, kind: str, level: int, assignee: str, expected: set[str]
+) -> None:
+    code = await a_dossier(api, login)
+    activities = ClockActivities(sessions, channels=[LogChannel()])
+    notice = escalation_notice(code, level)
+    timer = Timer(
+        key=f"step0-a1-t1-{kind}-{level}-{assignee}",
+        kind=kind,  # type: ignore[arg-type]
+        at=notice.timer.at,
+        level=level,
+        step_index=0,
+        unit_code="H29.31.DC",
+        agency_code="000.31.25.H29",
+        due_at=notice.timer.due_at,
+        assignee=assignee,
+    )
+    await activities.record_notice(Notice(code, notice.procedure_name, timer, notice.event))
+    async with sessions() as session:
+        sent = set(
+            await session.scalars(
+                select(Notification.recipient).where(
+                    Notification.dossier_code == code, Notification.escalation_key == timer.key
+                )
+            )
+        )
+    assert sent == expected
