@@ -3,7 +3,6 @@ new worker: the record is delivered once, none is lost, the order holds."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -25,6 +24,7 @@ from tests.portal.lifecycle import (
     submit,
     wait_in_sync,
 )
+from tests.support.polling import eventually
 from tests.support.processes import REPO_ROOT
 
 READY_LINE = "portal-sync worker on task queue"
@@ -64,12 +64,9 @@ async def wait_delivery_in_flight(sim: Simulator) -> None:
     """Until the portal holds one request hanging (its one-request hang fault is used up): a
     delivery is in flight, whether the round runs as the workflow's local activity (its first
     try) or as a regular activity."""
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if (await sim.faults())["mode"] == "none":
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError("no delivery reached the portal")
+    await eventually(
+        sim.faults, lambda faults: faults["mode"] == "none", within=20, what="a delivery in flight"
+    )
 
 
 async def test_worker_killed_mid_delivery_loses_and_doubles_nothing(  # type: ignore[no-untyped-def]
