@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.client import Client
@@ -64,7 +65,9 @@ def new_row(state: DossierState) -> Dossier:
 
 
 async def write_steps(session: AsyncSession, state: DossierState) -> None:
-    rows = await session.scalars(select(DossierStep).where(DossierStep.dossier_code == state.code))
+    rows = await session.scalars(
+        select(DossierStep).where(col(DossierStep.dossier_code) == state.code)
+    )
     existing = {row.idx: row for row in rows}  # one query, not one per step
     for step in state.steps:
         row = existing.get(step.index)
@@ -105,8 +108,8 @@ async def record_timeline(
 ) -> None:
     """Add one timeline line, once: a retried write of the same event seq adds nothing."""
     recorded = await session.scalar(
-        select(TimelineEntry.id).where(
-            TimelineEntry.dossier_code == code, TimelineEntry.seq == event.seq
+        select(col(TimelineEntry.id)).where(
+            col(TimelineEntry.dossier_code) == code, col(TimelineEntry.seq) == event.seq
         )
     )
     if recorded is None:

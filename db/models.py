@@ -74,7 +74,7 @@ class ProcedureRecord(SQLModel, table=True):
     name: str
     agency_code: str = Field(foreign_key="agency.code", index=True)
     term_days: float
-    definition: dict = Field(sa_column=Column(JSON, nullable=False))
+    definition: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     active: bool = True
 
 
