@@ -13,6 +13,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
 
 from activities.projection import new_row, write_steps
 from api.errors import Problem
@@ -41,13 +42,14 @@ from workflows.shared import ActionInput, ActionOutcome, DossierInput
 LOCAL = timedelta(hours=7)
 
 #: The update each action path runs.
-UPDATES = {
+UPDATES: dict[Action, UpdateMethodMultiParam[[DossierWorkflow, ActionInput], ActionOutcome]] = {
     Action.ACCEPT: DossierWorkflow.accept,
     Action.REQUEST_SUPPLEMENT: DossierWorkflow.request_supplement,
     Action.SUPPLEMENT: DossierWorkflow.supplement,
     Action.REFUSE: DossierWorkflow.refuse,
     Action.FORWARD: DossierWorkflow.forward,
-    Action.RETURN: DossierWorkflow.return_to_previous,
+    # temporalio's update(name=...) overload types an async method's result as its coroutine
+    Action.RETURN: DossierWorkflow.return_to_previous,  # type: ignore[dict-item]
     Action.RESOLVE: DossierWorkflow.resolve,
     Action.DELIVER: DossierWorkflow.deliver,
     Action.WITHDRAW: DossierWorkflow.withdraw,
@@ -232,7 +234,7 @@ async def act(
     handle = client.get_workflow_handle(workflow_id(code))
     payload = ActionInput(actor=actor, **body.model_dump(exclude={"result_document_id"}))
     try:
-        return await handle.execute_update(update, payload, result_type=ActionOutcome)
+        return await handle.execute_update(update, payload)
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         if isinstance(cause, ApplicationError):
