@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.client import Client
 
+from config import PORTAL_TASK_QUEUE
 from db.document_repository import write_digitization
 from db.engine import writing
 from db.models import Dossier, DossierStep, TimelineEntry
@@ -126,7 +127,7 @@ class ProjectionActivities:
         sessions: async_sessionmaker[AsyncSession],
         *,
         client: Client | None = None,
-        portal_task_queue: str = "portal-sync",
+        portal_task_queue: str = PORTAL_TASK_QUEUE,
     ):
         self._sessions = sessions
         self._client = client
