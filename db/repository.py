@@ -13,7 +13,6 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models import (
-    Agency,
     Component,
     Dossier,
     DossierCodeSequence,
@@ -21,7 +20,6 @@ from db.models import (
     Officer,
     ProcedureRecord,
     TimelineEntry,
-    Unit,
 )
 from domain.codes import format_dossier_code
 from domain.dossier import Actor, Role
@@ -193,9 +191,3 @@ async def dossier_agencies(session: AsyncSession, *, code: str) -> set[str]:
         select(col(DossierStep.agency_code)).where(col(DossierStep.dossier_code) == code)
     )
     return {dossier.agency_code, *steps}
-
-
-async def org_names(session: AsyncSession) -> tuple[dict[str, str], dict[str, str]]:
-    agencies = {a.code: a.name for a in await session.scalars(select(Agency))}
-    units = {u.code: u.name for u in await session.scalars(select(Unit))}
-    return agencies, units
