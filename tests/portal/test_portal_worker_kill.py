@@ -6,12 +6,8 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 from temporalio.testing import WorkflowEnvironment
@@ -25,7 +21,7 @@ from tests.portal.lifecycle import (
     wait_in_sync,
 )
 from tests.support.polling import eventually
-from tests.support.processes import REPO_ROOT
+from tests.support.processes import start_process
 
 READY_LINE = "portal-sync worker on task queue"
 
@@ -33,31 +29,15 @@ READY_LINE = "portal-sync worker on task queue"
 @contextmanager
 def portal_worker_process(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     """`python worker.py --queue portal-sync`, as `make run` starts it, until it is ready."""
-    log = Path(tempfile.mkstemp(prefix="portal-worker-", suffix=".log")[1])
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "worker.py", "--queue", "portal-sync"],
-            cwd=REPO_ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while READY_LINE not in log.read_text(errors="replace"):
-            assert process.poll() is None, log.read_text(errors="replace")
-            assert time.monotonic() < deadline, log.read_text(errors="replace")
-            time.sleep(0.1)
-        yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.unlink(missing_ok=True)
+    with start_process(
+        ["worker.py", "--queue", "portal-sync"],
+        lambda child: READY_LINE in child.log_path.read_text(errors="replace"),
+        name="portal-worker",
+        startup_timeout=30,
+        env=env,
+        grace_seconds=10,
+    ) as child:
+        yield child.process
 
 
 async def wait_delivery_in_flight(sim: Simulator) -> None:
