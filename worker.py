@@ -122,7 +122,7 @@ async def main(argv: list[str] | None = None) -> None:
     # SQLite takes one writer at a time: the dossier worker's activities (short read-model
     # transactions, thousands at once in a deadline storm) queue for one connection in the
     # process rather than in SQLite's sleeping busy handler (measured on a 1,000-dossier
-    # storm: 25-28 s -> 22 s, and clerk p99 during it 22 s -> 2.4 s; see BENCHMARKS.md)
+    # storm: 25-28 s -> 22 s, and clerk p99 during it 22 s -> 2.4 s)
     dossier_engine = (
         make_engine(settings.database_url, pool_size=1, max_overflow=0)
         if is_sqlite(settings.database_url)

@@ -42,7 +42,7 @@ async def load_clock_config(session: AsyncSession, today: date | None = None) ->
     overrides = [
         CalendarOverride(day=o.day, kind=o.kind, name=o.name)  # type: ignore[arg-type]
         for o in await session.scalars(
-            select(CalendarOverrideRecord).order_by(CalendarOverrideRecord.day)
+            select(CalendarOverrideRecord).order_by(col(CalendarOverrideRecord.day))
         )
     ]
     years = range(today.year - YEARS_BACK, today.year + YEARS_AHEAD + 1)
@@ -129,8 +129,8 @@ class ClockActivities:
         keys = [(n.code, n.timer.key) for n in notices]
         async with writing(self._sessions) as session:
             found = await session.execute(
-                select(Escalation.dossier_code, Escalation.key).where(
-                    tuple_(Escalation.dossier_code, Escalation.key).in_(keys)
+                select(col(Escalation.dossier_code), col(Escalation.key)).where(
+                    tuple_(col(Escalation.dossier_code), col(Escalation.key)).in_(keys)
                 )
             )
             recorded = {(code, key) for code, key in found}
@@ -156,10 +156,16 @@ class ClockActivities:
             await session.flush()
             pending: dict[tuple[str, str], list[int]] = {}
             rows = await session.execute(
-                select(Notification.dossier_code, Notification.escalation_key, Notification.id)
+                select(
+                    col(Notification.dossier_code),
+                    col(Notification.escalation_key),
+                    col(Notification.id),
+                )
                 .where(
-                    tuple_(Notification.dossier_code, Notification.escalation_key).in_(keys),
-                    Notification.state == "pending",
+                    tuple_(col(Notification.dossier_code), col(Notification.escalation_key)).in_(
+                        keys
+                    ),
+                    col(Notification.state) == "pending",
                 )
                 .order_by(col(Notification.id))
             )

@@ -135,7 +135,7 @@ class Notifier:
     async def _claim(self, ids: Sequence[int] | None, due_only: bool) -> list[Notification]:
         now = self._now()
         claimable: list[Any] = [
-            Notification.state == "pending",
+            col(Notification.state) == "pending",
             col(Notification.channel).in_(list(self.channels)),
             or_(col(Notification.claimed_until).is_(None), col(Notification.claimed_until) < now),
         ]
@@ -152,7 +152,7 @@ class Notifier:
         async with writing(self._sessions) as session:
             candidates = list(
                 await session.scalars(
-                    select(Notification.id)
+                    select(col(Notification.id))
                     .where(*claimable)
                     .order_by(col(Notification.id))
                     .limit(self._batch)
@@ -170,7 +170,9 @@ class Notifier:
             return list(
                 await session.scalars(
                     select(Notification)
-                    .where(Notification.claimed_by == token, Notification.state == "pending")
+                    .where(
+                        col(Notification.claimed_by) == token, col(Notification.state) == "pending"
+                    )
                     .order_by(col(Notification.id))
                 )
             )
@@ -189,7 +191,7 @@ class Notifier:
                     .where(col(Notification.id).in_(sent_ids))
                     .values(
                         state="sent",
-                        attempts=Notification.attempts + 1,
+                        attempts=col(Notification.attempts) + 1,
                         sent_at=now,
                         claimed_until=None,
                     )

@@ -66,10 +66,12 @@ class EmailChannel:
     def _mail(self, message: Message) -> MIMEText:
         # MIMEText and Header (the compat32 API) rather than EmailMessage: the latter parses
         # every header it is given, which was most of the cost of an escalation storm's mail
-        mail = MIMEText(message.body, "plain", UTF8_QP)
+        # (typeshed types both too narrowly: MIMEText hands the charset to set_payload, which
+        # takes a Charset; compat32 headers take a Header)
+        mail = MIMEText(message.body, "plain", UTF8_QP)  # type: ignore[arg-type]
         mail["From"] = self._sender
         mail["To"] = message.address
-        mail["Subject"] = Header(message.subject, "utf-8")
+        mail["Subject"] = Header(message.subject, "utf-8")  # type: ignore[assignment]
         return mail
 
     def _deliver_all(self, mails: list[MIMEText]) -> list[ChannelDown | None]:

@@ -8,10 +8,12 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 from temporalio.client import Client
 
+from config import PORTAL_TASK_QUEUE
 from db.document_repository import write_digitization
 from db.engine import writing
 from db.models import Dossier, DossierStep, StepAttemptRecord, TimelineEntry
@@ -66,7 +68,9 @@ def new_row(state: DossierState) -> Dossier:
 
 
 async def write_steps(session: AsyncSession, state: DossierState) -> None:
-    rows = await session.scalars(select(DossierStep).where(DossierStep.dossier_code == state.code))
+    rows = await session.scalars(
+        select(DossierStep).where(col(DossierStep.dossier_code) == state.code)
+    )
     existing = {row.idx: row for row in rows}  # one query, not one per step
     for step in state.steps:
         row = existing.get(step.index)
@@ -93,7 +97,7 @@ async def write_steps(session: AsyncSession, state: DossierState) -> None:
 async def write_attempts(session: AsyncSession, state: DossierState) -> None:
     """Every attempt of every step; only the open ones and new ones change."""
     rows = await session.scalars(
-        select(StepAttemptRecord).where(StepAttemptRecord.dossier_code == state.code)
+        select(StepAttemptRecord).where(col(StepAttemptRecord.dossier_code) == state.code)
     )
     existing = {(r.step_index, r.attempt, r.branch): r for r in rows}
     for attempt in state.step_attempts:
@@ -150,8 +154,8 @@ async def record_timeline(
 ) -> None:
     """Add one timeline line, once: a retried write of the same event seq adds nothing."""
     recorded = await session.scalar(
-        select(TimelineEntry.id).where(
-            TimelineEntry.dossier_code == code, TimelineEntry.seq == event.seq
+        select(col(TimelineEntry.id)).where(
+            col(TimelineEntry.dossier_code) == code, col(TimelineEntry.seq) == event.seq
         )
     )
     if recorded is None:
@@ -168,7 +172,7 @@ class ProjectionActivities:
         sessions: async_sessionmaker[AsyncSession],
         *,
         client: Client | None = None,
-        portal_task_queue: str = "portal-sync",
+        portal_task_queue: str = PORTAL_TASK_QUEUE,
     ):
         self._sessions = sessions
         self._client = client

@@ -22,7 +22,8 @@ oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
 def get_settings_dep(request: Request) -> Settings:
-    return request.app.state.settings
+    settings: Settings = request.app.state.settings
+    return settings
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -31,14 +32,15 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 def get_temporal(request: Request) -> Client:
-    client = request.app.state.temporal
+    client: Client | None = request.app.state.temporal
     if client is None:
         raise Problem(503, "the workflow engine is not reachable; try again shortly")
     return client
 
 
 def get_document_store(request: Request) -> DocumentStore:
-    return request.app.state.documents
+    documents: DocumentStore = request.app.state.documents
+    return documents
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]

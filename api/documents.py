@@ -222,9 +222,7 @@ async def _record_and_attach(
 async def _attach(client: Client, row: Dossier, attachment: DocumentAttachment) -> ActionOutcome:
     handle = client.get_workflow_handle(workflow_id(row.code))
     try:
-        return await handle.execute_update(
-            DossierWorkflow.attach_document, attachment, result_type=ActionOutcome
-        )
+        return await handle.execute_update(DossierWorkflow.attach_document, attachment)
     except WorkflowUpdateFailedError as exc:
         if isinstance(exc.cause, ApplicationError):
             raise refusal(exc.cause, Action.ATTACH_DOCUMENT) from None

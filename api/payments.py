@@ -73,7 +73,6 @@ async def receive_callback(
         outcome = await handle.execute_update(
             DossierWorkflow.confirm_payment,
             PaymentConfirmation.of(decision),
-            result_type=PaymentOutcome,
         )
     except WorkflowUpdateFailedError as error:
         cause = error.cause

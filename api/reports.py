@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import or_, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.errors import Problem
@@ -95,8 +96,8 @@ async def first_forwarded(session: AsyncSession, codes: list[str]) -> dict[str, 
     if not codes:
         return {}
     found = await session.execute(
-        select(DossierStep.dossier_code, DossierStep.started_at).where(
-            DossierStep.dossier_code.in_(codes), DossierStep.idx == 0
+        select(col(DossierStep.dossier_code), col(DossierStep.started_at)).where(
+            col(DossierStep.dossier_code).in_(codes), col(DossierStep.idx) == 0
         )
     )
     return {code: started for code, started in found if started is not None}
@@ -145,15 +146,19 @@ async def records_in(
     end and not closed before its start), in scope and narrowed; and their rows by code."""
     now = now or datetime.now(UTC)
     query = select(Dossier).where(
-        Dossier.submitted_at < period.end,
-        or_(Dossier.finished_at.is_(None), Dossier.finished_at >= period.start),  # type: ignore[union-attr]
+        col(Dossier.submitted_at) < period.end,
+        or_(col(Dossier.finished_at).is_(None), col(Dossier.finished_at) >= period.start),
     )
     if narrow.procedure is not None:
-        query = query.where(Dossier.procedure_code == narrow.procedure)
+        query = query.where(col(Dossier.procedure_code) == narrow.procedure)
     if scope is not None:
-        handled = select(DossierStep.dossier_code).where(DossierStep.agency_code.in_(scope))
-        query = query.where(or_(Dossier.agency_code.in_(scope), Dossier.code.in_(handled)))
-    rows = list(await session.scalars(query.order_by(Dossier.submitted_at)))
+        handled = select(col(DossierStep.dossier_code)).where(
+            col(DossierStep.agency_code).in_(scope)
+        )
+        query = query.where(
+            or_(col(Dossier.agency_code).in_(scope), col(Dossier.code).in_(handled))
+        )
+    rows = list(await session.scalars(query.order_by(col(Dossier.submitted_at))))
     cal = await working_calendar(session, now.date())
     records = [r for r in await outcome_records(session, rows, cal, now) if narrow.keeps(r)]
     by_code = {row.code: row for row in rows}

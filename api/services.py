@@ -13,6 +13,7 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
 
 from activities.projection import new_row, write_steps
 from api.errors import Problem
@@ -20,7 +21,7 @@ from api.schemas import ActionIn, SubmitIn
 from db.document_repository import handed_in_components, write_digitization
 from db.engine import write_turn
 from db.models import Dossier
-from db.payment_repository import write_payments
+from db.payment_repository import dossier_payments, write_payments
 from db.repository import allocate_code, find_by_idempotency_key, get_procedure
 from domain.codes import workflow_id
 from domain.dossier import (
@@ -33,6 +34,7 @@ from domain.dossier import (
     Role,
 )
 from domain.lifecycle import Action, IllegalTransition, Status
+from domain.payment import PaymentPurpose
 from domain.procedures import Procedure
 from workflows.dossier import DossierWorkflow
 from workflows.shared import ActionInput, ActionOutcome, DossierInput
@@ -40,13 +42,14 @@ from workflows.shared import ActionInput, ActionOutcome, DossierInput
 LOCAL = timedelta(hours=7)
 
 #: The update each action path runs.
-UPDATES = {
+UPDATES: dict[Action, UpdateMethodMultiParam[[DossierWorkflow, ActionInput], ActionOutcome]] = {
     Action.ACCEPT: DossierWorkflow.accept,
     Action.REQUEST_SUPPLEMENT: DossierWorkflow.request_supplement,
     Action.SUPPLEMENT: DossierWorkflow.supplement,
     Action.REFUSE: DossierWorkflow.refuse,
     Action.FORWARD: DossierWorkflow.forward,
-    Action.RETURN: DossierWorkflow.return_to_previous,
+    # temporalio's update(name=...) overload types an async method's result as its coroutine
+    Action.RETURN: DossierWorkflow.return_to_previous,  # type: ignore[dict-item]
     Action.RESOLVE: DossierWorkflow.resolve,
     Action.DELIVER: DossierWorkflow.deliver,
     Action.WITHDRAW: DossierWorkflow.withdraw,
@@ -128,7 +131,13 @@ async def submit(
             )
         handed_in = await handed_in_components(session, code=existing.code)
         await _ensure_started(
-            existing, procedure, client, task_queue, rating_window_days, handed_in
+            existing,
+            procedure,
+            client,
+            task_queue,
+            rating_window_days,
+            handed_in,
+            pay_online=await _paid_online(session, code=existing.code),
         )
         return Submitted(code=existing.code, created=False)
 
@@ -180,9 +189,11 @@ async def _ensure_started(
     task_queue: str,
     window: int,
     handed_in: list[str],
+    *,
+    pay_online: bool,
 ) -> None:
     """A submission whose process died between the database commit and the workflow start
-    is completed by its retry."""
+    is completed by its retry, with the initial state the first attempt committed."""
     state = DossierState.new(
         code=row.code,
         procedure=procedure,
@@ -196,6 +207,7 @@ async def _ensure_started(
         ),
         submitted_at=row.submitted_at.astimezone(UTC),
         handed_in=handed_in,
+        pay_online=pay_online,
     )
     try:
         await client.start_workflow(
@@ -232,7 +244,7 @@ async def act(
     fields = body.model_dump(exclude={"result_document_id", "assignee"})
     payload = ActionInput(actor=actor, assignee=assignee, **fields)
     try:
-        return await handle.execute_update(update, payload, result_type=ActionOutcome)
+        return await handle.execute_update(update, payload)
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         if isinstance(cause, ApplicationError):
@@ -245,6 +257,16 @@ async def act(
                 current, action, [], f"the dossier is closed ({current.value}); nothing can change"
             ) from None
         raise
+
+
+async def _paid_online(session: AsyncSession, *, code: str) -> bool:
+    """Whether the submission chose the gateway for its fees, as its payment row recorded it
+    (the choice only shapes that payment: without fees there is none, and nothing to keep)."""
+    return any(
+        p.online
+        for p in await dossier_payments(session, code=code)
+        if p.purpose == PaymentPurpose.SUBMISSION
+    )
 
 
 def refusal(cause: ApplicationError, action: Action) -> Exception:

@@ -29,6 +29,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from activities.clock import load_clock_config
 from bench.driver import CLERK, LAND, pool
+from config import DOSSIER_TASK_QUEUE
 from db.engine import make_engine, make_session_maker
 from db.models import Dossier
 from db.repository import get_procedure
@@ -41,7 +42,7 @@ from domain.procedures import Procedure
 from domain.statutory import ClockConfig
 from workflows.client import data_converter
 from workflows.dossier import DossierWorkflow
-from workflows.shared import DOSSIER_TASK_QUEUE, DossierInput
+from workflows.shared import DossierInput
 
 #: Agency part of bench dossier codes: `BENCH-YYMMDD-NNNN`, a prefix no seeded agency uses.
 BENCH_AGENCY = "BENCH"

@@ -29,7 +29,9 @@ async def main() -> None:
         settings.portal_base_url, settings.portal_api_key, settings.portal_timeout_seconds
     ) as portal:
         async with build_portal_worker(client, settings, make_session_maker(engine), portal):
-            logging.getLogger("bench").info("portal-sync worker on task queue %r", "portal-sync")
+            logging.getLogger("bench").info(
+                "portal-sync worker on task queue %r", settings.portal_task_queue
+            )
             await stop.wait()
     await engine.dispose()
 

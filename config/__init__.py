@@ -11,6 +11,9 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DATA_DIR = Path(".data")
+#: The task queues the workers poll, unless the environment names others.
+DOSSIER_TASK_QUEUE = "dossiers"
+PORTAL_TASK_QUEUE = "portal-sync"
 
 
 class Settings(BaseSettings):
@@ -22,8 +25,8 @@ class Settings(BaseSettings):
     )
     temporal_address: str = "127.0.0.1:7233"
     temporal_namespace: str = "default"
-    task_queue: str = "dossiers"
-    portal_task_queue: str = "portal-sync"
+    task_queue: str = DOSSIER_TASK_QUEUE
+    portal_task_queue: str = PORTAL_TASK_QUEUE
 
     jwt_secret: str = "change-me-in-production-motcua-demo-secret"
     jwt_ttl_minutes: int = 8 * 60

@@ -4,6 +4,7 @@ projection."""
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.document_models import Document
@@ -34,7 +35,7 @@ async def write_digitization(session: AsyncSession, state: DossierState) -> None
 
 async def dossier_documents(session: AsyncSession, *, code: str) -> list[Document]:
     rows = await session.scalars(
-        select(Document).where(Document.dossier_code == code).order_by(Document.id)
+        select(Document).where(col(Document.dossier_code) == code).order_by(col(Document.id))
     )
     return list(rows)
 
@@ -53,12 +54,13 @@ async def reusable_document(
     """An earlier document to reuse, by id or by content hash, with its dossier. Among several
     documents with the same hash, one of the applicant `id_number` is preferred, so that the
     caller's rule (same applicant only) judges the best candidate."""
-    query = select(Document, Dossier).join(Dossier, Dossier.code == Document.dossier_code)
+    query = select(Document, Dossier).join(Dossier, col(Dossier.code) == col(Document.dossier_code))
     if document_id is not None:
-        query = query.where(Document.id == document_id)
+        query = query.where(col(Document.id) == document_id)
     else:
-        query = query.where(Document.sha256 == sha256)
-    candidates = list((await session.exec(query.order_by(Document.id))).all())
+        query = query.where(col(Document.sha256) == sha256)
+    rows = (await session.execute(query.order_by(col(Document.id)))).all()
+    candidates = [(document, dossier) for document, dossier in rows]
     for document, dossier in candidates:
         if id_number and dossier.applicant_id_number == id_number:
             return document, dossier

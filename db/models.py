@@ -15,7 +15,8 @@ class UTCDateTimeType(sa.TypeDecorator[datetime]):
     """A moment, timezone-aware UTC both ways on PostgreSQL (timestamptz) and SQLite. SQLite
     keeps naive text and hands back naive values: without this, each projection saw every
     unchanged moment it assigned (aware) differ from the one loaded (naive) and wrote the
-    payment and step rows again, `updated_at` included (BENCHMARKS.md, round 6)."""
+    payment and step rows again, `updated_at` included (a walkthrough made 8 payment
+    UPDATEs where 1 had changed)."""
 
     impl = sa.DateTime(timezone=True)
     cache_ok = True
@@ -76,7 +77,7 @@ class ProcedureRecord(SQLModel, table=True):
     name: str
     agency_code: str = Field(foreign_key="agency.code", index=True)
     term_days: float
-    definition: dict = Field(sa_column=Column(JSON, nullable=False))
+    definition: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
     active: bool = True
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.clock_models import CalendarOverrideRecord
@@ -42,7 +43,7 @@ async def working_calendar(session: AsyncSession, today: date | None = None) -> 
     overrides = [
         CalendarOverride(day=o.day, kind=o.kind, name=o.name)  # type: ignore[arg-type]
         for o in await session.scalars(
-            select(CalendarOverrideRecord).order_by(CalendarOverrideRecord.day)
+            select(CalendarOverrideRecord).order_by(col(CalendarOverrideRecord.day))
         )
     ]
     key = (today.year, *((o.day, o.kind) for o in overrides))
@@ -117,48 +118,50 @@ async def outcome_records(
         p.code: p
         for p in await session.scalars(
             select(ProcedureRecord).where(
-                ProcedureRecord.code.in_({r.procedure_code for r in rows})
+                col(ProcedureRecord.code).in_({r.procedure_code for r in rows})
             )
         )
     }
     steps: dict[str, list[DossierStep]] = defaultdict(list)
     for step in await session.scalars(
-        select(DossierStep).where(DossierStep.dossier_code.in_(codes))
+        select(DossierStep).where(col(DossierStep.dossier_code).in_(codes))
     ):
         steps[step.dossier_code].append(step)
     officers: dict[str, set[str]] = defaultdict(set)
     for attempt in await session.scalars(
-        select(StepAttemptRecord).where(StepAttemptRecord.dossier_code.in_(codes))
+        select(StepAttemptRecord).where(col(StepAttemptRecord.dossier_code).in_(codes))
     ):
         officers[attempt.dossier_code].update(h["officer"] for h in attempt.holdings)
         if attempt.finished_by:
             officers[attempt.dossier_code].add(attempt.finished_by)
     fee_bearing: set[str] = set()
     paid_online: set[str] = set()
-    for payment in await session.scalars(select(Payment).where(Payment.dossier_code.in_(codes))):
+    for payment in await session.scalars(
+        select(Payment).where(col(Payment.dossier_code).in_(codes))
+    ):
         fee_bearing.add(payment.dossier_code)
         if payment.online and payment.state == "paid":
             paid_online.add(payment.dossier_code)
     components: dict[str, list[Component]] = defaultdict(list)
     for component in await session.scalars(
-        select(Component).where(Component.dossier_code.in_(codes))
+        select(Component).where(col(Component.dossier_code).in_(codes))
     ):
         components[component.dossier_code].append(component)
     unsynced = set(
         await session.scalars(
-            select(PortalOutboxRecord.dossier_code)
+            select(col(PortalOutboxRecord.dossier_code))
             .where(
-                PortalOutboxRecord.dossier_code.in_(codes),
-                PortalOutboxRecord.state != RecordState.SENT.value,
+                col(PortalOutboxRecord.dossier_code).in_(codes),
+                col(PortalOutboxRecord.state) != RecordState.SENT.value,
             )
-            .group_by(PortalOutboxRecord.dossier_code)
+            .group_by(col(PortalOutboxRecord.dossier_code))
         )
     )
     ever_synced = set(
         await session.scalars(
-            select(PortalOutboxRecord.dossier_code)
-            .where(PortalOutboxRecord.dossier_code.in_(codes))
-            .group_by(PortalOutboxRecord.dossier_code)
+            select(col(PortalOutboxRecord.dossier_code))
+            .where(col(PortalOutboxRecord.dossier_code).in_(codes))
+            .group_by(col(PortalOutboxRecord.dossier_code))
             .having(func.count() > 0)
         )
     )
@@ -222,20 +225,20 @@ async def backfill_verdicts(sessions: async_sessionmaker[AsyncSession], now: dat
     were judged."""
     async with sessions() as session:
         cal = await working_calendar(session, now.date())
-        rows = list(await session.scalars(select(Dossier).where(Dossier.verdict.is_(None))))  # type: ignore[union-attr]
+        rows = list(await session.scalars(select(Dossier).where(col(Dossier.verdict).is_(None))))
         codes = [r.code for r in rows]
         steps: dict[str, list[DossierStep]] = defaultdict(list)
         asked: dict[str, int] = defaultdict(int)
         if codes:
             for step in await session.scalars(
-                select(DossierStep).where(DossierStep.dossier_code.in_(codes))
+                select(DossierStep).where(col(DossierStep.dossier_code).in_(codes))
             ):
                 steps[step.dossier_code].append(step)
             for entry in await session.scalars(
                 select(TimelineEntry).where(
-                    TimelineEntry.dossier_code.in_(codes),
-                    TimelineEntry.action == "request-supplement",
-                    TimelineEntry.from_status != Status.SUBMITTED.value,
+                    col(TimelineEntry.dossier_code).in_(codes),
+                    col(TimelineEntry.action) == "request-supplement",
+                    col(TimelineEntry.from_status) != Status.SUBMITTED.value,
                 )
             ):
                 asked[entry.dossier_code] += 1

@@ -6,6 +6,7 @@ look-up list them."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import JSON, Column, Field, SQLModel
@@ -22,7 +23,7 @@ class Payment(SQLModel, table=True):
     procedure_code: str = Field(max_length=60)
     purpose: str = Field(max_length=20)  # PaymentPurpose
     amount: int = Field(sa_type=sa.BigInteger)  # VND
-    lines: list = Field(sa_column=Column(JSON, nullable=False))
+    lines: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
     online: bool = True  # through the gateway; False: collected at the one-stop desk
     state: str = Field(max_length=20, index=True)  # PaymentState
     payment_url: str = ""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.payment_models import Payment
@@ -45,7 +46,7 @@ async def write_payments(session: AsyncSession, state: DossierState) -> None:
 
 async def dossier_payments(session: AsyncSession, *, code: str) -> list[Payment]:
     rows = await session.scalars(
-        select(Payment).where(Payment.dossier_code == code).order_by(Payment.requested_at)
+        select(Payment).where(col(Payment.dossier_code) == code).order_by(col(Payment.requested_at))
     )
     return list(rows)
 

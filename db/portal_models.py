@@ -55,7 +55,7 @@ class PortalSyncState(SQLModel, table=True):
     last_enqueued_seq: int = 0
     last_sent_seq: int = 0  # handed to the portal (it may not have answered yet)
     last_acked_seq: int = 0  # the portal acknowledged everything up to here
-    parked: bool = False
+    parked: bool = Field(default=False, index=True)  # the index 0002 created
     parked_seq: int | None = None
     parked_reason: str = ""
     parked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

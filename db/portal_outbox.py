@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import case, func, select, update
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models import Component, Officer
@@ -42,7 +43,7 @@ async def sync_state_for_update(session: AsyncSession, code: str) -> PortalSyncS
 
 async def _documents(session: AsyncSession, code: str) -> tuple[PortalDocument, ...]:
     rows = await session.scalars(
-        select(Component).where(Component.dossier_code == code).order_by(Component.id)
+        select(Component).where(col(Component.dossier_code) == code).order_by(col(Component.id))
     )
     return tuple(
         PortalDocument(
@@ -65,8 +66,8 @@ async def enqueue_event(session: AsyncSession, state: DossierState, event: Dossi
         select(func.count())
         .select_from(PortalOutboxRecord)
         .where(
-            PortalOutboxRecord.dossier_code == state.code,
-            PortalOutboxRecord.event_seq == event.seq,
+            col(PortalOutboxRecord.dossier_code) == state.code,
+            col(PortalOutboxRecord.event_seq) == event.seq,
         )
     )
     if known:
@@ -106,8 +107,10 @@ async def enqueue_resend(session: AsyncSession, code: str) -> int | None:
     sync = await sync_state_for_update(session, code)
     latest = await session.scalar(
         select(PortalOutboxRecord)
-        .where(PortalOutboxRecord.dossier_code == code, PortalOutboxRecord.kind == "dossier")
-        .order_by(PortalOutboxRecord.seq.desc())
+        .where(
+            col(PortalOutboxRecord.dossier_code) == code, col(PortalOutboxRecord.kind) == "dossier"
+        )
+        .order_by(col(PortalOutboxRecord.seq).desc())
         .limit(1)
     )
     if latest is None:
@@ -126,9 +129,9 @@ async def requeue_after(session: AsyncSession, code: str, after_seq: int) -> int
     result = await session.execute(
         update(PortalOutboxRecord)
         .where(
-            PortalOutboxRecord.dossier_code == code,
-            PortalOutboxRecord.seq > after_seq,
-            PortalOutboxRecord.state == RecordState.SENT.value,
+            col(PortalOutboxRecord.dossier_code) == code,
+            col(PortalOutboxRecord.seq) > after_seq,
+            col(PortalOutboxRecord.state) == RecordState.SENT.value,
         )
         .values(state=RecordState.PENDING.value, sent_at=None)
     )
@@ -141,7 +144,7 @@ async def requeue_after(session: AsyncSession, code: str, after_seq: int) -> int
 async def record_at(session: AsyncSession, code: str, seq: int) -> PortalOutboxRecord | None:
     return await session.scalar(
         select(PortalOutboxRecord).where(
-            PortalOutboxRecord.dossier_code == code, PortalOutboxRecord.seq == seq
+            col(PortalOutboxRecord.dossier_code) == code, col(PortalOutboxRecord.seq) == seq
         )
     )
 
@@ -150,10 +153,10 @@ async def next_pending(session: AsyncSession, code: str) -> PortalOutboxRecord |
     return await session.scalar(
         select(PortalOutboxRecord)
         .where(
-            PortalOutboxRecord.dossier_code == code,
-            PortalOutboxRecord.state == RecordState.PENDING.value,
+            col(PortalOutboxRecord.dossier_code) == code,
+            col(PortalOutboxRecord.state) == RecordState.PENDING.value,
         )
-        .order_by(PortalOutboxRecord.seq)
+        .order_by(col(PortalOutboxRecord.seq))
         .limit(1)
     )
 
@@ -164,8 +167,8 @@ async def count_pending(session: AsyncSession, code: str) -> int:
             select(func.count())
             .select_from(PortalOutboxRecord)
             .where(
-                PortalOutboxRecord.dossier_code == code,
-                PortalOutboxRecord.state == RecordState.PENDING.value,
+                col(PortalOutboxRecord.dossier_code) == code,
+                col(PortalOutboxRecord.state) == RecordState.PENDING.value,
             )
         )
         or 0
@@ -192,8 +195,8 @@ async def redrive(session: AsyncSession, code: str) -> bool:
     await session.execute(
         update(PortalOutboxRecord)
         .where(
-            PortalOutboxRecord.dossier_code == code,
-            PortalOutboxRecord.state == RecordState.PARKED.value,
+            col(PortalOutboxRecord.dossier_code) == code,
+            col(PortalOutboxRecord.state) == RecordState.PARKED.value,
         )
         .values(state=RecordState.PENDING.value)
     )
@@ -208,8 +211,8 @@ async def redrive(session: AsyncSession, code: str) -> bool:
 async def parked_records(session: AsyncSession) -> list[PortalOutboxRecord]:
     rows = await session.scalars(
         select(PortalOutboxRecord)
-        .where(PortalOutboxRecord.state == RecordState.PARKED.value)
-        .order_by(PortalOutboxRecord.dossier_code, PortalOutboxRecord.seq)
+        .where(col(PortalOutboxRecord.state) == RecordState.PARKED.value)
+        .order_by(col(PortalOutboxRecord.dossier_code), col(PortalOutboxRecord.seq))
     )
     return list(rows)
 
@@ -217,8 +220,8 @@ async def parked_records(session: AsyncSession) -> list[PortalOutboxRecord]:
 async def dossier_records(session: AsyncSession, code: str) -> list[PortalOutboxRecord]:
     rows = await session.scalars(
         select(PortalOutboxRecord)
-        .where(PortalOutboxRecord.dossier_code == code)
-        .order_by(PortalOutboxRecord.seq)
+        .where(col(PortalOutboxRecord.dossier_code) == code)
+        .order_by(col(PortalOutboxRecord.seq))
     )
     return list(rows)
 
@@ -228,8 +231,8 @@ async def sync_states_after(
 ) -> list[PortalSyncState]:
     rows = await session.scalars(
         select(PortalSyncState)
-        .where(PortalSyncState.dossier_code > after_code)
-        .order_by(PortalSyncState.dossier_code)
+        .where(col(PortalSyncState.dossier_code) > after_code)
+        .order_by(col(PortalSyncState.dossier_code))
         .limit(limit)
     )
     return list(rows)
@@ -249,15 +252,15 @@ class SyncSummary:
 
 
 async def sync_summary(session: AsyncSession) -> SyncSummary:
-    synced = (PortalSyncState.parked.is_(False)) & (  # type: ignore[attr-defined]
-        PortalSyncState.last_acked_seq >= PortalSyncState.last_enqueued_seq
+    synced = (col(PortalSyncState.parked).is_(False)) & (
+        col(PortalSyncState.last_acked_seq) >= col(PortalSyncState.last_enqueued_seq)
     )
     row = (
         await session.execute(
             select(
                 func.count(),
                 func.coalesce(func.sum(case((synced, 1), else_=0)), 0),
-                func.coalesce(func.sum(case((PortalSyncState.parked, 1), else_=0)), 0),
+                func.coalesce(func.sum(case((col(PortalSyncState.parked), 1), else_=0)), 0),
             ).select_from(PortalSyncState)
         )
     ).one()
@@ -270,7 +273,7 @@ async def sync_summary(session: AsyncSession) -> SyncSummary:
 async def latest_reconciliation(session: AsyncSession) -> PortalReconciliation | None:
     return await session.scalar(
         select(PortalReconciliation)
-        .where(PortalReconciliation.finished_at.is_not(None))  # type: ignore[union-attr]
-        .order_by(PortalReconciliation.id.desc())  # type: ignore[union-attr]
+        .where(col(PortalReconciliation.finished_at).is_not(None))
+        .order_by(col(PortalReconciliation.id).desc())
         .limit(1)
     )

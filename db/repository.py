@@ -9,10 +9,10 @@ from typing import Any
 from pydantic import TypeAdapter
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models import (
-    Agency,
     Component,
     Dossier,
     DossierCodeSequence,
@@ -21,7 +21,6 @@ from db.models import (
     ProcedureRecord,
     StepAttemptRecord,
     TimelineEntry,
-    Unit,
 )
 from domain.codes import format_dossier_code
 from domain.dossier import Actor, Role
@@ -31,7 +30,8 @@ PROCEDURE_ADAPTER: TypeAdapter[Procedure] = TypeAdapter(Procedure)
 
 
 def procedure_to_json(procedure: Procedure) -> dict[str, Any]:
-    return PROCEDURE_ADAPTER.dump_python(procedure, mode="json")
+    data: dict[str, Any] = PROCEDURE_ADAPTER.dump_python(procedure, mode="json")
+    return data
 
 
 def procedure_from_record(record: ProcedureRecord) -> Procedure:
@@ -47,7 +47,9 @@ async def get_procedure(session: AsyncSession, *, code: str) -> Procedure | None
 
 async def list_procedures(session: AsyncSession) -> list[Procedure]:
     records = await session.scalars(
-        select(ProcedureRecord).where(ProcedureRecord.active).order_by(ProcedureRecord.code)
+        select(ProcedureRecord)
+        .where(col(ProcedureRecord.active))
+        .order_by(col(ProcedureRecord.code))
     )
     return [procedure_from_record(r) for r in records]
 
@@ -75,7 +77,7 @@ async def allocate_code(session: AsyncSession, *, agency_code: str, day: date) -
     PostgreSQL serialise on the row; SQLite serialises writers. A code is never issued twice."""
     dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    table = DossierCodeSequence.__table__
+    table = DossierCodeSequence.__table__  # type: ignore[attr-defined]  # set by SQLModel, untyped
     statement = (
         insert(table)
         .values(agency_code=agency_code, day=day, last_value=1)
@@ -90,7 +92,7 @@ async def allocate_code(session: AsyncSession, *, agency_code: str, day: date) -
 
 
 async def find_by_idempotency_key(session: AsyncSession, *, key: str) -> Dossier | None:
-    return await session.scalar(select(Dossier).where(Dossier.idempotency_key == key))
+    return await session.scalar(select(Dossier).where(col(Dossier.idempotency_key) == key))
 
 
 @dataclass(frozen=True)
@@ -109,32 +111,37 @@ OPEN_STATUSES = ("submitted", "received", "processing", "supplement_requested", 
 
 def _filtered(query: Any, f: DossierFilter) -> Any:
     if f.status:
-        query = query.where(Dossier.status == f.status)
+        query = query.where(col(Dossier.status) == f.status)
     if f.agency_code:
         query = query.where(
-            or_(Dossier.agency_code == f.agency_code, Dossier.current_agency_code == f.agency_code)
+            or_(
+                col(Dossier.agency_code) == f.agency_code,
+                col(Dossier.current_agency_code) == f.agency_code,
+            )
         )
     if f.procedure_code:
-        query = query.where(Dossier.procedure_code == f.procedure_code)
+        query = query.where(col(Dossier.procedure_code) == f.procedure_code)
     if f.overdue_at is not None:
-        query = query.where(Dossier.status.in_(OPEN_STATUSES), Dossier.due_at < f.overdue_at)
+        query = query.where(
+            col(Dossier.status).in_(OPEN_STATUSES), col(Dossier.due_at) < f.overdue_at
+        )
     if f.due_before is not None:
-        query = query.where(Dossier.due_at < f.due_before)
+        query = query.where(col(Dossier.due_at) < f.due_before)
     if f.text:
         like = f"%{f.text.lower()}%"
         query = query.where(
             or_(
-                func.lower(Dossier.code).like(like),
-                func.lower(Dossier.applicant_name).like(like),
-                func.lower(Dossier.applicant_id_number).like(like),
+                func.lower(col(Dossier.code)).like(like),
+                func.lower(col(Dossier.applicant_name)).like(like),
+                func.lower(col(Dossier.applicant_id_number)).like(like),
             )
         )
     if f.visible_to_agency:
-        involved = select(DossierStep.dossier_code).where(
-            DossierStep.agency_code == f.visible_to_agency
+        involved = select(col(DossierStep.dossier_code)).where(
+            col(DossierStep.agency_code) == f.visible_to_agency
         )
         query = query.where(
-            or_(Dossier.agency_code == f.visible_to_agency, Dossier.code.in_(involved))
+            or_(col(Dossier.agency_code) == f.visible_to_agency, col(Dossier.code).in_(involved))
         )
     return query
 
@@ -145,7 +152,7 @@ async def list_dossiers(
     total = await session.scalar(_filtered(select(func.count()).select_from(Dossier), filters))
     rows = await session.scalars(
         _filtered(select(Dossier), filters)
-        .order_by(Dossier.submitted_at.desc(), Dossier.code.desc())
+        .order_by(col(Dossier.submitted_at).desc(), col(Dossier.code).desc())
         .limit(limit)
         .offset(offset)
     )
@@ -154,7 +161,9 @@ async def list_dossiers(
 
 async def dossier_steps(session: AsyncSession, *, code: str) -> list[DossierStep]:
     rows = await session.scalars(
-        select(DossierStep).where(DossierStep.dossier_code == code).order_by(DossierStep.idx)
+        select(DossierStep)
+        .where(col(DossierStep.dossier_code) == code)
+        .order_by(col(DossierStep.idx))
     )
     return list(rows)
 
@@ -162,22 +171,24 @@ async def dossier_steps(session: AsyncSession, *, code: str) -> list[DossierStep
 async def step_attempts(session: AsyncSession, *, code: str) -> list[StepAttemptRecord]:
     rows = await session.scalars(
         select(StepAttemptRecord)
-        .where(StepAttemptRecord.dossier_code == code)
-        .order_by(StepAttemptRecord.started_at, StepAttemptRecord.step_index)
+        .where(col(StepAttemptRecord.dossier_code) == code)
+        .order_by(col(StepAttemptRecord.started_at), col(StepAttemptRecord.step_index))
     )
     return list(rows)
 
 
 async def dossier_timeline(session: AsyncSession, *, code: str) -> list[TimelineEntry]:
     rows = await session.scalars(
-        select(TimelineEntry).where(TimelineEntry.dossier_code == code).order_by(TimelineEntry.seq)
+        select(TimelineEntry)
+        .where(col(TimelineEntry.dossier_code) == code)
+        .order_by(col(TimelineEntry.seq))
     )
     return list(rows)
 
 
 async def dossier_components(session: AsyncSession, *, code: str) -> list[Component]:
     rows = await session.scalars(
-        select(Component).where(Component.dossier_code == code).order_by(Component.id)
+        select(Component).where(col(Component.dossier_code) == code).order_by(col(Component.id))
     )
     return list(rows)
 
@@ -187,12 +198,6 @@ async def dossier_agencies(session: AsyncSession, *, code: str) -> set[str]:
     if dossier is None:
         return set()
     steps = await session.scalars(
-        select(DossierStep.agency_code).where(DossierStep.dossier_code == code)
+        select(col(DossierStep.agency_code)).where(col(DossierStep.dossier_code) == code)
     )
     return {dossier.agency_code, *steps}
-
-
-async def org_names(session: AsyncSession) -> tuple[dict[str, str], dict[str, str]]:
-    agencies = {a.code: a.name for a in await session.scalars(select(Agency))}
-    units = {u.code: u.name for u in await session.scalars(select(Unit))}
-    return agencies, units

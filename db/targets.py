@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models import IndicatorTarget
@@ -52,5 +52,5 @@ def default_rows() -> list[IndicatorTarget]:
 
 
 async def targets(session: AsyncSession) -> list[Target]:
-    rows = await session.scalars(select(IndicatorTarget).order_by(IndicatorTarget.id))
+    rows = await session.scalars(select(IndicatorTarget).order_by(col(IndicatorTarget.id)))
     return [target_of(r) for r in rows]

@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -177,32 +177,6 @@ class PaymentRequest:
                 f"Payment {self.reference} asks for {self.amount} đồng but its fee lines "
                 f"add up to {expected} đồng."
             )
-
-    def with_decision(self, decision: CallbackDecision) -> PaymentRequest:
-        """This request after a callback decision has been applied."""
-        if decision.outcome is CallbackOutcome.DUPLICATE:
-            return self
-        return replace(self, state=decision.new_state, gateway_txn=decision.gateway_txn)
-
-
-def new_payment_request(
-    *,
-    dossier_code: str,
-    procedure_code: str,
-    purpose: PaymentPurpose | str,
-    lines: Iterable[FeeLine],
-    attempt: int = 1,
-) -> PaymentRequest:
-    """A pending request whose amount is the total of its lines."""
-    checked = validate_lines(lines)
-    return PaymentRequest(
-        reference=make_reference(dossier_code, purpose, attempt),
-        dossier_code=dossier_code,
-        procedure_code=procedure_code,
-        amount=total(checked),
-        lines=checked,
-        purpose=PaymentPurpose(purpose),
-    )
 
 
 # --- checksums -------------------------------------------------------------------------

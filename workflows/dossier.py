@@ -91,7 +91,7 @@ class DossierWorkflow(PaymentSteps):
         self._calendar: WorkCalendar | None = None
         self._changed = False
         self._ready = False  # the calendar is loaded and the submission recorded
-        self._deliveries: list[asyncio.Future[None]] = []
+        self._deliveries: list[asyncio.Future[int]] = []
         self._apology_limit = False  # set in `run`, by the patch the history holds
 
     @workflow.run
@@ -146,6 +146,7 @@ class DossierWorkflow(PaymentSteps):
             await self._payment_timer(timer)
             return
         async with self._lock:
+            assert self._config is not None and self._calendar is not None
             if statutory.next_timer(self.state, self._config, self._calendar) != timer:
                 return  # an action that just ran moved it
             now = workflow.now()

@@ -16,8 +16,6 @@ from domain.statutory import ClockConfig, DeadlineStep, DeadlineView, Timer
 
 __all__ = ["DeadlineStep", "DeadlineView"]
 
-DOSSIER_TASK_QUEUE = "dossiers"
-
 #: Writes to the read model: short, retried until the database is back.
 PROJECTION_TIMEOUT = timedelta(seconds=30)
 PROJECTION_RETRY = RetryPolicy(

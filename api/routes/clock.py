@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field, StringConstraints
 from sqlalchemy import func, or_, select
+from sqlmodel import col
 from temporalio.client import Client
 
 from activities.clock import load_clock_config
@@ -165,7 +166,9 @@ async def broadcast(client: Client, codes: list[str], config: ClockConfig) -> li
 async def _apply_change(session: SessionDep, client: Client) -> tuple[int, list[str]]:
     config = await load_clock_config(session)
     codes = list(
-        await session.scalars(select(Dossier.code).where(Dossier.status.in_(OPEN_STATUSES)))
+        await session.scalars(
+            select(col(Dossier.code)).where(col(Dossier.status).in_(OPEN_STATUSES))
+        )
     )
     failed = await broadcast(client, codes, config)
     return len(codes) - len(failed), failed
@@ -174,7 +177,7 @@ async def _apply_change(session: SessionDep, client: Client) -> tuple[int, list[
 @router.get("/admin/calendar/overrides", response_model=list[OverrideOut])
 async def list_overrides(officer: CurrentOfficer, session: SessionDep) -> list[OverrideOut]:
     rows = await session.scalars(
-        select(CalendarOverrideRecord).order_by(CalendarOverrideRecord.day)
+        select(CalendarOverrideRecord).order_by(col(CalendarOverrideRecord.day))
     )
     return [OverrideOut.model_validate(r, from_attributes=True) for r in rows]
 
@@ -254,10 +257,12 @@ async def overdue_report(
     """Open dossiers past their original due moment, with who is responsible now."""
     now = datetime.now(UTC)
     original = func.coalesce(Dossier.original_due_at, Dossier.due_at)
-    query = select(Dossier).where(Dossier.status.in_(OPEN_STATUSES), original < now)
+    query = select(Dossier).where(col(Dossier.status).in_(OPEN_STATUSES), original < now)
     scope = agency if officer.role == "admin" else officer.agency_code
     if scope:
-        query = query.where(or_(Dossier.current_agency_code == scope, Dossier.agency_code == scope))
+        query = query.where(
+            or_(col(Dossier.current_agency_code) == scope, col(Dossier.agency_code) == scope)
+        )
     rows = list(await session.scalars(query.order_by(original).limit(limit)))
     cal = (await load_clock_config(session)).work_calendar()
     codes = [r.code for r in rows]
@@ -265,8 +270,11 @@ async def overdue_report(
         dict(
             (
                 await session.execute(
-                    select(Escalation.dossier_code, func.count())
-                    .where(Escalation.dossier_code.in_(codes), Escalation.kind == "escalation")
+                    select(col(Escalation.dossier_code), func.count())
+                    .where(
+                        col(Escalation.dossier_code).in_(codes),
+                        col(Escalation.kind) == "escalation",
+                    )
                     .group_by(Escalation.dossier_code)
                 )
             ).all()
@@ -282,8 +290,8 @@ async def overdue_report(
         if unit is not None:
             officers = list(
                 await session.scalars(
-                    select(Officer.username).where(
-                        Officer.unit_code == unit.code, Officer.role == "officer"
+                    select(col(Officer.username)).where(
+                        col(Officer.unit_code) == unit.code, col(Officer.role) == "officer"
                     )
                 )
             )

@@ -14,6 +14,7 @@ from api.errors import Problem
 from api.payments import payments_of
 from api.schemas import (
     ActionIn,
+    ApplicantIn,
     AttributionOut,
     ComponentOut,
     DossierDetail,
@@ -121,13 +122,13 @@ async def detail(
     return DossierDetail(
         **summary(row, now).model_dump(),
         procedure_name=procedure.name if procedure else row.procedure_code,
-        applicant={
-            "name": row.applicant_name,
-            "id_number": row.applicant_id_number,
-            "phone": row.applicant_phone,
-            "email": row.applicant_email,
-            "address": row.applicant_address,
-        },
+        applicant=ApplicantIn(
+            name=row.applicant_name,
+            id_number=row.applicant_id_number,
+            phone=row.applicant_phone,
+            email=row.applicant_email,
+            address=row.applicant_address,
+        ),
         result_kind=row.result_kind,
         result_summary=row.result_summary,
         rating=row.rating,

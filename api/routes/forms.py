@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Response
 from sqlalchemy import select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import CurrentOfficer, SessionDep
@@ -25,7 +26,7 @@ async def dossier_record(session: AsyncSession, row: Dossier) -> DossierRecord:
     steps = await dossier_steps(session, code=row.code)
     timeline = await dossier_timeline(session, code=row.code)
     usernames = {s.handled_by for s in steps if s.handled_by} | {t.actor for t in timeline}
-    officers = await session.scalars(select(Officer).where(Officer.username.in_(usernames)))
+    officers = await session.scalars(select(Officer).where(col(Officer.username).in_(usernames)))
     return DossierRecord(
         dossier=row,
         procedure_name=procedure.name if procedure else row.procedure_code,

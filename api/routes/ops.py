@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import PlainTextResponse
 from sqlalchemy import func, select, text
+from sqlmodel import col
 from temporalio.api.workflowservice.v1 import GetSystemInfoRequest
 
 from api.errors import problem_response
@@ -49,22 +50,24 @@ async def metrics(request: Request) -> PlainTextResponse:
     queries = {
         "motcua_dossiers": (
             "dossiers in the read model, by status",
-            select(Dossier.status, func.count()).group_by(Dossier.status),
+            select(col(Dossier.status), func.count()).group_by(col(Dossier.status)),
             "status",
         ),
         "motcua_notices": (
             "warnings and escalations issued",
-            select(Escalation.kind, func.count()).group_by(Escalation.kind),
+            select(col(Escalation.kind), func.count()).group_by(col(Escalation.kind)),
             "kind",
         ),
         "motcua_notifications": (
             "notification outbox rows, by state",
-            select(Notification.state, func.count()).group_by(Notification.state),
+            select(col(Notification.state), func.count()).group_by(col(Notification.state)),
             "state",
         ),
         "motcua_portal_records": (
             "portal sync outbox records, by state",
-            select(PortalOutboxRecord.state, func.count()).group_by(PortalOutboxRecord.state),
+            select(col(PortalOutboxRecord.state), func.count()).group_by(
+                col(PortalOutboxRecord.state)
+            ),
             "state",
         ),
     }

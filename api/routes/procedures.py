@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from api.deps import SessionDep
 from api.errors import Problem
-from api.schemas import ProcedureOut
+from api.schemas import ComponentSpecOut, FeeOut, ProcedureOut, StepOut
 from db.repository import get_procedure, list_procedures
 from domain.procedures import Procedure
 
@@ -25,12 +25,15 @@ def procedure_out(p: Procedure) -> ProcedureOut:
         receipt_cutoff=p.receipt_cutoff,
         waiting_limit_days=p.waiting_limit_days,
         steps=[
-            {"index": i, **{k: getattr(s, k) for k in s.__dataclass_fields__}}
+            StepOut(index=i, **{k: getattr(s, k) for k in s.__dataclass_fields__})
             for i, s in enumerate(p.steps)
         ],
-        fees=[{k: getattr(f, k) for k in f.__dataclass_fields__} for f in p.fees],
+        fees=[FeeOut(**{k: getattr(f, k) for k in f.__dataclass_fields__}) for f in p.fees],
         fee_total=p.fee_total,
-        components=[{k: getattr(c, k) for k in c.__dataclass_fields__} for c in p.components],
+        components=[
+            ComponentSpecOut(**{k: getattr(c, k) for k in c.__dataclass_fields__})
+            for c in p.components
+        ],
     )
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
-from sqlmodel import select
+from sqlmodel import col, select
 
 from api import reports
 from api.deps import CurrentOfficer, SessionDep
@@ -475,7 +475,7 @@ def _target_out(row: IndicatorTarget) -> TargetOut:
 @router.get("/admin/targets", response_model=list[TargetOut])
 async def list_targets(officer: CurrentOfficer, session: SessionDep) -> list[TargetOut]:
     """The province's targets per indicator, agency level, field and period."""
-    rows = await session.scalars(select(IndicatorTarget).order_by(IndicatorTarget.id))
+    rows = await session.scalars(select(IndicatorTarget).order_by(col(IndicatorTarget.id)))
     return [_target_out(r) for r in rows]
 
 

@@ -2,13 +2,9 @@
 delivered over HTTP to a small receiver that judges them like our API would."""
 
 import asyncio
-import os
 import socket
-import subprocess
-import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import pytest
@@ -31,63 +27,21 @@ from domain.payment import (
     PaymentState,
     RejectReason,
     check_callback,
-    new_payment_request,
 )
+from tests.support.payments import new_payment_request, with_decision
+from tests.support.polling import eventually
+from tests.support.processes import free_port, start_http_service
 
 SECRET = "test-payment-secret"
 PARTNER = "MOTCUA"
-ROOT = Path(__file__).parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_process(args: list[str], health_url: str, log_path: Path) -> subprocess.Popen:
-    """Start ``python <args>`` from the repository root and wait until it answers."""
-    log = log_path.open("wb")
-    process = subprocess.Popen(
-        [sys.executable, *args],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            break
-        try:
-            if httpx.get(health_url, timeout=0.5).status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.05)
-    stop_process(process)
-    raise RuntimeError(f"{args} did not start:\n{log_path.read_text()}")
-
-
-def stop_process(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @pytest.fixture(scope="module")
-def gateway_url(tmp_path_factory):
+def gateway_url():
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    args = ["-m", "simulators.payment", "--port", str(port), "--secret", SECRET]
-    log_path = tmp_path_factory.mktemp("payment-sim") / "simulator.log"
-    process = start_process([*args, "--log-level", "warning"], f"{url}/healthz", log_path)
-    try:
-        yield url
-    finally:
-        stop_process(process)
+    args = ["simulators.payment", "--port", str(port), "--secret", SECRET]
+    with start_http_service([*args, "--log-level", "warning"], port) as service:
+        yield service.base_url
 
 
 @dataclass
@@ -116,7 +70,7 @@ class Receiver:
         except CallbackRejected as error:
             await self.record(Delivery(body, None, error.reason_code))
             return JSONResponse({"MaLoi": "01", "MoTa": error.message}, status_code=400)
-        self.expected[reference] = self.expected[reference].with_decision(decision)
+        self.expected[reference] = with_decision(self.expected[reference], decision)
         await self.record(Delivery(body, decision, None))
         return JSONResponse({"MaLoi": "00"})
 
@@ -134,18 +88,6 @@ class Receiver:
         return self.for_reference(reference)
 
 
-async def until(condition, seconds: float = 5):
-    """The first truthy result of ``condition()`` (sync or async), polled."""
-    for _ in range(int(seconds / 0.02)):
-        result = condition()
-        if asyncio.iscoroutine(result):
-            result = await result
-        if result:
-            return result
-        await asyncio.sleep(0.02)
-    raise TimeoutError(f"condition not met in {seconds} s")
-
-
 @pytest.fixture(scope="module")
 async def receiver():
     receiver = Receiver()
@@ -157,7 +99,7 @@ async def receiver():
     )
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        await until(lambda: server.started)
+        await eventually(lambda: server.started, every=0.02, what="the receiver serving")
         yield receiver
     finally:
         server.should_exit = True
@@ -252,7 +194,7 @@ async def test_drop_mode_sends_nothing_and_query_reconciles(gateway, receiver, s
     async def attempts():
         return [e for e in (await sim.get("/_sim/callbacks")).json() if e["MaGiaoDich"] == txn]
 
-    [entry] = await until(attempts)
+    [entry] = await eventually(attempts, every=0.02, what="the callback attempt")
     assert entry["delivery"] == "dropped"
     assert receiver.for_reference(request.reference) == []
     assert (await gateway.query(request.reference)).state is PaymentState.PAID

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 
 import httpx
 
 from bench.driver import server_timing
 from db.seed import DONRE, WARD
+from tests.support.polling import eventually
 
 LAND = "1.004227"  # four steps across three agencies
 BIRTH = "1.001193"  # same-day, one step
@@ -37,12 +37,16 @@ async def submit(api: httpx.AsyncClient, headers, procedure: str = LAND) -> dict
 
 async def projected(api: httpx.AsyncClient, headers, code: str) -> dict:  # type: ignore[no-untyped-def]
     """The detail once the workflow has recorded the submission (the projection is async)."""
-    for _ in range(100):
-        detail = (await api.get(f"/api/v1/dossiers/{code}", headers=headers)).json()
-        if detail["timeline"]:
-            return detail
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"the submission of {code} never reached the read model")
+
+    async def shown() -> dict:  # type: ignore[type-arg]
+        return (await api.get(f"/api/v1/dossiers/{code}", headers=headers)).json()
+
+    return await eventually(
+        shown,
+        lambda detail: detail["timeline"],
+        every=0.05,
+        what=f"the submission of {code} reaching the read model",
+    )
 
 
 async def act(api, headers, code, action, expect=200, **body):  # type: ignore[no-untyped-def]

@@ -22,6 +22,7 @@ from activities.notify import ChannelDown, EmailChannel, Message
 from api.timeutil import as_utc
 from db.clock_models import Notification
 from tests.clock.test_notifications import Inbox, a_dossier, escalation_notice
+from tests.support.polling import eventually
 from tests.support.processes import free_port
 
 
@@ -77,10 +78,9 @@ async def test_a_recorded_escalation_is_mailed_without_the_workflow_asking(  # t
             await asyncio.sleep(0.2)  # the first sweep (of whatever was pending) is over
             ids = await activities.record_notice(escalation_notice(code, 1))
             assert len(ids) == 1
-            for _ in range(200):
-                if mails_about(inbox, code):
-                    break
-                await asyncio.sleep(0.05)
+            await eventually(
+                lambda: mails_about(inbox, code), within=10, every=0.05, what="the mail"
+            )
         # leaving the context stops the notifier after the sweep under way: what it sent is
         # marked sent, not left to go out again when its claim expires
     assert len(mails_about(inbox, code)) == 1

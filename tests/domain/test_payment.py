@@ -20,13 +20,13 @@ from domain.payment import (
     check_callback,
     confirm_checksum,
     make_reference,
-    new_payment_request,
     query_checksum,
     state_of_status,
     total,
     verify_confirm,
     verify_query,
 )
+from tests.support.payments import new_payment_request, with_decision
 
 SECRET = "s3cret"
 
@@ -171,15 +171,15 @@ def test_verify_confirm_detects_the_wrong_secret():
 def test_success_callback_marks_a_pending_request_paid():
     decision = check_callback(confirm(), request(), SECRET)
     assert decision.outcome is CallbackOutcome.PAID
-    paid = request().with_decision(decision)
+    paid = with_decision(request(), decision)
     assert (paid.state, paid.gateway_txn) == (PaymentState.PAID, "GD00000001")
 
 
 def test_repeated_callback_is_a_duplicate_that_changes_nothing():
-    paid = request().with_decision(check_callback(confirm(), request(), SECRET))
+    paid = with_decision(request(), check_callback(confirm(), request(), SECRET))
     decision = check_callback(confirm(), paid, SECRET)
     assert decision.outcome is CallbackOutcome.DUPLICATE
-    assert paid.with_decision(decision) is paid
+    assert with_decision(paid, decision) is paid
 
 
 def test_failure_code_is_a_failed_decision_not_a_rejection():
@@ -191,7 +191,7 @@ def test_late_failure_for_a_paid_request_changes_nothing():
     paid = request(PaymentState.PAID, "GD00000001")
     decision = check_callback(confirm(result_code="24"), paid, SECRET)
     assert decision.outcome is CallbackOutcome.DUPLICATE
-    assert paid.with_decision(decision).state is PaymentState.PAID
+    assert with_decision(paid, decision).state is PaymentState.PAID
 
 
 def test_payment_after_a_failed_attempt_or_expiry_is_recorded():

@@ -5,7 +5,6 @@ worker is killed and restarted in the middle — nothing is lost and the portal 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -21,6 +20,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 
 from db.seed import DEMO_PASSWORD
+from tests.support.polling import eventually
 from tests.support.processes import free_port, start_http_service, start_portal_simulator
 
 REPO = Path(__file__).resolve().parents[2]
@@ -163,13 +163,17 @@ async def test_one_dossier_through_the_running_stack(stack_env: dict[str, str]) 
                 # the national portal converges on our final state
                 portal = stack_env["E2E_PORTAL"]
                 async with httpx.AsyncClient(base_url=portal) as sim:
-                    for _ in range(150):
-                        held = await sim.get(
+                    held = await eventually(
+                        lambda: sim.get(
                             f"/dvcqg/hoso/{code}", headers={"X-API-Key": "demo-portal-key"}
-                        )
-                        if held.status_code == 200 and held.json()["data"]["TrangThaiHoSo"] == 10:
-                            break
-                        await asyncio.sleep(0.2)
+                        ),
+                        lambda held: (
+                            held.status_code == 200 and held.json()["data"]["TrangThaiHoSo"] == 10
+                        ),
+                        within=45,
+                        every=0.2,
+                        what="the portal holding the returned dossier",
+                    )
                     data = held.json()
                 assert data["data"]["TrangThaiHoSo"] == 10
                 assert data["in_order"] is True

@@ -16,6 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from config import Settings
 from tests.support.officers import Officers
+from tests.support.polling import eventually
 from tests.support.processes import HttpService, free_port, start_http_service
 
 
@@ -58,10 +59,13 @@ async def pay_api(  # type: ignore[no-untyped-def]
     port = int(payment_settings.public_base_url.rsplit(":", 1)[1])
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     serving = asyncio.create_task(server.serve())
-    while not server.started:
+
+    def started() -> bool:
         if serving.done():
-            serving.result()
-        await asyncio.sleep(0.02)
+            serving.result()  # it stopped before it served: its error, not a timeout
+        return server.started
+
+    await eventually(started, every=0.02, what="the API serving")
     try:
         async with httpx.AsyncClient(base_url=payment_settings.public_base_url) as client:
             yield client

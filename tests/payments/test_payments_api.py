@@ -5,10 +5,11 @@ dossier crosses three agencies with its fee and a tax obligation paid online."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 import httpx
+
+from tests.support.polling import eventually
 
 LAND = "1.004227"  # 100 000 đồng at submission; ward → land office → tax → land department
 CLERK = "motcua.tnmt"
@@ -38,13 +39,9 @@ async def detail(api: httpx.AsyncClient, headers: dict[str, str], code: str) -> 
     return response.json()
 
 
-async def eventually(api, headers, code, check, what: str, seconds: float = 15) -> Json:  # type: ignore[no-untyped-def]
-    for _ in range(int(seconds / 0.1)):
-        shown = await detail(api, headers, code)
-        if check(shown):
-            return shown
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{code}: {what} never happened: {shown}")
+async def shown_when(api, headers, code, check, what: str) -> Json:  # type: ignore[no-untyped-def]
+    """The dossier's detail once `check` accepts it."""
+    return await eventually(lambda: detail(api, headers, code), check, what=f"{code}: {what}")
 
 
 def payment_of(shown: Json, reference: str) -> Json:
@@ -53,7 +50,7 @@ def payment_of(shown: Json, reference: str) -> Json:
 
 async def payable(api, headers, code, reference: str) -> Json:  # type: ignore[no-untyped-def]
     """The payment once the gateway has given it an address."""
-    shown = await eventually(
+    shown = await shown_when(
         api, headers, code, lambda d: payment_of(d, reference)["payment_url"], "INIT"
     )
     return payment_of(shown, reference)
@@ -99,7 +96,7 @@ async def test_land_dossier_with_a_tax_obligation_paid_online(pay_api, pay_login
     assert "not paid yet" in refused["detail"]
 
     await pay_at_gateway(sim, fees)
-    await eventually(
+    await shown_when(
         pay_api, clerk, code, lambda d: d["payments"][0]["state"] == "paid", "fee payment"
     )
     await act(pay_api, clerk, code, "accept")
@@ -118,7 +115,7 @@ async def test_land_dossier_with_a_tax_obligation_paid_online(pay_api, pay_login
     obligation = await payable(pay_api, tax, code, obligation["reference"])
 
     await pay_at_gateway(sim, obligation)
-    back = await eventually(pay_api, tax, code, lambda d: d["status"] == "processing", "pay")
+    back = await shown_when(pay_api, tax, code, lambda d: d["status"] == "processing", "pay")
     assert payment_of(back, obligation["reference"])["state"] == "paid"
     # the applicant's waiting time is not counted (its exact size: tests/workflows)
     assert back["due_at"] >= before["due_at"]
@@ -183,15 +180,17 @@ async def test_duplicate_callback_is_recorded_once(pay_api, pay_login, sim) -> N
     fees = await payable(pay_api, clerk, code, f"{code}-P01")
     await sim.post("/_sim/callbacks", json={"mode": "duplicate", "count": 1})
     await pay_at_gateway(sim, fees)
-    for _ in range(100):
-        delivered = [
-            c for c in await callbacks_for(sim, fees["reference"]) if c["kind"] == "confirm"
-        ]
-        if len(delivered) == 2 and all(c["status_code"] for c in delivered):
-            break
-        await asyncio.sleep(0.1)
+
+    async def confirms() -> list[Json]:
+        return [c for c in await callbacks_for(sim, fees["reference"]) if c["kind"] == "confirm"]
+
+    delivered = await eventually(
+        confirms,
+        lambda shown: len(shown) == 2 and all(c["status_code"] for c in shown),
+        what="both callbacks answered",
+    )
     assert [c["status_code"] for c in delivered] == [200, 200]
-    shown = await eventually(
+    shown = await shown_when(
         pay_api, clerk, code, lambda d: d["payments"][0]["state"] == "paid", "payment"
     )
     again = await pay_api.post("/api/v1/payments/callback", json=delivered[0]["body"])
@@ -211,7 +210,7 @@ async def test_lost_callback_is_recovered_through_query(pay_api, pay_login, sim)
     await sim.post("/_sim/callbacks", json={"mode": "drop"})
     await pay_at_gateway(sim, fees)
     assert [c["delivery"] for c in await callbacks_for(sim, fees["reference"])] == ["dropped"]
-    shown = await eventually(
+    shown = await shown_when(
         pay_api, clerk, code, lambda d: d["payments"][0]["state"] == "paid", "reconciliation"
     )
     assert shown["payments"][0]["settled_by"] == "query"

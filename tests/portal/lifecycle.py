@@ -3,13 +3,15 @@ control API, and wait for a dossier to be in sync."""
 
 from __future__ import annotations
 
-import asyncio
 import statistics
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import httpx
+
+from tests.support.polling import eventually
 
 LAND = "1.004227"  # four route steps across three agencies
 APPLICANT = "Nguyễn Thị Hồng Nhung"
@@ -108,15 +110,14 @@ async def wait_in_sync(  # type: ignore[no-untyped-def]
 ) -> None:
     """Until every dossier has ``records`` records, all acknowledged by the portal."""
     deadline = time.monotonic() + within
-    waiting = list(codes)
-    while waiting:
-        state = await sync_state(api, login, waiting[0])
-        if state["in_sync"] and state["last_acked_seq"] == records:
-            waiting.pop(0)
-            continue
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{waiting[0]} not in sync after {within}s: {state}")
-        await asyncio.sleep(0.2)
+    for code in codes:
+        await eventually(
+            partial(sync_state, api, login, code),
+            lambda state: state["in_sync"] and state["last_acked_seq"] == records,
+            within=max(0.0, deadline - time.monotonic()),
+            every=0.2,
+            what=f"{code} in sync",
+        )
 
 
 class Simulator:

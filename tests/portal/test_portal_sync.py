@@ -29,6 +29,7 @@ from tests.portal.lifecycle import (
     sync_state,
     wait_in_sync,
 )
+from tests.support.polling import eventually
 from workflows.portal_sync_client import ensure_reconcile_schedule, reconcile_schedule_id
 
 
@@ -168,14 +169,12 @@ async def _wait_quiet(sim: Simulator, quiet_for: float = 1.5, within: float = 60
 
 
 async def _wait_parked(api, login, code: str) -> dict:  # type: ignore[no-untyped-def]
-    import asyncio
-
-    for _ in range(150):
-        state = await sync_state(api, login, code)
-        if state["parked"]:
-            return state
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"{code} was never parked: {state}")
+    return await eventually(
+        lambda: sync_state(api, login, code),
+        lambda state: state["parked"],
+        within=30,
+        what=f"{code} parked",
+    )
 
 
 async def reconcile(api: httpx.AsyncClient, admin: dict[str, str], temporal_client) -> Any:  # type: ignore[no-untyped-def]

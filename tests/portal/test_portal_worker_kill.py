@@ -3,16 +3,11 @@ new worker: the record is delivered once, none is lost, the order holds."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
-import sys
-import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 
 import httpx
 from temporalio.testing import WorkflowEnvironment
@@ -25,7 +20,8 @@ from tests.portal.lifecycle import (
     submit,
     wait_in_sync,
 )
-from tests.support.processes import REPO_ROOT
+from tests.support.polling import eventually
+from tests.support.processes import start_process
 
 READY_LINE = "portal-sync worker on task queue"
 
@@ -33,43 +29,24 @@ READY_LINE = "portal-sync worker on task queue"
 @contextmanager
 def portal_worker_process(env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
     """`python worker.py --queue portal-sync`, as `make run` starts it, until it is ready."""
-    log = Path(tempfile.mkstemp(prefix="portal-worker-", suffix=".log")[1])
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "worker.py", "--queue", "portal-sync"],
-            cwd=REPO_ROOT,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    try:
-        deadline = time.monotonic() + 30
-        while READY_LINE not in log.read_text(errors="replace"):
-            assert process.poll() is None, log.read_text(errors="replace")
-            assert time.monotonic() < deadline, log.read_text(errors="replace")
-            time.sleep(0.1)
-        yield process
-    finally:
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-        log.unlink(missing_ok=True)
+    with start_process(
+        ["worker.py", "--queue", "portal-sync"],
+        lambda child: READY_LINE in child.log_path.read_text(errors="replace"),
+        name="portal-worker",
+        startup_timeout=30,
+        env=env,
+        grace_seconds=10,
+    ) as child:
+        yield child.process
 
 
 async def wait_delivery_in_flight(sim: Simulator) -> None:
     """Until the portal holds one request hanging (its one-request hang fault is used up): a
     delivery is in flight, whether the round runs as the workflow's local activity (its first
     try) or as a regular activity."""
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        if (await sim.faults())["mode"] == "none":
-            return
-        await asyncio.sleep(0.1)
-    raise AssertionError("no delivery reached the portal")
+    await eventually(
+        sim.faults, lambda faults: faults["mode"] == "none", within=20, what="a delivery in flight"
+    )
 
 
 async def test_worker_killed_mid_delivery_loses_and_doubles_nothing(  # type: ignore[no-untyped-def]

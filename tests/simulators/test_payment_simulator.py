@@ -13,10 +13,10 @@ from domain.payment import (
     FeeLine,
     PaymentState,
     check_callback,
-    new_payment_request,
     verify_query,
 )
 from simulators.payment import create_app
+from tests.support.payments import new_payment_request
 
 SECRET = "sim-secret"
 BASE = "http://gateway.test"

@@ -1,4 +1,5 @@
-"""Start project HTTP services (simulators, the API) as real child processes for tests."""
+"""Start project processes (simulators, the API, workers) as real children for tests, and
+wait until they are ready."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +27,9 @@ def free_port() -> int:
 
 
 @dataclass
-class HttpService:
-    """A running service: where it listens, its process, and its combined output file."""
+class ChildProcess:
+    """A running child process and its combined output file."""
 
-    base_url: str
-    port: int
     process: subprocess.Popen[bytes]
     log_path: Path
 
@@ -39,6 +38,14 @@ class HttpService:
             return self.log_path.read_text(errors="replace")[-chars:]
         except OSError:
             return ""
+
+
+@dataclass
+class HttpService(ChildProcess):
+    """A running service: where it listens, besides its process and output."""
+
+    base_url: str
+    port: int
 
 
 def _stop(process: subprocess.Popen[bytes], grace_seconds: float = 5.0) -> None:
@@ -50,6 +57,46 @@ def _stop(process: subprocess.Popen[bytes], grace_seconds: float = 5.0) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=grace_seconds)
+
+
+@contextmanager
+def start_process(
+    args: list[str],
+    ready: Callable[[ChildProcess], bool],
+    *,
+    name: str,
+    startup_timeout: float = 20.0,
+    env: dict[str, str] | None = None,
+    grace_seconds: float = 5.0,
+) -> Iterator[ChildProcess]:
+    """Run ``python <args...>`` from the repo root until ``ready(child)`` holds (polled; an
+    exit or the timeout first raises with the output's tail). ``env`` is the whole
+    environment (default: ours, unbuffered). The process is terminated (then killed) on exit,
+    whatever happened inside the block."""
+    log_file = tempfile.NamedTemporaryFile(prefix=f"{name}-", suffix=".log", delete=False)
+    process = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=REPO_ROOT,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        env=env if env is not None else {**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    child = ChildProcess(process, Path(log_file.name))
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while not ready(child):
+            if process.poll() is not None:
+                raise RuntimeError(f"{name} exited with {process.returncode}:\n{child.log_tail()}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"{name} not ready after {startup_timeout}s:\n{child.log_tail()}"
+                )
+            time.sleep(0.05)
+        yield child
+    finally:
+        _stop(process, grace_seconds)
+        log_file.close()
+        os.unlink(log_file.name)
 
 
 @contextmanager
@@ -65,40 +112,25 @@ def start_http_service(
     """Run ``python -m <module_args...>`` from the repo root until it answers ``health_path``.
 
     ``module_args`` is everything after ``-m``, including the module and its own ``--port``
-    (e.g. ``["simulators.portal", "--port", str(port)]``); ``port`` is where to poll. The
-    process is terminated (then killed) on exit, whatever happened inside the block.
+    (e.g. ``["simulators.portal", "--port", str(port)]``); ``port`` is where to poll; ``env``
+    is added to ours.
     """
-    log_file = tempfile.NamedTemporaryFile(prefix=f"{module_args[0]}-", suffix=".log", delete=False)
-    process = subprocess.Popen(
-        [sys.executable, "-m", *module_args],
-        cwd=REPO_ROOT,
-        stdout=log_file,
-        stderr=subprocess.STDOUT,
+    base_url = f"http://{host}:{port}"
+
+    def healthy(_: ChildProcess) -> bool:
+        try:
+            return httpx.get(base_url + health_path, timeout=0.5).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    with start_process(
+        ["-m", *module_args],
+        healthy,
+        name=module_args[0],
+        startup_timeout=startup_timeout,
         env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
-    )
-    service = HttpService(f"http://{host}:{port}", port, process, Path(log_file.name))
-    try:
-        deadline = time.monotonic() + startup_timeout
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(
-                    f"{module_args[0]} exited with {process.returncode}:\n{service.log_tail()}"
-                )
-            try:
-                if httpx.get(service.base_url + health_path, timeout=0.5).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"{module_args[0]} not healthy after {startup_timeout}s:\n{service.log_tail()}"
-                )
-            time.sleep(0.05)
-        yield service
-    finally:
-        _stop(process)
-        log_file.close()
-        os.unlink(log_file.name)
+    ) as child:
+        yield HttpService(child.process, child.log_path, base_url, port)
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from domain.clock import add_working_time, working_time_between
 from domain.dossier import Actor, Applicant, DossierState, Role
 from domain.lifecycle import Status
 from domain.payment import FeeLineDraft, PaymentConfirmation, PaymentState
+from tests.support.polling import eventually
 from tests.support.workflows import Harness, clock_config
 from workflows.dossier import DossierWorkflow
 from workflows.shared import ActionInput, DossierInput
@@ -79,12 +80,14 @@ def confirmation(payment, result_code: str = "00", txn: str | None = None) -> Pa
 
 
 async def initiated(handle: WorkflowHandle, reference: str) -> DossierState:  # type: ignore[type-arg]
-    for _ in range(100):
-        state = await state_of(handle)
+
+    def initiated_in(state: DossierState) -> bool:
         payment = state.payment(reference)
-        if payment is not None and payment.payment_url:
-            return state
-    raise AssertionError(f"{reference} was never initiated")
+        return payment is not None and bool(payment.payment_url)
+
+    return await eventually(
+        lambda: state_of(handle), initiated_in, every=0.02, what=f"{reference} initiated"
+    )
 
 
 async def test_obligation_shifts_the_due_moment_by_exactly_the_waiting_time(
