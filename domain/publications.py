@@ -100,3 +100,53 @@ def late_entries(
         )
         for r in late
     )
+
+
+@dataclass(frozen=True)
+class Responsible:
+    """An official (or a unit, when nobody took its steps) who caused delays: how many late
+    dossiers and how much working time overrun, summed over their steps (Directive 15)."""
+
+    unit_code: str
+    unit_name: str
+    agency_code: str
+    agency_name: str
+    officer: str  # "" for the unit itself
+    officer_name: str
+    dossiers: int
+    overrun_hours: float
+
+    @property
+    def overrun_days(self) -> float:
+        return self.overrun_hours / 8
+
+
+def responsible_for(entries: tuple[LateEntry, ...]) -> tuple[Responsible, ...]:
+    """The officials and units behind `entries`, the most dossiers (then hours) first. A
+    dossier counts once for each official whose step overran, whatever the attempts."""
+    totals: dict[tuple[str, str], list[float]] = {}
+    names: dict[tuple[str, str], StepAttribution] = {}
+    for entry in entries:
+        seen: set[tuple[str, str]] = set()
+        for blame in entry.responsible:
+            key = (blame.unit_code, blame.officer)
+            names.setdefault(key, blame)
+            total = totals.setdefault(key, [0, 0.0])
+            total[1] += blame.overrun_hours
+            if key not in seen:
+                total[0] += 1
+                seen.add(key)
+    ranked = sorted(totals.items(), key=lambda kv: (-kv[1][0], -kv[1][1], kv[0]))
+    return tuple(
+        Responsible(
+            unit_code=names[key].unit_code,
+            unit_name=names[key].unit_name,
+            agency_code=names[key].agency_code,
+            agency_name=names[key].agency_name,
+            officer=names[key].officer,
+            officer_name=names[key].officer_name,
+            dossiers=int(count),
+            overrun_hours=round(hours, 2),
+        )
+        for key, (count, hours) in ranked
+    )

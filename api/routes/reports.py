@@ -25,7 +25,7 @@ from domain.indicators import Dimension, Metric, Scorecard, compute_indicators, 
 from domain.outcomes import AgencyLevel, OutcomeRecord, Verdict
 from domain.period import Period
 from domain.portal import VIETNAM_TZ
-from domain.publications import LateList, MonthlyReport, late_entries
+from domain.publications import LateList, MonthlyReport, late_entries, responsible_for
 from domain.targets import Assessment, Forecast, assess, forecast
 
 router = APIRouter(tags=["reports"])
@@ -386,6 +386,8 @@ def _late_answer(late: LateList, format: LateFormat, filename: str) -> Any:
         "public": late.public,
         "total": len(rows),
         "items": rows,
+        # Directive 15: the officials and units who caused the delays
+        "responsible": [asdict(r) for r in responsible_for(late.entries)],
     }
 
 

@@ -179,6 +179,12 @@ async def test_the_late_list_names_who_was_responsible(api, login, march) -> Non
     [blame] = items[march["0004"]]["responsible"]
     assert (blame["unit_code"], blame["officer"]) == ("H29.14.VPDK", "cv.vpdk")
     assert items[march["0004"]]["applicant_name"] == SECRET_NAME
+    [who] = body["responsible"]
+    assert (who["officer_name"], who["dossiers"], who["overrun_hours"]) == (
+        "Hoàng Văn Nam",
+        1,
+        12.0,
+    )
     response = await get(
         api, "/api/v1/reports/late", await login("admin"), month=MONTH, format="csv"
     )
