@@ -351,7 +351,7 @@ def register_xlsx(
     for row_number, row in enumerate(rows, start=2):
         for index, (key, _) in enumerate(columns):
             value = _cell_value(row.get(key))
-            cell = sheet.cell(row=row_number, column=index + 1, value=value)  # type: ignore[arg-type]
+            cell = sheet.cell(row=row_number, column=index + 1, value=value)
             if isinstance(value, datetime):
                 cell.number_format = "dd/mm/yyyy hh:mm"
             elif isinstance(value, date):

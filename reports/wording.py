@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 from domain.period import VIETNAM_TZ, Period
 
@@ -26,10 +27,15 @@ def integer(value: int) -> str:
     return f"{value:,}".replace(",", ".")
 
 
+def _rounded(value: float, places: int) -> Decimal:
+    # Half up, as a reader rounds by hand (0,125 → 0,13), not Python's half-to-even.
+    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+
+
 def decimal(value: float, places: int = 2) -> str:
-    """2.5 → '2,5', 3.0 → '3', 1234.5 → '1.234,5': at most `places` decimals, trailing
-    zeros dropped."""
-    text = f"{value:,.{places}f}"
+    """2.5 → '2,5', 3.0 → '3', 1234.5 → '1.234,5': at most `places` decimals, rounded half
+    up, trailing zeros dropped."""
+    text = f"{_rounded(value, places):,f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text.replace(",", " ").replace(".", ",").replace(" ", ".")
@@ -42,13 +48,13 @@ def percent(ratio: float | None, places: int = 2) -> str:
     "100 %" against the target, and rounding must not claim a target was met."""
     if ratio is None:
         return NO_DATA
-    step = 10.0**-places
-    shown = round(ratio * 100, places)
+    step = Decimal(1).scaleb(-places)
+    shown = _rounded(ratio * 100, places)
     if ratio < 1 and shown >= 100:
         shown = 100 - step
     elif ratio > 0 and shown <= 0:
         shown = step
-    return f"{decimal(shown, places)}%"
+    return f"{decimal(float(shown), places)}%"
 
 
 def points(gap: float | None) -> str:
