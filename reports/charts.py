@@ -114,7 +114,11 @@ def on_time_trend_png(
     # the months of a province differ by tenths of a percent near the top.
     shown = known + ([target * 100] if target is not None else [])
     low = min(shown, default=0.0)
-    axes.set_ylim(max(0.0, low - max(2.0, (100 - low) * 0.5)), 100.8)
+    bottom = max(0.0, low - max(2.0, (100 - low) * 0.5))
+    axes.set_ylim(bottom, 100.8)
+    # The headroom above 100 % is for the point labels; a tick there would be nonsense.
+    axes.set_yticks([tick for tick in axes.get_yticks() if bottom <= tick <= 100])
+    axes.set_ylim(bottom, 100.8)
     axes.set_xlim(-0.5, max(len(trend) - 0.5, 0.5))
     axes.set_xticks(positions, [nfc(label) for label, _ in trend])
     axes.yaxis.set_major_formatter(FuncFormatter(_percent_axis))

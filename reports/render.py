@@ -54,6 +54,9 @@ _FAMILY = "DejaVuSerif"
 _FONT_FILES = {"": "DejaVuSerif.ttf", "B": "DejaVuSerif-Bold.ttf", "I": "DejaVuSerif-Italic.ttf"}
 _BODY_PT = 9
 _LINE_MM = 4.8
+_PADDING_MM = 0.8
+#: The late tables' type size: small, so a row stays a few lines high on a full page.
+_TABLE_PT = 7.5
 _ROMAN = ("", "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
 _HEADINGS = FontFace(emphasis="BOLD", fill_color=(222, 235, 247))
 
@@ -135,7 +138,7 @@ class _Document(FPDF):
             text_align=tuple(align),
             headings_style=_HEADINGS,
             repeat_headings=1,
-            padding=0.8,
+            padding=_PADDING_MM,
         ) as table:
             heading = table.row()
             for text in headings:
@@ -146,6 +149,14 @@ class _Document(FPDF):
                     row.cell(nfc(value))
         self.font()
         self.ln(2)
+
+    def fitting(self, values: Sequence[str], size: float, least: float, most: float) -> float:
+        """A column width (mm) that keeps the longest of `values` on one line at `size` pt:
+        a dossier code broken across lines cannot be searched for or copied."""
+        self.font("", size)
+        longest = max((self.get_string_width(nfc(v)) for v in values), default=0.0)
+        self.font()
+        return min(max(longest + 2 * _PADDING_MM + 0.5, least), most)
 
     def picture(self, png: bytes, width: float) -> None:
         """An image centred on the page, on the next page when it would not fit."""
@@ -245,12 +256,13 @@ def render_late_list(late: LateList) -> bytes:
     if not late.entries:
         pdf.paragraph(_none_late(late))
         return pdf.bytes()
+    codes = [e.code for e in late.entries]
     headings = ["STT", "Mã hồ sơ", "Thủ tục hành chính"]
-    widths: list[float] = [9, 44, 50]
+    widths: list[float] = [9, pdf.fitting(codes, _TABLE_PT, 20, 60), 44]
     align = ["CENTER", "LEFT", "LEFT"]
     if not late.public:
         headings.append("Người nộp")
-        widths.append(30)
+        widths.append(28)
         align.append("LEFT")
     headings += [
         "Tiếp nhận",
@@ -260,11 +272,11 @@ def render_late_list(late: LateList) -> bytes:
         "Xin lỗi",
         "Đơn vị – cơ quan – cán bộ chịu trách nhiệm (số ngày vượt)",
     ]
-    widths += [20, 20, 20, 15, 16]
+    widths += [19, 19, 19, 14, 16]
     widths.append(pdf.epw - sum(widths))
     align += ["CENTER", "CENTER", "CENTER", "RIGHT", "CENTER", "LEFT"]
     rows = [_late_row(n, e, late.public) for n, e in enumerate(late.entries, start=1)]
-    pdf.grid(headings, rows, widths, align, size=7.5)
+    pdf.grid(headings, rows, widths, align, size=_TABLE_PT)
     pdf.paragraph(_late_totals(late.entries), "B")
     return pdf.bytes()
 
@@ -460,10 +472,11 @@ def _forecast(pdf: _Document, forecast: Forecast, target: float | None) -> None:
             ]
             for risk in forecast.at_risk[:REPORT_AT_RISK_ROWS]
         ]
+        widths = [pdf.fitting([row[0] for row in rows], 8, 20, 50), 30, 26, 22, 30]
         pdf.grid(
             ["Mã hồ sơ", "Hẹn trả", "Tình trạng", "Số giờ còn lại", "Đơn vị", "Cán bộ"],
             rows,
-            [46, 30, 26, 22, 30, pdf.epw - 154],
+            [*widths, pdf.epw - sum(widths)],
             ["LEFT", "CENTER", "CENTER", "RIGHT", "LEFT", "LEFT"],
         )
         _and_more(pdf, len(forecast.at_risk) - REPORT_AT_RISK_ROWS)
@@ -495,12 +508,14 @@ def _late_summary(pdf: _Document, late: LateList) -> None:
         ]
         for number, entry in enumerate(late.entries[:REPORT_LATE_ROWS], start=1)
     ]
+    code_width = pdf.fitting([row[1] for row in rows], _TABLE_PT, 20, 50)
+    widths = [9, code_width, 40, 16, 17]
     pdf.grid(
         ["STT", "Mã hồ sơ", "Thủ tục", "Số ngày trễ", "Xin lỗi", "Chịu trách nhiệm"],
         rows,
-        [9, 42, 40, 16, 17, pdf.epw - 124],
+        [*widths, pdf.epw - sum(widths)],
         ["CENTER", "LEFT", "LEFT", "RIGHT", "CENTER", "LEFT"],
-        size=7.5,
+        size=_TABLE_PT,
     )
     _and_more(pdf, len(late.entries) - REPORT_LATE_ROWS)
 

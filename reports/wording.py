@@ -28,8 +28,9 @@ def integer(value: int) -> str:
 
 
 def _rounded(value: float, places: int) -> Decimal:
-    # Half up, as a reader rounds by hand (0,125 → 0,13), not Python's half-to-even.
-    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    # Half up, as a reader rounds by hand (0,125 → 0,13), not half-to-even; float() first
+    # since numpy scalars (matplotlib ticks) repr as "np.float64(…)".
+    return Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def decimal(value: float, places: int = 2) -> str:
