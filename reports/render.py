@@ -207,8 +207,9 @@ def _apology(entry: LateEntry) -> str:
     return APOLOGISED if entry.apologised else NOT_APOLOGISED
 
 
-def _late_row(number: int, entry: LateEntry, public: bool) -> list[str]:
-    row = [str(number), entry.code, entry.procedure_name]
+def _late_row(number: int, entry: LateEntry, public: bool, with_agency: bool) -> list[str]:
+    procedure = f"{entry.procedure_name}\n({entry.agency_name})" if with_agency else ""
+    row = [str(number), entry.code, procedure or entry.procedure_name]
     if not public:
         row.append(entry.applicant_name)
     row += [
@@ -258,11 +259,11 @@ def render_late_list(late: LateList) -> bytes:
         return pdf.bytes()
     codes = [e.code for e in late.entries]
     headings = ["STT", "Mã hồ sơ", "Thủ tục hành chính"]
-    widths: list[float] = [9, pdf.fitting(codes, _TABLE_PT, 20, 60), 44]
+    widths: list[float] = [9, pdf.fitting(codes, _TABLE_PT, 20, 60), 38]
     align = ["CENTER", "LEFT", "LEFT"]
     if not late.public:
         headings.append("Người nộp")
-        widths.append(28)
+        widths.append(26)
         align.append("LEFT")
     headings += [
         "Tiếp nhận",
@@ -272,10 +273,12 @@ def render_late_list(late: LateList) -> bytes:
         "Xin lỗi",
         "Đơn vị – cơ quan – cán bộ chịu trách nhiệm (số ngày vượt)",
     ]
-    widths += [19, 19, 19, 14, 16]
+    widths += [18, 18, 18, 13, 15]
     widths.append(pdf.epw - sum(widths))
     align += ["CENTER", "CENTER", "CENTER", "RIGHT", "CENTER", "LEFT"]
-    rows = [_late_row(n, e, late.public) for n, e in enumerate(late.entries, start=1)]
+    # A province's list spans agencies: each row then says which one received the dossier.
+    several = len({e.agency_code for e in late.entries}) > 1
+    rows = [_late_row(n, e, late.public, several) for n, e in enumerate(late.entries, start=1)]
     pdf.grid(headings, rows, widths, align, size=_TABLE_PT)
     pdf.paragraph(_late_totals(late.entries), "B")
     return pdf.bytes()

@@ -109,3 +109,15 @@ def test_the_same_list_renders_to_the_same_bytes() -> None:
     # A published file is archived and its hash cited: rendering twice must not differ.
     published = late_list(november_records(on_time=3), public=True)
     assert render_late_list(published) == render_late_list(published)
+
+
+def test_a_list_spanning_agencies_names_the_receiving_agency_of_each_dossier() -> None:
+    district = late_record(LATE_CODE)
+    department = late_record(
+        OVERDUE_CODE, agency_code="STNMT", agency_name="Sở Tài nguyên và Môi trường"
+    )
+    shown = text(render_late_list(late_list([district, department])))
+    assert f"Cấp giấy phép xây dựng ({AGENCY})" in shown
+    assert "Cấp giấy phép xây dựng (Sở Tài nguyên và Môi trường)" in shown
+    # One agency's own list does not repeat its name on every row.
+    assert f"({AGENCY})" not in text(render_late_list(late_list([district])))

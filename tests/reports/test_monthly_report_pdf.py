@@ -109,3 +109,18 @@ def test_a_closed_month_has_no_forecast_section(report: str) -> None:
     assert "DỰ BÁO" not in report
     # The sections are numbered without a gap where the forecast would be.
     assert "IV. BIỂU ĐỒ" in report
+
+
+def test_an_agency_that_received_nothing_gets_a_report_of_no_data() -> None:
+    shown = text(
+        render_monthly_report(
+            monthly_report(
+                [],
+                trend=(("10/2026", None), ("11/2026", None)),
+                ranking=((AGENCY, None, 0),),
+            )
+        )
+    )
+    assert "2.1 Tỷ lệ hồ sơ giải quyết đúng hạn 0/0 không có dữ liệu không có dữ liệu" in shown
+    assert "Tiếp nhận trong kỳ 0" in shown
+    assert "không có hồ sơ trễ hạn" in shown
