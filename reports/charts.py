@@ -13,6 +13,7 @@ import math
 from collections.abc import Sequence
 from functools import cache
 
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -62,6 +63,31 @@ def _style_ticks(labels: Sequence[Text]) -> None:
         label.set_fontsize(8)
 
 
+def _label(
+    axes: Axes,
+    text: str,
+    at: tuple[float, float],
+    offset: tuple[float, float],
+    coordinates: tuple[str, str] = ("data", "data"),
+    colour: str = "black",
+    ha: str = "center",
+    **style: object,
+) -> None:
+    """A small label `offset` points from `at`, in the report's font."""
+    axes.annotate(
+        text,
+        at,
+        xycoords=coordinates,
+        xytext=offset,
+        textcoords="offset points",
+        ha=ha,
+        fontproperties=_font(),
+        fontsize=7,
+        color=colour,
+        **style,  # type: ignore[arg-type]
+    )
+
+
 def on_time_trend_png(
     trend: Sequence[tuple[str, float | None]], target: float | None = None
 ) -> bytes:
@@ -75,41 +101,14 @@ def on_time_trend_png(
     known = [v for v in values if not math.isnan(v)]
     for x, (_, ratio), y in zip(positions, trend, values, strict=True):
         if ratio is None:
-            axes.annotate(
-                NO_DATA,
-                (x, 0),
-                xycoords=("data", "axes fraction"),
-                xytext=(0, 6),
-                textcoords="offset points",
-                ha="center",
-                fontproperties=_font(),
-                fontsize=7,
-                color=_MUTED,
-                rotation=90,
-            )
+            _label(axes, NO_DATA, (x, 0), (0, 6), ("data", "axes fraction"), _MUTED, rotation=90)
         else:
-            axes.annotate(
-                percent(ratio, places=1),
-                (x, y),
-                xytext=(0, 6),
-                textcoords="offset points",
-                ha="center",
-                fontproperties=_font(),
-                fontsize=7,
-            )
+            _label(axes, percent(ratio, places=1), (x, y), (0, 6))
     if target is not None:
         axes.axhline(target * 100, color=_TARGET, linestyle="--", linewidth=1.2)
-        axes.annotate(
-            f"Chỉ tiêu {percent(target, places=1)}",
-            (1, target * 100),
-            xycoords=("axes fraction", "data"),
-            xytext=(-4, 3),
-            textcoords="offset points",
-            ha="right",
-            fontproperties=_font(),
-            fontsize=7,
-            color=_TARGET,
-        )
+        where = (1, target * 100)
+        caption = f"Chỉ tiêu {percent(target, places=1)}"
+        _label(axes, caption, where, (-4, 3), ("axes fraction", "data"), _TARGET, ha="right")
     # The scale zooms on the data (a line, not bars, so a zoomed axis does not mislead):
     # the months of a province differ by tenths of a percent near the top.
     shown = known + ([target * 100] if target is not None else [])
@@ -156,16 +155,8 @@ def ranking_png(
     colours = [_HIGHLIGHT if name == highlight else _BAR for name, _, _ in rows]
     axes.barh(positions, widths, color=colours, height=0.65)
     for y, (_, ratio, _), width in zip(positions, rows, widths, strict=True):
-        axes.annotate(
-            percent(ratio),
-            (width, y),
-            xytext=(3, 0),
-            textcoords="offset points",
-            va="center",
-            fontproperties=_font(),
-            fontsize=7,
-            color=_MUTED if ratio is None else "black",
-        )
+        colour = _MUTED if ratio is None else "black"
+        _label(axes, percent(ratio), (width, y), (3, 0), colour=colour, ha="left", va="center")
     labels = [f"{nfc(name)} ({integer(count)} hồ sơ)" for name, _, count in rows]
     axes.set_yticks(positions, labels)
     axes.invert_yaxis()
