@@ -27,6 +27,7 @@ from domain.period import Period
 from domain.portal import VIETNAM_TZ
 from domain.publications import LateList, MonthlyReport, late_entries, responsible_for
 from domain.targets import Assessment, Forecast, assess, forecast
+from reports import late_list_csv, register_xlsx, render_late_list, render_monthly_report
 
 router = APIRouter(tags=["reports"])
 Format = Literal["json", "csv"]
@@ -259,6 +260,19 @@ def _register_rows(records: list[OutcomeRecord], rows: dict[str, Dossier], perio
         }
 
 
+async def _register(
+    session: SessionDep, officer: CurrentOfficer, period: Period, agency: str | None
+) -> list[dict[str, Any]]:
+    scope = await reports.agency_scope(session, officer, agency)
+    records, rows = await reports.records_in(session, period, scope)
+    forwarded = await reports.first_forwarded(session, [r.code for r in records])
+    lines = []
+    for line in _register_rows(records, rows, period):
+        line["forwarded_at"] = _local(forwarded.get(line["code"]))
+        lines.append(line)
+    return lines
+
+
 @router.get("/reports/register.csv")
 async def register(
     officer: CurrentOfficer,
@@ -266,16 +280,10 @@ async def register(
     when: PeriodDep,
     agency: Annotated[str | None, Query(max_length=40)] = None,
 ) -> Response:
-    """The dossier register: one row per dossier received in the period, with the form's
-    columns."""
+    """The dossier register (sổ theo dõi hồ sơ): one row per dossier received in the period,
+    with the form's columns."""
     period = when.period()
-    scope = await reports.agency_scope(session, officer, agency)
-    records, rows = await reports.records_in(session, period, scope)
-    steps_started = await reports.first_forwarded(session, [r.code for r in records])
-    lines = []
-    for line in _register_rows(records, rows, period):
-        line["forwarded_at"] = _local(steps_started.get(line["code"]))
-        lines.append(line)
+    lines = await _register(session, officer, period, agency)
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow([title for _, title in REGISTER_COLUMNS])
@@ -284,6 +292,23 @@ async def register(
         "\ufeff" + out.getvalue(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="so-theo-doi-{period.label}.csv"'},
+    )
+
+
+@router.get("/reports/register.xlsx")
+async def register_spreadsheet(
+    officer: CurrentOfficer,
+    session: SessionDep,
+    when: PeriodDep,
+    agency: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    """The dossier register as a spreadsheet."""
+    period = when.period()
+    lines = await _register(session, officer, period, agency)
+    return Response(
+        register_xlsx(lines, REGISTER_COLUMNS),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        headers={"Content-Disposition": f'attachment; filename="so-theo-doi-{period.label}.xlsx"'},
     )
 
 
@@ -308,23 +333,6 @@ async def _late_list(
         entries=late_entries(in_month, applicant_names=names),
         public=public,
     )
-
-
-LATE_COLUMNS = [
-    "code",
-    "procedure_code",
-    "procedure_name",
-    "agency_name",
-    "applicant_name",
-    "received_at",
-    "due_at",
-    "ended_at",
-    "status",
-    "verdict",
-    "late_days",
-    "apologised",
-    "responsible",
-]
 
 
 def _late_rows(late: LateList) -> list[dict[str, Any]]:
@@ -353,26 +361,15 @@ def _late_rows(late: LateList) -> list[dict[str, Any]]:
     return rows
 
 
-def _who(blame: dict[str, Any]) -> str:
-    officer = blame["officer_name"] or "chưa phân công"
-    return f"{blame['unit_name']} – {blame['agency_name']} – {officer}"
-
-
 def _late_answer(late: LateList, format: LateFormat, filename: str) -> Any:
     rows = _late_rows(late)
     if format == "csv":
-        flat = [
-            {
-                **r,
-                "responsible": "; ".join(_who(a) for a in r["responsible"]),
-            }
-            for r in rows
-        ]
-        columns = [c for c in LATE_COLUMNS if not (late.public and c == "applicant_name")]
-        return _csv(flat, columns, f"{filename}.csv")
+        return Response(
+            "\ufeff" + late_list_csv(late),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
+        )
     if format == "pdf":
-        from reports.render import render_late_list
-
         return Response(
             render_late_list(late),
             media_type="application/pdf",
@@ -549,8 +546,6 @@ async def monthly_report(
 ) -> Response:
     """An agency's monthly report: its scorecard against the targets, the on-time rate by
     month over a year, the agencies ranked, and the late list."""
-    from reports.render import render_monthly_report
-
     period = reports.period_of(month=month)
     agency = agency or officer.agency_code
     scope = await reports.agency_scope(session, officer, agency)

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from openpyxl import load_workbook
+from pypdf import PdfReader
 
 from db.models import Dossier
 from db.seed import DONRE, WARD
@@ -189,6 +191,9 @@ async def test_the_late_list_names_who_was_responsible(api, login, march) -> Non
         api, "/api/v1/reports/late", await login("admin"), month=MONTH, format="csv"
     )
     assert "Hoàng Văn Nam" in response.text and SECRET_NAME in response.text
+    pdf = await get(api, "/api/v1/reports/late", await login("admin"), month=MONTH, format="pdf")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "DANH SÁCH HỒ SƠ TRỄ HẠN" in text and "Hoàng Văn Nam" in text
 
 
 async def test_the_public_late_list_carries_no_personal_data(api, march) -> None:  # type: ignore[no-untyped-def]
@@ -201,9 +206,34 @@ async def test_the_public_late_list_carries_no_personal_data(api, march) -> None
         await api.get("/api/v1/public/reports/late", params={"month": MONTH, "format": "csv"})
     ).text
     assert march["0004"] in csv_text and SECRET_NAME not in csv_text
-    assert "applicant_name" not in csv_text.splitlines()[0]
+    assert "Người nộp" not in csv_text.splitlines()[0]
+    pdf = await api.get("/api/v1/public/reports/late", params={"month": MONTH, "format": "pdf"})
+    assert pdf.headers["content-type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert march["0004"] in text and SECRET_NAME not in text
     missing = await api.get("/api/v1/public/reports/late", params={"agency": "nope"})
     assert missing.status_code == 404
+
+
+async def test_the_register_as_a_spreadsheet(api, login, march) -> None:  # type: ignore[no-untyped-def]
+    response = await get(api, "/api/v1/reports/register.xlsx", await login("admin"), month=MONTH)
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    assert sheet is not None
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:2] == ("STT", "Mã hồ sơ")
+    assert set(march.values()) <= {r[1] for r in rows[1:]}
+
+
+async def test_the_monthly_report_is_a_pdf_an_agency_head_reads(api, login, march) -> None:  # type: ignore[no-untyped-def]
+    response = await get(
+        api, "/api/v1/reports/monthly.pdf", await login("gd.tnmt"), month=MONTH, agency=DONRE
+    )
+    reader = PdfReader(io.BytesIO(response.content))
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "BÁO CÁO KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH" in text
+    assert "SỞ TÀI NGUYÊN VÀ MÔI TRƯỜNG" in text and march["0004"] in text
+    assert "Chưa đạt" in text  # 3 of 5 on time against 99.5 %
+    await get(api, "/api/v1/reports/monthly.pdf", await login("gd.tnmt"), 403, agency=WARD)
 
 
 async def test_admin_keeps_the_targets(api, login) -> None:  # type: ignore[no-untyped-def]
