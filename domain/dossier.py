@@ -511,6 +511,10 @@ class DossierState:
         step = self.current_step
         if step is None or actor.agency_code != step.agency_code:
             raise Forbidden("the current step of this dossier belongs to another agency")
+        if role in (Role.OFFICER, Role.UNIT_HEAD) and actor.unit_code != step.unit_code:
+            raise Forbidden(
+                f"the current step belongs to {step.unit_name}; its officers and head act on it"
+            )
         if role == Role.OFFICER and step.assignee and step.assignee != actor.username:
             raise Forbidden(
                 f"this step is assigned to {step.assignee_name or step.assignee}; ask the head "

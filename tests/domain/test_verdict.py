@@ -350,3 +350,15 @@ def test_a_stored_in_progress_verdict_becomes_overdue_as_time_passes() -> None:
     late = Dossier().to_step_b(vn(2, 10)).resolve(vn(9, 8)).verdict()
     read = as_of(late.verdict, late.due_at, late.late_hours, waiting=False, now=vn(30), cal=CAL)
     assert read == (Verdict.LATE, 16.0)
+
+
+def test_an_officer_of_another_unit_of_the_same_agency_is_refused() -> None:
+    from domain.dossier import Forbidden
+
+    other_unit = Actor("off.c", "Trương Văn Cảnh", Role.OFFICER, B, "U.C")
+    d = Dossier().to_step_b(vn(2, 10))
+    with pytest.raises(Forbidden, match="belongs to Phòng B"):
+        d.resolve(vn(2, 11), actor=other_unit)
+    head_of_agency = Actor("head.agency", "Ngô Đức Long", Role.AGENCY_HEAD, B, "U.X")
+    d.resolve(vn(2, 11), actor=head_of_agency)
+    assert d.state.status == Status.RESOLVED
