@@ -52,6 +52,7 @@ def new_row(state: DossierState) -> Dossier:
     row = Dossier(
         code=state.code,
         procedure_code=state.procedure.code,
+        procedure_version=state.procedure.version,
         agency_code=state.procedure.agency_code,
         channel=state.channel,
         applicant_name=state.applicant.name,

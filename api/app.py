@@ -13,6 +13,7 @@ from temporalio.client import Client
 from activities.storage import LocalDocumentStore
 from api import errors
 from api.routes import (
+    admin_procedures,
     auth,
     documents,
     dossiers,
@@ -80,6 +81,7 @@ def create_app(
         public.router,
         payments.router,
         reports.router,
+        admin_procedures.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(portal_router, prefix=API_PREFIX)

@@ -130,9 +130,13 @@ async def submit(
                 f"{existing.code}, a different submission; use a new key",
             )
         handed_in = await handed_in_components(session, code=existing.code)
+        # the version the first attempt pinned, even if a newer one took effect since
+        pinned = await get_procedure(
+            session, code=existing.procedure_code, version=existing.procedure_version
+        )
         await _ensure_started(
             existing,
-            procedure,
+            pinned or procedure,
             client,
             task_queue,
             rating_window_days,

@@ -81,6 +81,25 @@ class ProcedureRecord(SQLModel, table=True):
     active: bool = True
 
 
+class ProcedureVersion(SQLModel, table=True):
+    """One version of a procedure: a draft an admin edits, then published with the moment it
+    takes effect — after which it never changes — and at last retired. A dossier is pinned
+    to the version in force when it was submitted."""
+
+    __tablename__ = "procedure_version"
+
+    procedure_code: str = Field(primary_key=True, foreign_key="procedure.code", max_length=60)
+    version: int = Field(primary_key=True)
+    state: str = Field(default="draft", max_length=20)  # draft | published | retired
+    effective_from: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    definition: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_by: str = ""
+    created_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    published_by: str = ""
+    published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    retired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
 class DossierCodeSequence(SQLModel, table=True):
     """Last sequence issued per agency and day; incremented atomically on submission."""
 
@@ -94,6 +113,7 @@ class DossierCodeSequence(SQLModel, table=True):
 class Dossier(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=60)
     procedure_code: str = Field(foreign_key="procedure.code", index=True)
+    procedure_version: int = 1  # the version the dossier is pinned to
     agency_code: str = Field(foreign_key="agency.code", index=True)  # receiving agency
     channel: int
     applicant_name: str

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import TypeAdapter
@@ -19,6 +19,7 @@ from db.models import (
     DossierStep,
     Officer,
     ProcedureRecord,
+    ProcedureVersion,
     StepAttemptRecord,
     TimelineEntry,
 )
@@ -38,20 +39,85 @@ def procedure_from_record(record: ProcedureRecord) -> Procedure:
     return PROCEDURE_ADAPTER.validate_python(record.definition)
 
 
-async def get_procedure(session: AsyncSession, *, code: str) -> Procedure | None:
+def procedure_of(version: ProcedureVersion) -> Procedure:
+    procedure = PROCEDURE_ADAPTER.validate_python(version.definition)
+    return replace(procedure, version=version.version)
+
+
+async def in_force(
+    session: AsyncSession, codes: list[str], at: datetime
+) -> dict[str, ProcedureVersion]:
+    """The published version of each procedure in force at `at` (the latest to take effect)."""
+    rows = await session.scalars(
+        select(ProcedureVersion)
+        .where(
+            col(ProcedureVersion.procedure_code).in_(codes),
+            col(ProcedureVersion.state) == "published",
+        )
+        .order_by(col(ProcedureVersion.version))
+    )
+    found: dict[str, ProcedureVersion] = {}
+    for row in rows:
+        if row.effective_from is None or row.effective_from <= at:
+            held = found.get(row.procedure_code)
+            if held is None or _takes_effect(row) >= _takes_effect(held):
+                found[row.procedure_code] = row
+    return found
+
+
+def _takes_effect(version: ProcedureVersion) -> tuple[datetime, int]:
+    return (version.effective_from or datetime.min.replace(tzinfo=UTC), version.version)
+
+
+async def get_procedure(
+    session: AsyncSession, *, code: str, version: int | None = None, at: datetime | None = None
+) -> Procedure | None:
+    """A procedure open for new dossiers as in force `at` (now), or the given `version` of
+    it — what a dossier pinned to that version reads, retired or not."""
     record = await session.get(ProcedureRecord, code)
-    if record is None or not record.active:
+    if record is None:
         return None
-    return procedure_from_record(record)
+    if version is not None:
+        pinned = await session.get(ProcedureVersion, (code, version))
+        return procedure_of(pinned) if pinned is not None else procedure_from_record(record)
+    if not record.active:
+        return None
+    current = (await in_force(session, [code], at or datetime.now(UTC))).get(code)
+    if current is not None:
+        return procedure_of(current)
+    return None if await _has_versions(session, code) else procedure_from_record(record)
+
+
+async def _has_versions(session: AsyncSession, code: str) -> bool:
+    """Versions exist (none in force yet: published to take effect later); without any, the
+    catalogue entry predates versions and is its own version 1."""
+    found = await session.scalar(
+        select(func.count())
+        .select_from(ProcedureVersion)
+        .where(
+            col(ProcedureVersion.procedure_code) == code,
+            col(ProcedureVersion.state) != "draft",
+        )
+    )
+    return bool(found)
 
 
 async def list_procedures(session: AsyncSession) -> list[Procedure]:
-    records = await session.scalars(
-        select(ProcedureRecord)
-        .where(col(ProcedureRecord.active))
-        .order_by(col(ProcedureRecord.code))
+    records = list(
+        await session.scalars(
+            select(ProcedureRecord)
+            .where(col(ProcedureRecord.active))
+            .order_by(col(ProcedureRecord.code))
+        )
     )
-    return [procedure_from_record(r) for r in records]
+    current = await in_force(session, [r.code for r in records], datetime.now(UTC))
+    listed = []
+    for record in records:
+        if record.code in current:
+            listed.append(procedure_of(current[record.code]))
+        elif not await _has_versions(session, record.code):
+            listed.append(procedure_from_record(record))
+    return listed
 
 
 async def get_officer(session: AsyncSession, *, username: str) -> Officer | None:

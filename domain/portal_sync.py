@@ -106,7 +106,7 @@ def portal_dossier(
     verdict = state.verdict
     return PortalDossier(
         code=state.code,
-        procedure_code=state.procedure.code,
+        procedure_code=state.procedure.portal_code,
         procedure_name=state.procedure.name,
         channel=state.channel,
         applicant_name=state.applicant.name,

@@ -71,6 +71,15 @@ class Procedure:
     lead_agency_code: str = field(default="")
     #: How many working days before the due moment an apology (Form 04) may last be issued.
     apology_before_days: float = 1.0
+    #: The published version a dossier is pinned to (1 for the catalogue as first seeded).
+    version: int = 1
+    #: The national procedure code (MaTTHC) when it differs from `code`.
+    national_code: str = ""
+
+    @property
+    def portal_code(self) -> str:
+        """MaTTHC, as the national portal knows the procedure."""
+        return self.national_code or self.code
 
     @property
     def inter_agency(self) -> bool:

@@ -115,7 +115,7 @@ async def detail(
     update's answer when the caller has one, else from the read model, where the projection
     keeps it with the state; only rows projected before that column existed ask the workflow."""
     await session.refresh(row)
-    procedure = await get_procedure(session, code=row.procedure_code)
+    procedure = await get_procedure(session, code=row.procedure_code, version=row.procedure_version)
     steps = await dossier_steps(session, code=row.code)
     now = datetime.now(UTC)
     cal = await working_calendar(session)

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/dossiers", tags=["forms"])
 
 
 async def dossier_record(session: AsyncSession, row: Dossier) -> DossierRecord:
-    procedure = await get_procedure(session, code=row.procedure_code)
+    procedure = await get_procedure(session, code=row.procedure_code, version=row.procedure_version)
     steps = await dossier_steps(session, code=row.code)
     timeline = await dossier_timeline(session, code=row.code)
     usernames = {s.handled_by for s in steps if s.handled_by} | {t.actor for t in timeline}

@@ -39,7 +39,7 @@ async def _with_secret(session: SessionDep, code: str, secret: str) -> Dossier:
 @router.get("/{code}", response_model=PublicDossier)
 async def look_up(code: str, session: SessionDep, secret: Secret = "") -> PublicDossier:
     row = await _with_secret(session, code, secret)
-    procedure = await get_procedure(session, code=row.procedure_code)
+    procedure = await get_procedure(session, code=row.procedure_code, version=row.procedure_version)
     status = Status(row.status)
     return PublicDossier(
         code=row.code,

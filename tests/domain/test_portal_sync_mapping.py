@@ -145,3 +145,12 @@ def test_the_verdict_reaches_the_portal_payload() -> None:
     state.verdict = OnTimeVerdict(Verdict.LATE, T0, T0, late_hours=12.5)
     payload = dossier_payload(portal_dossier(state))
     assert (payload["DanhGiaTienDo"], payload["SoGioTreHan"]) == ("late", 12.5)
+
+
+def test_the_portal_hears_the_national_procedure_code() -> None:
+    from dataclasses import replace
+
+    state = dossier()
+    assert dossier_payload(portal_dossier(state))["MaTTHC"] == "1.000001"
+    state.procedure = replace(PROCEDURE, national_code="2.002121", version=3)
+    assert dossier_payload(portal_dossier(state))["MaTTHC"] == "2.002121"
