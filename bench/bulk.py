@@ -4,7 +4,7 @@ accepted the dossier and forwarded it to step 1 at one instant. The API sets dos
 ≈ 1–2 /s on this machine, which put the issue's sizes (10,000 / 100,000) out of reach.
 
 What is the same as through the API: the state is built by the pure domain methods the
-workflow runs (`DossierState.new`, `state.apply`, `statutory.after_action`), the workflow is
+workflow runs (`DossierState.new`, `domain.actions.act`), the workflow is
 the real `DossierWorkflow` on the real worker, and its first activity writes the read-model
 row (the projection creates a missing row), the steps, components, payments and the portal
 outbox, then wakes the dossier's portal-sync workflow. What is skipped: the API's own row
@@ -33,7 +33,7 @@ from config import DOSSIER_TASK_QUEUE
 from db.engine import make_engine, make_session_maker
 from db.models import Dossier
 from db.repository import get_procedure
-from domain import statutory
+from domain import actions
 from domain.calendar import DEFAULT_TZ, OfficeHours, WorkCalendar
 from domain.codes import MAX_SEQUENCE, format_dossier_code, parse_dossier_code, workflow_id
 from domain.dossier import ActionRequest, Actor, Applicant, Channel, DossierState, Role
@@ -75,10 +75,7 @@ def forwarded_state(
         pay_online=False,
     )
     for action in (Action.ACCEPT, Action.FORWARD):
-        request = ActionRequest(action=action, actor=clerk)
-        source = state.status
-        state.apply(request, at)
-        statutory.after_action(state, request, source, at, calendar)
+        actions.act(state, ActionRequest(action=action, actor=clerk), at, calendar)
     assert state.status == Status.PROCESSING and state.step_index == 0
     return state
 

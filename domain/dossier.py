@@ -6,7 +6,7 @@ unit written to the timeline and the read model."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from enum import IntEnum, StrEnum
@@ -766,100 +766,15 @@ class DossierState:
     # ------------------------------------------------------------------ changes
 
     def apply(self, request: ActionRequest, now: datetime) -> DossierEvent:
-        """Apply a checked action at `now`. Due moments are set by the caller (the clock)."""
+        """Apply a checked action at `now`: its own effect (the `EFFECTS` table), then the
+        status. Due moments are moved by the clock (`domain.actions.act` does both)."""
         target = self.check(request)
         source = self.status
         action = request.action
         note = request.note or request.reason or request.result_summary
-
-        if action == Action.ACCEPT:
-            self.received_at = now
-            for payment in self.payments:
-                if payment.purpose == PaymentPurpose.SUBMISSION and payment.outstanding:
-                    # in person (or by post) the desk collects the fees with the dossier
-                    payment.settle(now=now, by=request.actor.username, online=False)
-        elif action == Action.REQUEST_PAYMENT:
-            obligation = new_dossier_payment(
-                dossier_code=self.code,
-                purpose=PaymentPurpose.OBLIGATION,
-                lines=checked_fee_lines(request.fee_lines),
-                attempt=1 + sum(p.purpose == PaymentPurpose.OBLIGATION for p in self.payments),
-                now=now,
-                requested_by=request.actor.username,
-                online=True,
-            )
-            self.payments.append(obligation)
-            note = note or f"{obligation.amount:,} đồng to pay, reference {obligation.reference}"
-        elif action == Action.PAY:
-            owed = self.outstanding_obligation()
-            if owed is not None and request.actor != GATEWAY_ACTOR:  # cash at the desk
-                owed.settle(now=now, by=request.actor.username, online=False)
-                note = note or f"{owed.amount:,} đồng collected at the desk"
-        elif action == Action.FORWARD:
-            step = self.current_step
-            if step is not None:
-                step.finished_at = now
-                step.handled_by = request.actor.username
-            self.step_index += 1
-            self.steps[self.step_index].started_at = now
-            self.steps[self.step_index].finished_at = None
-            note = note or f"to {self.steps[self.step_index].unit_name}"
-        elif action == Action.RETURN:
-            current = self.steps[self.step_index]
-            current.started_at = None
-            current.due_at = None
-            self.step_index -= 1
-            previous = self.steps[self.step_index]
-            previous.finished_at = None
-            previous.started_at = now
-            note = note or f"back to {previous.unit_name}"
-        elif action == Action.REQUEST_SUPPLEMENT:
-            self.supplement_rounds.append(
-                SupplementRound(
-                    requested_at=now,
-                    requested_by=request.actor.username,
-                    reason=request.reason,
-                    items=tuple(request.items),
-                    stage=Status.PROCESSING if source != Status.SUBMITTED else Status.SUBMITTED,
-                    previous_due=self.due_at,
-                )
-            )
-            note = f"{request.reason}: " + "; ".join(request.items)
-        elif action == Action.SUPPLEMENT:
-            self.supplement_rounds[-1].supplied_at = now
-        elif action == Action.RESOLVE:
-            assert request.result_kind is not None
-            step = self.current_step
-            if step is not None:
-                step.finished_at = now
-                step.handled_by = request.actor.username
-            self.result = Result(
-                kind=request.result_kind,
-                summary=request.result_summary,
-                decided_at=now,
-                decided_by=request.actor.username,
-            )
-            self.finished_at = now
-            note = note or request.result_kind.value
-        elif action == Action.DELIVER:
-            self.returned_at = now
-        elif action == Action.RATE:
-            self.rating = request.rating
-            note = note or f"rated {request.rating}/5"
-        elif action in (Action.ASSIGN, Action.TAKE):
-            holder = request.assignee if action == Action.ASSIGN else request.actor
-            assert holder is not None
-            step = self.steps[self.step_index]
-            step.assignee = holder.username
-            step.assignee_name = holder.full_name
-            verb = "assigned to" if action == Action.ASSIGN else "taken by"
-            note = (
-                note or f"step {self.step_index + 1} ({step.unit_name}) {verb} {holder.full_name}"
-            )
-        elif action == Action.APOLOGIZE:
-            self.apologised = True
-            self.original_due_at = self.original_due_at or self.due_at
-            self.due_at = request.new_due
+        effect = EFFECTS.get(action)
+        if effect is not None:
+            note = effect(self, request, now, source, note)
         if target.terminal and action != Action.RATE and self.finished_at is None:
             self.finished_at = now
 
@@ -894,3 +809,164 @@ class DossierState:
             step_index=-1,
             note=f"channel {self.channel}",
         )
+
+
+# --------------------------------------------------------------------------- effects
+#
+# What each action does to the dossier beyond its status, one small function per action:
+# (state, request, now, the status it came from, the note so far) -> the timeline's note.
+
+
+def _accept(
+    state: DossierState, request: ActionRequest, now: datetime, _: Status, note: str
+) -> str:
+    state.received_at = now
+    for payment in state.payments:
+        if payment.purpose == PaymentPurpose.SUBMISSION and payment.outstanding:
+            # in person (or by post) the desk collects the fees with the dossier
+            payment.settle(now=now, by=request.actor.username, online=False)
+    return note
+
+
+def _request_payment(
+    state: DossierState, request: ActionRequest, now: datetime, _: Status, note: str
+) -> str:
+    obligation = new_dossier_payment(
+        dossier_code=state.code,
+        purpose=PaymentPurpose.OBLIGATION,
+        lines=checked_fee_lines(request.fee_lines),
+        attempt=1 + sum(p.purpose == PaymentPurpose.OBLIGATION for p in state.payments),
+        now=now,
+        requested_by=request.actor.username,
+        online=True,
+    )
+    state.payments.append(obligation)
+    return note or f"{obligation.amount:,} đồng to pay, reference {obligation.reference}"
+
+
+def _pay(state: DossierState, request: ActionRequest, now: datetime, _: Status, note: str) -> str:
+    owed = state.outstanding_obligation()
+    if owed is not None and request.actor != GATEWAY_ACTOR:  # cash at the desk
+        owed.settle(now=now, by=request.actor.username, online=False)
+        return note or f"{owed.amount:,} đồng collected at the desk"
+    return note
+
+
+def _finish_step(state: DossierState, request: ActionRequest, now: datetime) -> None:
+    step = state.current_step
+    if step is not None:
+        step.finished_at = now
+        step.handled_by = request.actor.username
+
+
+def _forward(
+    state: DossierState, request: ActionRequest, now: datetime, _: Status, note: str
+) -> str:
+    _finish_step(state, request, now)
+    state.step_index += 1
+    state.steps[state.step_index].started_at = now
+    state.steps[state.step_index].finished_at = None
+    return note or f"to {state.steps[state.step_index].unit_name}"
+
+
+def _return(
+    state: DossierState, request: ActionRequest, now: datetime, _: Status, note: str
+) -> str:
+    current = state.steps[state.step_index]
+    current.started_at = None
+    current.due_at = None
+    state.step_index -= 1
+    previous = state.steps[state.step_index]
+    previous.finished_at = None
+    previous.started_at = now
+    return note or f"back to {previous.unit_name}"
+
+
+def _request_supplement(
+    state: DossierState, request: ActionRequest, now: datetime, source: Status, _: str
+) -> str:
+    state.supplement_rounds.append(
+        SupplementRound(
+            requested_at=now,
+            requested_by=request.actor.username,
+            reason=request.reason,
+            items=tuple(request.items),
+            stage=Status.PROCESSING if source != Status.SUBMITTED else Status.SUBMITTED,
+            previous_due=state.due_at,
+        )
+    )
+    return f"{request.reason}: " + "; ".join(request.items)
+
+
+def _supplement(
+    state: DossierState, request: ActionRequest, now: datetime, _: Status, note: str
+) -> str:
+    state.supplement_rounds[-1].supplied_at = now
+    return note
+
+
+def _resolve(
+    state: DossierState, request: ActionRequest, now: datetime, _: Status, note: str
+) -> str:
+    assert request.result_kind is not None
+    _finish_step(state, request, now)
+    state.result = Result(
+        kind=request.result_kind,
+        summary=request.result_summary,
+        decided_at=now,
+        decided_by=request.actor.username,
+    )
+    state.finished_at = now
+    return note or request.result_kind.value
+
+
+def _deliver(
+    state: DossierState, request: ActionRequest, now: datetime, _: Status, note: str
+) -> str:
+    state.returned_at = now
+    return note
+
+
+def _rate(state: DossierState, request: ActionRequest, now: datetime, _: Status, note: str) -> str:
+    state.rating = request.rating
+    return note or f"rated {request.rating}/5"
+
+
+def _hold(state: DossierState, request: ActionRequest, now: datetime, _: Status, note: str) -> str:
+    """assign (by the unit head) and take (by the officer): who holds the current step."""
+    holder = request.assignee if request.action == Action.ASSIGN else request.actor
+    assert holder is not None
+    step = state.steps[state.step_index]
+    step.assignee = holder.username
+    step.assignee_name = holder.full_name
+    verb = "assigned to" if request.action == Action.ASSIGN else "taken by"
+    return note or f"step {state.step_index + 1} ({step.unit_name}) {verb} {holder.full_name}"
+
+
+def _apologize(
+    state: DossierState, request: ActionRequest, now: datetime, _: Status, note: str
+) -> str:
+    state.apologised = True
+    state.original_due_at = state.original_due_at or state.due_at
+    state.due_at = request.new_due
+    return note
+
+
+Effect = Callable[[DossierState, ActionRequest, datetime, Status, str], str]
+
+#: Refusal, withdrawal and stopping change only the status (and end the processing).
+EFFECTS: dict[Action, Effect] = {
+    Action.ACCEPT: _accept,
+    Action.REQUEST_PAYMENT: _request_payment,
+    Action.PAY: _pay,
+    Action.FORWARD: _forward,
+    Action.RETURN: _return,
+    Action.REQUEST_SUPPLEMENT: _request_supplement,
+    Action.SUPPLEMENT: _supplement,
+    Action.RESOLVE: _resolve,
+    Action.DELIVER: _deliver,
+    Action.RATE: _rate,
+    Action.ASSIGN: _hold,
+    Action.TAKE: _hold,
+    Action.APOLOGIZE: _apologize,
+}

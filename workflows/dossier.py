@@ -13,7 +13,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.clock import ClockActivities
     from activities.projection import ProjectionActivities
-    from domain import statutory, verdict
+    from domain import actions, statutory, verdict
     from domain.calendar import WorkCalendar
     from domain.clock import LedgerError
     from domain.dossier import (
@@ -151,7 +151,8 @@ class DossierWorkflow(PaymentSteps):
                 return  # an action that just ran moved it
             now = workflow.now()
             if timer.kind == "stop":
-                event = self.state.apply(statutory.stop_request(timer), now)
+                assert self._calendar is not None
+                event = actions.act(self.state, statutory.stop_request(timer), now, self._calendar)
                 self.state.notices_sent.append(timer.key)
                 await self._project(event)
                 return
@@ -377,27 +378,29 @@ class DossierWorkflow(PaymentSteps):
         )
 
     def _check(self, action: Action, input: ActionInput) -> None:
-        request = self._request(action, input)
         try:
-            self.state.check(request)
-            statutory.check_apology(self.state, request, workflow.now(), self._apology_calendar)
+            actions.check(
+                self.state, self._request(action, input), workflow.now(), self._apology_calendar
+            )
         except REFUSALS as exc:
             raise rejection(exc, self.state) from None
 
     async def _act(self, action: Action, input: ActionInput) -> ActionOutcome:
         await workflow.wait_condition(lambda: self._ready)
         async with self._lock:
-            now = workflow.now()
+            assert self._calendar is not None
             request = self._request(action, input)
-            source = self.state.status
             try:
-                statutory.check_apology(self.state, request, now, self._apology_calendar)
-                event = self.state.apply(request, now)
+                event = actions.act(
+                    self.state,
+                    request,
+                    workflow.now(),
+                    self._calendar,
+                    time_rules=self._apology_limit,
+                )
             except REFUSALS as exc:
                 # another update changed the dossier between validation and now
                 raise rejection(exc, self.state) from None
-            assert self._calendar is not None
-            statutory.after_action(self.state, request, source, now, self._calendar)
             self._changed = True
             await self._project(event)
             return self._outcome()

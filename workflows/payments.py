@@ -14,7 +14,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.payments import PaymentActivities
-    from domain import statutory
+    from domain import actions, statutory
     from domain.calendar import WorkCalendar
     from domain.dossier import GATEWAY_ACTOR, ActionRequest, DossierEvent, DossierState
     from domain.lifecycle import Action
@@ -107,7 +107,7 @@ class PaymentSteps:
         if event.action == Action.PAY.value:
             assert self._calendar is not None
             request = ActionRequest(action=Action.PAY, actor=GATEWAY_ACTOR)
-            statutory.after_action(self.state, request, source, now, self._calendar)
+            actions.settled(self.state, request, source, now, self._calendar)
         self._changed = True
         await self._project(event)
         outcome = "failed" if event.action == "payment-failed" else "paid"

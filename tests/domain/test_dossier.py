@@ -170,3 +170,12 @@ def test_allowed_actions_follow_state_and_actor() -> None:
         Action.WITHDRAW,
     ]
     assert state.allowed_actions(OTHER_CLERK) == []
+
+
+def test_every_action_of_the_table_has_its_effect_or_only_changes_the_status() -> None:
+    from domain.dossier import EFFECTS
+    from domain.lifecycle import TRANSITIONS
+
+    in_table = {action for (_, action) in TRANSITIONS}
+    assert set(EFFECTS) <= in_table
+    assert in_table - set(EFFECTS) == {Action.REFUSE, Action.WITHDRAW, Action.STOP}

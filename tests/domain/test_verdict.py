@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from domain.actions import act
 from domain.calendar import build_calendar
 from domain.clock import add_working_time, subtract_working_time
 from domain.dossier import ActionRequest, Actor, Applicant, DossierState, ResultKind, Role
@@ -16,7 +17,6 @@ from domain.lifecycle import Action, IllegalTransition, Status
 from domain.outcomes import Verdict
 from domain.payment import FeeLineDraft
 from domain.procedures import ComponentSpec, Procedure, RouteStep, SupplementPolicy
-from domain.statutory import after_action, check_apology
 from domain.verdict import judge_state
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -70,10 +70,7 @@ class Dossier:
 
     def do(self, action: Action, actor: Actor, at: datetime, **kw: object) -> Dossier:
         request = ActionRequest(action=action, actor=actor, **kw)  # type: ignore[arg-type]
-        check_apology(self.state, request, at, CAL)
-        source = self.state.status
-        self.state.apply(request, at)
-        after_action(self.state, request, source, at, CAL)
+        act(self.state, request, at, CAL)
         return self
 
     def to_step_b(self, at: datetime) -> Dossier:
