@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -17,11 +17,11 @@ from temporalio import activity
 
 from activities.notifier import Notifier
 from activities.notify import Channel, ChannelDown
-from activities.projection import timeline_entry
-from db.clock_models import CalendarOverrideRecord, Escalation, Notification
+from db.calendar import load_clock_config
+from db.clock_models import Escalation, Notification
 from db.engine import writing
 from db.models import Agency, Officer, Unit
-from domain.calendar import CalendarOverride, build_calendar
+from db.projection import timeline_entry
 from domain.clock import format_local
 from domain.statutory import ClockConfig, Timer
 from workflows.shared import Notice
@@ -30,26 +30,9 @@ log = logging.getLogger(__name__)
 
 #: Holiday data is loaded for this many years around today: terms of 60 working days that
 #: start late in a year end early in the next.
-YEARS_BACK, YEARS_AHEAD = 1, 3
 
 #: Most notices written by one transaction (group commit, see `record_notice`).
 NOTICE_BATCH = 200
-
-
-async def load_clock_config(session: AsyncSession, today: date | None = None) -> ClockConfig:
-    """Calendar (holidays + admin overrides) and escalation settings, as workflow data."""
-    today = today or datetime.now(UTC).date()
-    overrides = [
-        CalendarOverride(day=o.day, kind=o.kind, name=o.name)  # type: ignore[arg-type]
-        for o in await session.scalars(
-            select(CalendarOverrideRecord).order_by(col(CalendarOverrideRecord.day))
-        )
-    ]
-    years = range(today.year - YEARS_BACK, today.year + YEARS_AHEAD + 1)
-    calendar = build_calendar(years, overrides)
-    every = {a.code: a.escalation_every_days for a in await session.scalars(select(Agency))}
-    version = ";".join(f"{o.day}:{o.kind}" for o in overrides) + f"|{years.start}-{years.stop}"
-    return ClockConfig(calendar=calendar.to_dict(), escalation_every_days=every, version=version)
 
 
 def settle(

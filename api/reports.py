@@ -13,8 +13,9 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.errors import Problem
+from db.calendar import working_calendar
 from db.models import Agency, Dossier, DossierStep, Officer
-from db.outcomes import outcome_records, working_calendar
+from db.outcomes import outcome_records
 from domain.indicators import Dimension
 from domain.outcomes import AgencyLevel, OutcomeRecord
 from domain.period import Period

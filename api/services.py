@@ -15,13 +15,13 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
-from activities.projection import new_row, write_steps
 from api.errors import Problem
 from api.schemas import ActionIn, SubmitIn
 from db.document_repository import handed_in_components, write_digitization
 from db.engine import write_turn
 from db.models import Dossier
 from db.payment_repository import dossier_payments, write_payments
+from db.projection import new_row, write_steps
 from db.repository import allocate_code, find_by_idempotency_key, get_procedure
 from domain.codes import workflow_id
 from domain.dossier import (

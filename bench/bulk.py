@@ -27,9 +27,9 @@ from sqlmodel import col
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
-from activities.clock import load_clock_config
 from bench.driver import CLERK, LAND, pool
 from config import DOSSIER_TASK_QUEUE
+from db.calendar import load_clock_config
 from db.engine import make_engine, make_session_maker
 from db.models import Dossier
 from db.repository import get_procedure

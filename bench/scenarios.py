@@ -22,7 +22,6 @@ from sqlalchemy import func, select
 from sqlmodel import col
 from temporalio.client import Client
 
-from activities.clock import load_clock_config
 from api.timeutil import as_utc
 from bench import bulk
 from bench.bare import (
@@ -43,6 +42,7 @@ from bench.stack import (
     temporal_size,
 )
 from bench.stats import Figure, Latency, rate
+from db.calendar import load_clock_config
 from db.clock_models import Escalation, Notification
 from db.engine import make_engine, make_session_maker
 from db.models import DossierStep

@@ -6,14 +6,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import UTC, date, datetime
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.clock_models import CalendarOverrideRecord
+from db.calendar import working_calendar
 from db.models import (
     Agency,
     Component,
@@ -25,34 +25,13 @@ from db.models import (
 )
 from db.payment_models import Payment
 from db.portal_models import PortalOutboxRecord, RecordState
-from domain.calendar import CalendarOverride, WorkCalendar, build_calendar
+from domain.calendar import WorkCalendar
 from domain.dossier import StepAttempt
 from domain.lifecycle import Status
 from domain.outcomes import AgencyLevel, OnTimeVerdict, OutcomeRecord, StepAttribution, Verdict
 from domain.verdict import VerdictFacts, as_of, judge
 
 WAITING = (Status.SUPPLEMENT_REQUESTED.value, Status.AWAITING_PAYMENT.value)
-YEARS_AROUND = 2
-_CALENDARS: dict[tuple[object, ...], WorkCalendar] = {}
-
-
-async def working_calendar(session: AsyncSession, today: date | None = None) -> WorkCalendar:
-    """The working calendar (holidays and the admin's overrides), built once per set of
-    overrides: reading a dossier or a report does not rebuild years of holidays."""
-    today = today or datetime.now(UTC).date()
-    overrides = [
-        CalendarOverride(day=o.day, kind=o.kind, name=o.name)  # type: ignore[arg-type]
-        for o in await session.scalars(
-            select(CalendarOverrideRecord).order_by(col(CalendarOverrideRecord.day))
-        )
-    ]
-    key = (today.year, *((o.day, o.kind) for o in overrides))
-    if key not in _CALENDARS:
-        if len(_CALENDARS) > 8:
-            _CALENDARS.clear()
-        years = range(today.year - YEARS_AROUND, today.year + YEARS_AROUND + 1)
-        _CALENDARS[key] = build_calendar(years, overrides)
-    return _CALENDARS[key]
 
 
 def apply_verdict(row: Dossier, verdict: OnTimeVerdict | None) -> None:

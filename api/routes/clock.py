@@ -14,12 +14,12 @@ from sqlalchemy import func, or_, select
 from sqlmodel import col
 from temporalio.client import Client
 
-from activities.clock import load_clock_config
 from api.deps import CurrentOfficer, SessionDep, TemporalDep
 from api.errors import Problem
 from api.routes.dossiers import _visible
 from api.schemas import StepTimesOut
 from api.timeutil import UTCDateTime, as_utc
+from db.calendar import load_clock_config
 from db.clock_models import CalendarOverrideRecord, Escalation
 from db.models import Dossier, Officer, Unit
 from db.repository import OPEN_STATUSES

@@ -29,8 +29,9 @@ from api.schemas import (
 )
 from api.timeutil import as_utc
 from api.timing import phase
+from db.calendar import working_calendar
 from db.models import Dossier, Officer
-from db.outcomes import current_verdict, working_calendar
+from db.outcomes import current_verdict
 from db.repository import (
     DossierFilter,
     actor_of,

@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import text
 
-from activities.projection import new_row
 from bench.bulk import CLERK_NAME, forwarded_state
 from db.models import Dossier
 from db.payment_models import Payment
 from db.payment_repository import write_payments
+from db.projection import new_row
 from db.seed import PROCEDURES
 from domain.dossier import Actor, Role
 from tests.support.workflows import clock_config

@@ -1,0 +1,57 @@
+"""The working calendar from the read model: Vietnamese holidays with the admin's
+overrides, as workflow data (`ClockConfig`) and as a calendar reports and pages judge with."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from db.clock_models import CalendarOverrideRecord
+from db.models import Agency
+from domain.calendar import CalendarOverride, WorkCalendar, build_calendar
+from domain.statutory import ClockConfig
+
+#: The years a workflow's calendar covers around today.
+YEARS_BACK, YEARS_AHEAD = 1, 3
+#: Reports also judge dossiers of earlier years: the same rules over a longer span.
+REPORT_YEARS_BACK = 3
+
+
+async def calendar_overrides(session: AsyncSession) -> list[CalendarOverride]:
+    return [
+        CalendarOverride(day=o.day, kind=o.kind, name=o.name)  # type: ignore[arg-type]
+        for o in await session.scalars(
+            select(CalendarOverrideRecord).order_by(col(CalendarOverrideRecord.day))
+        )
+    ]
+
+
+async def load_clock_config(session: AsyncSession, today: date | None = None) -> ClockConfig:
+    """Calendar (holidays + admin overrides) and escalation settings, as workflow data."""
+    today = today or datetime.now(UTC).date()
+    overrides = await calendar_overrides(session)
+    years = range(today.year - YEARS_BACK, today.year + YEARS_AHEAD + 1)
+    calendar = build_calendar(years, overrides)
+    every = {a.code: a.escalation_every_days for a in await session.scalars(select(Agency))}
+    version = ";".join(f"{o.day}:{o.kind}" for o in overrides) + f"|{years.start}-{years.stop}"
+    return ClockConfig(calendar=calendar.to_dict(), escalation_every_days=every, version=version)
+
+
+_CALENDARS: dict[tuple[object, ...], WorkCalendar] = {}
+
+
+async def working_calendar(session: AsyncSession, today: date | None = None) -> WorkCalendar:
+    """The working calendar (holidays and the admin's overrides), built once per set of
+    overrides: reading a dossier or a report does not rebuild years of holidays."""
+    today = today or datetime.now(UTC).date()
+    overrides = await calendar_overrides(session)
+    key = (today.year, *((o.day, o.kind) for o in overrides))
+    if key not in _CALENDARS:
+        if len(_CALENDARS) > 8:
+            _CALENDARS.clear()
+        years = range(today.year - REPORT_YEARS_BACK, today.year + YEARS_AHEAD + 1)
+        _CALENDARS[key] = build_calendar(years, overrides)
+    return _CALENDARS[key]
