@@ -13,6 +13,7 @@ from temporalio.client import Client
 from activities.storage import LocalDocumentStore
 from api import errors
 from api.routes import (
+    admin_org,
     admin_procedures,
     auth,
     documents,
@@ -82,6 +83,7 @@ def create_app(
         payments.router,
         reports.router,
         admin_procedures.router,
+        admin_org.router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(portal_router, prefix=API_PREFIX)
