@@ -32,6 +32,7 @@ def create_app(
     engine: AsyncEngine | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
+    settings.require_safe_secrets()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

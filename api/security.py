@@ -28,9 +28,12 @@ def create_token(username: str, *, secret: str, ttl_minutes: int) -> str:
 
 
 def token_subject(token: str, *, secret: str) -> str | None:
-    """The username a valid token was issued to, or None."""
+    """The username a valid, unexpired token was issued to, or None (a token without `exp`
+    is refused: every token we issue carries one)."""
     try:
-        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["sub"]})
+        claims = jwt.decode(
+            token, secret, algorithms=[ALGORITHM], options={"require": ["sub", "exp", "iat"]}
+        )
     except jwt.PyJWTError:
         return None
     subject = claims.get("sub")

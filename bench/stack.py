@@ -233,12 +233,18 @@ class StackRunner:
             stack.database_url = await self._create_database(self.postgres)
         else:
             stack.database_url = f"sqlite+aiosqlite:///{stack.database_file}"
-        base_env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # a long run signs in once: tokens last the whole run
+        base_env = {
+            "MOTCUA_ENVIRONMENT": "development",
+            "MOTCUA_JWT_TTL_MINUTES": str(24 * 60),
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+        }
         # `python -m cli seed` in a child: the seed's rows are module-level objects, so a
         # second stack in this process could not seed its own database
         seeded = await asyncio.to_thread(
             subprocess.run,
-            [sys.executable, "-m", "cli", "seed"],
+            [sys.executable, "-m", "cli", "seed", "--demo"],
             cwd=REPO_ROOT,
             env={**base_env, "DATABASE_URL": stack.database_url},
             capture_output=True,
