@@ -29,6 +29,7 @@ TITLES = {
     413: "File too large",
     415: "Unsupported media type",
     422: "Invalid input",
+    429: "Too many attempts",
     500: "Internal error",
     503: "Service unavailable",
 }
@@ -37,9 +38,12 @@ TITLES = {
 class Problem(Exception):
     """Raise from a route to answer with a problem document."""
 
-    def __init__(self, status: int, detail: str, **extra: Any):
+    def __init__(
+        self, status: int, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
+    ):
         self.status = status
         self.detail = detail
+        self.headers = headers
         self.extra = extra
         super().__init__(detail)
 
@@ -61,7 +65,7 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.detail, **exc.extra)
+        return problem_response(exc.status, exc.detail, headers=exc.headers, **exc.extra)
 
     @app.exception_handler(IllegalTransition)
     async def _illegal(_: Request, exc: IllegalTransition) -> JSONResponse:
