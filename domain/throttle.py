@@ -24,7 +24,8 @@ class ThrottlePolicy:
         excess = failures - self.free_failures
         if excess < 0:
             return timedelta(0)
-        return min(self.first_lock * 2 ** min(excess, 32), self.max_lock)
+        lock: timedelta = self.first_lock * (2 ** min(excess, 32))
+        return min(lock, self.max_lock)
 
 
 #: One officer's account: a person mistyping gets five tries, a guesser 30 s, 1 min, 2 min …
