@@ -11,7 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from activities.storage import DocumentStore
-from api.errors import Problem
+from api.errors import Problem, engine_unavailable
 from api.security import token_subject
 from api.timing import phase
 from config import Settings
@@ -33,7 +33,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 def get_temporal(request: Request) -> Client:
     client = request.app.state.temporal
     if client is None:
-        raise Problem(503, "the workflow engine is not reachable; try again shortly")
+        raise engine_unavailable()
     return client
 
 

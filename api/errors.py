@@ -9,6 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.documents import DocumentRejected, RejectionReason
 from domain.dossier import Forbidden, InvalidAction
@@ -33,6 +35,24 @@ TITLES = {
     500: "Internal error",
     503: "Service unavailable",
 }
+
+
+#: What a 503 tells the caller to wait before trying again.
+RETRY_AFTER_SECONDS = 5
+#: The workflow engine's answers that mean "not now" rather than "no".
+ENGINE_AWAY = (
+    RPCStatusCode.UNAVAILABLE,
+    RPCStatusCode.DEADLINE_EXCEEDED,
+    RPCStatusCode.RESOURCE_EXHAUSTED,
+)
+
+
+def engine_unavailable() -> Problem:
+    return Problem(
+        503,
+        "the workflow engine is not reachable; try again shortly (with the same Idempotency-Key)",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 class Problem(Exception):
@@ -112,6 +132,27 @@ def install(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "")
         return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RPCError)
+    async def _engine(_: Request, exc: RPCError) -> JSONResponse:
+        if exc.status not in ENGINE_AWAY:
+            log.exception("workflow engine error", exc_info=exc)
+            return problem_response(500, "an unexpected error occurred; it has been logged")
+        log.warning("workflow engine unavailable: %s", exc.message[:200])
+        away = engine_unavailable()
+        return problem_response(away.status, away.detail, headers=away.headers)
+
+    @app.exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError)
+    async def _update_timeout(
+        _: Request, exc: WorkflowUpdateRPCTimeoutOrCancelledError
+    ) -> JSONResponse:
+        # the update may still run: a retry with the same Idempotency-Key finds its outcome
+        away = engine_unavailable()
+        return problem_response(
+            away.status,
+            "the workflow engine did not answer in time; retry with the same Idempotency-Key",
+            headers=away.headers,
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -23,6 +23,7 @@ from domain.payment import (
     RejectReason,
     check_callback,
 )
+from domain.text import for_log
 from workflows.dossier import DossierWorkflow
 from workflows.shared import PaymentOutcome
 
@@ -42,11 +43,11 @@ REJECTION_STATUS = {
 
 def _refused(reason: RejectReason, message: str, body: dict[str, Any]) -> Problem:
     log.warning(
-        "payment callback refused (%s): %s reference=%r txn=%r",
+        "payment callback refused (%s): %s reference=%s txn=%s",
         reason.value,
         message,
-        body.get("MaThamChieu"),
-        body.get("MaGiaoDich"),
+        for_log(body.get("MaThamChieu")),
+        for_log(body.get("MaGiaoDich")),
     )
     return Problem(REJECTION_STATUS[reason], message, reason=reason.value)
 

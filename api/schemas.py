@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import time
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from api.timeutil import UTCDateTime
 from domain.dossier import ResultKind
+from domain.text import clean_text
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+#: Typed by people: NFC, and no NUL, control or bidirectional-override character.
+Clean = AfterValidator(clean_text)
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), Clean]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Clean]
 
 
 class Token(BaseModel):
@@ -71,9 +74,9 @@ class ApplicantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
-    id_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] = ""
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] = ""
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    id_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), Clean] = ""
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), Clean] = ""
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), Clean] = ""
     address: Text = ""
 
 
@@ -98,8 +101,8 @@ class FeeLineIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
-    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+    code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60), Clean]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), Clean]
     amount: StrictInt
     kind: Annotated[str, StringConstraints(max_length=20)] = "obligation"
 

@@ -210,8 +210,18 @@ async def _ensure_started(
 
 
 async def act(
-    *, client: Client, code: str, action: Action, body: ActionIn, actor: Actor, status: str
+    *,
+    client: Client,
+    code: str,
+    action: Action,
+    body: ActionIn,
+    actor: Actor,
+    status: str,
+    idempotency_key: str | None = None,
 ) -> ActionOutcome:
+    """Run the action as a Workflow Update. With an `Idempotency-Key` the update gets an id
+    of its own: Temporal runs an update id once and answers a retry with its first outcome,
+    so a retried request never applies an action twice."""
     update = UPDATES.get(action)
     if update is None:
         raise Problem(
@@ -221,8 +231,9 @@ async def act(
         )
     handle = client.get_workflow_handle(workflow_id(code))
     payload = ActionInput(actor=actor, **body.model_dump(exclude={"result_document_id"}))
+    update_id = f"{action.value}:{actor.username}:{idempotency_key}" if idempotency_key else None
     try:
-        return await handle.execute_update(update, payload, result_type=ActionOutcome)
+        return await handle.execute_update(update, payload, id=update_id, result_type=ActionOutcome)
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         if isinstance(cause, ApplicationError):

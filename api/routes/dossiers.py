@@ -39,10 +39,14 @@ from db.repository import (
 from domain.codes import workflow_id
 from domain.dossier import InvalidAction, Role
 from domain.lifecycle import Action, Status
+from domain.text import UnsafeText, clean_text
 
 router = APIRouter(prefix="/dossiers", tags=["dossiers"])
 
 SEES_ALL = (Role.ADMIN.value,)
+#: The deepest page offset (far beyond any province's dossiers; bounded so that no number
+#: overflows the database's integers).
+MAX_OFFSET = 10_000_000
 
 
 def summary(row: Dossier, now: datetime) -> DossierSummary:
@@ -196,22 +200,26 @@ async def search(
     session: SessionDep,
     settings: SettingsDep,
     status_: Annotated[Status | None, Query(alias="status")] = None,
-    agency: str | None = None,
-    procedure: str | None = None,
+    agency: Annotated[str | None, Query(max_length=60)] = None,
+    procedure: Annotated[str | None, Query(max_length=60)] = None,
     overdue: bool = False,
     due_before: datetime | None = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(max_length=100, description="code, name or ID number")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> DossierPage:
     now = datetime.now(UTC)
+    try:
+        text = clean_text(q) if q else None
+    except UnsafeText as exc:
+        raise InvalidAction("q", str(exc)) from None
     filters = DossierFilter(
         status=status_.value if status_ else None,
         agency_code=agency,
         procedure_code=procedure,
         overdue_at=now if overdue else None,
         due_before=due_before,
-        text=q,
+        text=text,
         visible_to_agency=None if officer.role in SEES_ALL else officer.agency_code,
     )
     rows, total = await list_dossiers(session, filters=filters, limit=limit, offset=offset)
@@ -236,6 +244,14 @@ async def run_action(
     session: SessionDep,
     client: TemporalDep,
     body: ActionIn | None = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description="a retry with the same key answers the dossier as the first one "
+            "left it instead of applying the action again",
+        ),
+    ] = None,
 ) -> DossierDetail:
     with phase("scope"):
         row = await _visible(session, officer, code)
@@ -258,6 +274,7 @@ async def run_action(
             body=body,
             actor=actor_of(officer),
             status=row.status,
+            idempotency_key=(idempotency_key or "").strip() or None,
         )
     with phase("answer"):
         return await detail(session, client, row, officer, allowed=outcome.allowed_actions)

@@ -3,6 +3,7 @@ itself with the checksum (MaXacThuc) over the fields and our shared secret."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -13,6 +14,18 @@ from api.errors import Problem
 
 router = APIRouter(prefix="/payments", tags=["payments"])
 
+#: A CONFIRM is a dozen short fields; anything longer is not one (and is not read whole).
+MAX_CALLBACK_BYTES = 16 * 1024
+
+
+async def _bounded_body(request: Request) -> bytes:
+    received = bytearray()
+    async for chunk in request.stream():
+        received += chunk
+        if len(received) > MAX_CALLBACK_BYTES:
+            raise Problem(413, f"a callback body is at most {MAX_CALLBACK_BYTES} bytes")
+    return bytes(received)
+
 
 @router.post("/callback")
 async def callback(
@@ -20,8 +33,9 @@ async def callback(
 ) -> dict[str, Any]:
     """Record a payment the gateway confirms; refused (400/404/409, logged) when the checksum,
     the reference, the currency or the amount is wrong; a duplicate changes nothing."""
+    raw = await _bounded_body(request)
     try:
-        body = await request.json()
+        body = json.loads(raw)
     except ValueError:
         body = None
     if not isinstance(body, dict):
