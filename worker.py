@@ -46,7 +46,14 @@ def build_notifier(settings: Settings, sessions) -> Notifier:  # type: ignore[no
         sessions,
         channels=[
             LogChannel(),
-            EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender),
+            EmailChannel(
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.smtp_sender,
+                starttls=settings.smtp_starttls,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+            ),
         ],
     )
 

@@ -218,6 +218,8 @@ def run(
                 str(PAYMENT_PORT),
                 "--public-base-url",
                 f"http://127.0.0.1:{PAYMENT_PORT}",
+                "--state-file",
+                str(DATA_DIR / "payment.json"),
             ],
             PAYMENT_PORT,
         ),

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_sender: str = "motcua@localhost"
+    #: The province's mail relay: STARTTLS on connect and a login when a username is set.
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
 
     #: Dossier workflows a worker keeps in memory (≈ 0.3 MiB each); others replay from history
     #: when their next timer or action comes. Raise it when most open dossiers can fit.
