@@ -117,15 +117,20 @@ class Supervisor:
 
 def wait_for_port(service: Service, seconds: float) -> None:
     assert service.process is not None and service.port is not None
+    wait_for_process_port(service.port, service.process, service.name, seconds)
+
+
+def wait_for_process_port(
+    port: int, process: subprocess.Popen[bytes], name: str, seconds: float = 60
+) -> None:
+    """Return once `process` listens on `port`; StartupFailed if it dies or takes too long."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if service.process.poll() is not None:
-            raise StartupFailed(
-                f"{service.name} stopped during start-up (exit {service.process.returncode})"
-            )
+        if process.poll() is not None:
+            raise StartupFailed(f"{name} stopped during start-up (exit {process.returncode})")
         with socket.socket() as probe:
             probe.settimeout(0.5)
-            if probe.connect_ex(("127.0.0.1", service.port)) == 0:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.2)
-    raise StartupFailed(f"{service.name} did not open port {service.port} within {seconds:.0f} s")
+    raise StartupFailed(f"{name} did not open port {port} within {seconds:.0f} s")

@@ -56,7 +56,9 @@ class Settings(BaseSettings):
     payment_secret: str = DEVELOPMENT_SECRETS["payment_secret"]
     public_base_url: str = "http://127.0.0.1:8000"
     #: A payment without a callback after this long is reconciled with the gateway's QUERY.
-    payment_query_after_seconds: float = Field(default=15 * 60, gt=0)
+    #: The first QUERY comes this soon (the applicant is waiting), later ones back off
+    #: (doubling, up to 64 times this).
+    payment_query_after_seconds: float = Field(default=30, gt=0)
 
     storage_root: Path = DATA_DIR / "documents"
     max_upload_mb: int = Field(default=20, ge=1)
