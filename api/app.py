@@ -12,7 +12,8 @@ from temporalio.client import Client
 
 from activities.storage import LocalDocumentStore
 from api import errors
-from api.routes import auth, documents, dossiers, forms, ops, payments, procedures, public
+from api.audit import AuditMiddleware
+from api.routes import audit, auth, documents, dossiers, forms, ops, payments, procedures, public
 from api.routes.clock import router as clock_router
 from api.routes.portal import router as portal_router
 from api.timing import ServerTimingMiddleware
@@ -60,9 +61,11 @@ def create_app(
     )
     app.state.settings = settings
     errors.install(app)
+    app.add_middleware(AuditMiddleware)
     if settings.server_timing:
         app.add_middleware(ServerTimingMiddleware)
     for router in (
+        audit.router,
         auth.router,
         procedures.router,
         dossiers.router,

@@ -11,6 +11,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from activities.storage import DocumentStore
+from api.audit import ACTOR_KEY
 from api.errors import Problem, engine_unavailable
 from api.security import token_subject
 from api.timing import phase
@@ -48,7 +49,10 @@ TemporalDep = Annotated[Client, Depends(get_temporal)]
 
 
 async def current_officer(
-    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2)]
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2)],
 ) -> Officer:
     if not token:
         raise Problem(401, "sign in first: send 'Authorization: Bearer <token>'")
@@ -57,6 +61,7 @@ async def current_officer(
         officer = await get_officer(session, username=username) if username else None
     if officer is None:
         raise Problem(401, "the token is invalid or has expired; sign in again")
+    setattr(request.state, ACTOR_KEY, (officer.username, officer.role))  # for the audit trail
     return officer
 
 

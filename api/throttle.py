@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import delete
 from sqlmodel.ext.asyncio.session import AsyncSession
+from starlette.types import Scope
 
 from api.errors import Problem
 from db.engine import writing
@@ -28,6 +29,11 @@ class Throttled:
 def client_address(request: Request) -> str:
     """The caller's address (behind the reverse proxy, uvicorn's `--proxy-headers` sets it)."""
     return request.client.host if request.client else "unknown"
+
+
+def client_address_of(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
 
 
 class Throttle:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from temporalio.client import Client
 
 from api import documents, services
+from api.audit import DOSSIER_KEY
 from api.deps import CurrentOfficer, SessionDep, SettingsDep, TemporalDep
 from api.errors import Problem
 from api.payments import payments_of
@@ -169,6 +170,7 @@ async def detail(
     responses={200: {"description": "the same Idempotency-Key was seen before"}},
 )
 async def submit(
+    request: Request,
     body: SubmitIn,
     response: Response,
     officer: CurrentOfficer,
@@ -186,6 +188,7 @@ async def submit(
         idempotency_key=(idempotency_key or "").strip() or None,
         rating_window_days=settings.rating_window_days,
     )
+    setattr(request.state, DOSSIER_KEY, submitted.code)
     if not submitted.created:
         response.status_code = status.HTTP_200_OK
     row = await session.get(Dossier, submitted.code)

@@ -1,4 +1,4 @@
-"""hardening: throttle counters for sign-in and the applicant's look-up
+"""hardening: throttle counters for sign-in and the applicant's look-up; the audit trail
 
 Revision ID: 0010
 Revises: 0008
@@ -25,6 +25,27 @@ def upgrade() -> None:
         sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
     )
 
+    op.create_table(
+        "audit_event",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", Text(length=60), nullable=False),
+        sa.Column("role", Text(length=20), nullable=False),
+        sa.Column("address", Text(length=64), nullable=False),
+        sa.Column("access", Text(length=10), nullable=False),
+        sa.Column("kind", Text(length=20), nullable=False),
+        sa.Column("dossier_code", Text(length=60), nullable=True),
+        sa.Column("item", Text(length=100), nullable=True),
+        sa.Column("method", Text(length=10), nullable=False),
+        sa.Column("route", Text(length=200), nullable=False),
+        sa.Column("status_code", sa.Integer(), nullable=False),
+    )
+    op.create_index("ix_audit_event_at", "audit_event", ["at"])
+    op.create_index("ix_audit_event_actor", "audit_event", ["actor"])
+    op.create_index("ix_audit_event_kind", "audit_event", ["kind"])
+    op.create_index("ix_audit_event_dossier_code", "audit_event", ["dossier_code"])
+
 
 def downgrade() -> None:
+    op.drop_table("audit_event")
     op.drop_table("throttle_counter")
