@@ -14,6 +14,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.storage import DocumentStore
 from api.errors import Problem
+from api.pdf_safety import refuse_active_content
 from api.services import refusal
 from db.document_models import Document
 from db.document_repository import get_document, reusable_document
@@ -32,6 +33,7 @@ from domain.dossier import (
     DocumentAttachment,
     Forbidden,
     InvalidAction,
+    Role,
     attachment_forbidden,
 )
 from domain.lifecycle import Action, IllegalTransition, Status
@@ -96,6 +98,7 @@ async def upload(
     head = await file.read(SNIFF_BYTES)
     size = file.size if file.size is not None else len(head)
     document_type = validate_upload(file.filename, head, size, max_bytes)
+    await refuse_active_content(file, document_type)
     await file.seek(0)
     blob = await store.put(file, max_bytes=max_bytes)
     document = Document(
@@ -133,6 +136,8 @@ async def reuse(
         document_id=document_id,
         sha256=sha256.lower() if sha256 else None,
         id_number=row.applicant_id_number,
+        # only what the caller may already read: another agency's file stays unseen
+        visible_to_agency=None if actor.role == Role.ADMIN else actor.agency_code or "",
     )
     if found is None:
         raise Problem(404, "there is no stored document with this id or hash")

@@ -3,11 +3,11 @@ projection."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.document_models import Document
-from db.models import Component, Dossier
+from db.models import Component, Dossier, DossierStep
 from db.repository import dossier_components
 from domain.dossier import DossierState
 
@@ -48,12 +48,26 @@ async def get_document(session: AsyncSession, *, code: str, document_id: int) ->
 
 
 async def reusable_document(
-    session: AsyncSession, *, document_id: int | None, sha256: str | None, id_number: str
+    session: AsyncSession,
+    *,
+    document_id: int | None,
+    sha256: str | None,
+    id_number: str,
+    visible_to_agency: str | None,
 ) -> tuple[Document, Dossier] | None:
-    """An earlier document to reuse, by id or by content hash, with its dossier. Among several
-    documents with the same hash, one of the applicant `id_number` is preferred, so that the
-    caller's rule (same applicant only) judges the best candidate."""
+    """An earlier document to reuse, by id or by content hash, with its dossier, among the
+    dossiers the caller may read (`visible_to_agency`: those the agency takes part in; None
+    for an admin). Among several documents with the same hash, one of the applicant
+    `id_number` is preferred, so that the caller's rule (same applicant only) judges the best
+    candidate."""
     query = select(Document, Dossier).join(Dossier, Dossier.code == Document.dossier_code)
+    if visible_to_agency is not None:
+        involved = select(DossierStep.dossier_code).where(
+            DossierStep.agency_code == visible_to_agency
+        )
+        query = query.where(
+            or_(Dossier.agency_code == visible_to_agency, Dossier.code.in_(involved))  # type: ignore[attr-defined]
+        )
     if document_id is not None:
         query = query.where(Document.id == document_id)
     else:
