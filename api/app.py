@@ -73,6 +73,7 @@ def create_app(
         forms.router,
         public.router,
         payments.router,
+        payments.admin_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(portal_router, prefix=API_PREFIX)

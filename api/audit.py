@@ -36,6 +36,8 @@ def classify(route: str, method: str, path_params: dict[str, str]) -> Audited | 
     code = path_params.get("code")
     if route.startswith("/admin/audit"):
         return Audited("audit", None, None)
+    if route.startswith("/admin/payments"):
+        return Audited("payment", None, route.removeprefix("/admin/payments/"))
     if route.startswith("/admin/"):
         return Audited("setting", None, path_params.get("day") or route.removeprefix("/admin/"))
     if route.startswith("/reports"):

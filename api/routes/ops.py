@@ -11,6 +11,7 @@ from api.errors import problem_response
 from db.clock_models import Escalation, Notification
 from db.models import Dossier
 from db.portal_models import PortalOutboxRecord
+from db.refund_models import PaymentRefund
 
 router = APIRouter(tags=["operations"])
 
@@ -60,6 +61,11 @@ async def metrics(request: Request) -> PlainTextResponse:
         "motcua_notifications": (
             "notification outbox rows, by state",
             select(Notification.state, func.count()).group_by(Notification.state),
+            "state",
+        ),
+        "motcua_payment_refunds": (
+            "payments taken by the gateway that must be refunded, by state",
+            select(PaymentRefund.state, func.count()).group_by(PaymentRefund.state),
             "state",
         ),
         "motcua_portal_records": (

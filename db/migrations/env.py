@@ -13,6 +13,7 @@ import db.clock_models  # noqa: F401
 import db.portal_models  # noqa: F401
 import db.throttle_models  # noqa: F401
 import db.audit_models  # noqa: F401
+import db.refund_models  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -1,4 +1,5 @@
-"""hardening: throttle counters for sign-in and the applicant's look-up; the audit trail
+"""hardening: throttle counters for sign-in and the applicant's look-up; the audit trail;
+payments to refund
 
 Revision ID: 0010
 Revises: 0008
@@ -44,8 +45,23 @@ def upgrade() -> None:
     op.create_index("ix_audit_event_actor", "audit_event", ["actor"])
     op.create_index("ix_audit_event_kind", "audit_event", ["kind"])
     op.create_index("ix_audit_event_dossier_code", "audit_event", ["dossier_code"])
+    op.create_table(
+        "payment_refund",
+        sa.Column("gateway_txn", Text(length=80), primary_key=True),
+        sa.Column("reference", Text(length=80), nullable=False),
+        sa.Column("dossier_code", Text(length=60), nullable=False),
+        sa.Column("amount", sa.BigInteger(), nullable=False),
+        sa.Column("reason", Text(length=20), nullable=False),
+        sa.Column("state", Text(length=20), nullable=False),
+        sa.Column("gateway_paid_at", Text(length=20), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_payment_refund_reference", "payment_refund", ["reference"])
+    op.create_index("ix_payment_refund_dossier_code", "payment_refund", ["dossier_code"])
+    op.create_index("ix_payment_refund_state", "payment_refund", ["state"])
 
 
 def downgrade() -> None:
+    op.drop_table("payment_refund")
     op.drop_table("audit_event")
     op.drop_table("throttle_counter")
