@@ -120,7 +120,7 @@ class ActionIn(BaseModel):
     fee_lines: list[FeeLineIn] = Field(
         default_factory=list, max_length=50, description="request-payment: what to pay"
     )
-    result_document_id: int | None = Field(
+    result_document_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
         default=None,
         description="resolve only: an uploaded result file of this dossier, made the "
         "electronic result",
@@ -166,7 +166,7 @@ class ComponentOut(BaseModel):
     digitized: bool
     reused: bool
     file_hash: str | None = Field(default=None, description="SHA-256 of the digitized copy")
-    document_id: int | None = None
+    document_id: str | None = None
 
 
 class DossierSummary(BaseModel):
@@ -218,7 +218,7 @@ class DossierDetail(DossierSummary):
     components: list[ComponentOut]
     allowed_actions: list[str]
     electronic_result: bool = False
-    result_document_id: int | None = None
+    result_document_id: str | None = None
     payments: list[PaymentOut] = Field(default_factory=list)
 
 
@@ -239,7 +239,7 @@ class DossierPage(BaseModel):
 class DocumentOut(BaseModel):
     """A file kept for a dossier: a digitized component or the result (số hóa)."""
 
-    id: int
+    id: str = Field(description="the document's id in the API: random, not a sequence")
     dossier_code: str
     kind: str
     component_code: str | None
@@ -249,7 +249,7 @@ class DocumentOut(BaseModel):
     display_name: str
     uploaded_by: str
     uploaded_at: UTCDateTime
-    reused_from_id: int | None
+    reused_from_id: str | None
 
 
 class ReuseIn(BaseModel):
@@ -258,7 +258,7 @@ class ReuseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     component_code: Name
-    document_id: int | None = None
+    document_id: Annotated[str, StringConstraints(max_length=64)] | None = None
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
 
 

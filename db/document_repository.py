@@ -47,10 +47,32 @@ async def get_document(session: AsyncSession, *, code: str, document_id: int) ->
     return document
 
 
+async def document_by_public_id(
+    session: AsyncSession, *, code: str, public_id: str
+) -> Document | None:
+    """The document the API calls `public_id`, if it belongs to dossier `code`."""
+    query = select(Document).where(Document.public_id == public_id)
+    document = (await session.scalars(query)).first()
+    if document is None or document.dossier_code != code:
+        return None
+    return document
+
+
+async def public_ids(session: AsyncSession, ids: list[int | None]) -> dict[int, str]:
+    """The API's names of the documents with these internal ids."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(Document.id, Document.public_id).where(Document.id.in_(wanted))  # type: ignore[union-attr]
+    )
+    return {i: p for i, p in rows.all()}
+
+
 async def reusable_document(
     session: AsyncSession,
     *,
-    document_id: int | None,
+    public_id: str | None,
     sha256: str | None,
     id_number: str,
     visible_to_agency: str | None,
@@ -68,8 +90,8 @@ async def reusable_document(
         query = query.where(
             or_(Dossier.agency_code == visible_to_agency, Dossier.code.in_(involved))  # type: ignore[attr-defined]
         )
-    if document_id is not None:
-        query = query.where(Document.id == document_id)
+    if public_id is not None:
+        query = query.where(Document.public_id == public_id)
     else:
         query = query.where(Document.sha256 == sha256)
     candidates = list((await session.exec(query.order_by(Document.id))).all())

@@ -26,6 +26,7 @@ from api.schemas import (
 )
 from api.timeutil import as_utc
 from api.timing import phase
+from db.document_repository import public_ids
 from db.models import Dossier, Officer
 from db.repository import (
     DossierFilter,
@@ -115,6 +116,10 @@ async def detail(
     await session.refresh(row)
     procedure = await get_procedure(session, code=row.procedure_code)
     steps = await dossier_steps(session, code=row.code)
+    components = await dossier_components(session, code=row.code)
+    names = await public_ids(
+        session, [c.document_id for c in components] + [row.result_document_id]
+    )
     now = datetime.now(UTC)
     return DossierDetail(
         **summary(row, now).model_dump(),
@@ -153,12 +158,17 @@ async def detail(
             for t in await dossier_timeline(session, code=row.code)
         ],
         components=[
-            ComponentOut.model_validate(c, from_attributes=True)
-            for c in await dossier_components(session, code=row.code)
+            ComponentOut.model_validate(
+                {
+                    **c.model_dump(exclude={"document_id"}),
+                    "document_id": names.get(c.document_id) if c.document_id else None,
+                }
+            )
+            for c in components
         ],
         allowed_actions=allowed if allowed is not None else await _allowed(client, row, officer),
         electronic_result=row.result_document_id is not None,
-        result_document_id=row.result_document_id,
+        result_document_id=names.get(row.result_document_id) if row.result_document_id else None,
         payments=await payments_of(session, code=row.code),
     )
 

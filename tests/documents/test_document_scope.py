@@ -91,3 +91,30 @@ async def test_a_pdf_opening_at_its_first_page_is_accepted(  # type: ignore[no-u
     assert b"/OpenAction" in benign
     response = await upload(docs_api, clerk, code, benign, component="DDK")
     assert response.status_code == 201, response.text
+
+
+async def test_documents_are_named_by_unguessable_ids(  # type: ignore[no-untyped-def]
+    docs_api: httpx.AsyncClient, login, sessions
+) -> None:
+    from sqlmodel import select
+
+    from db.document_models import Document
+
+    clerk = await login(LAND_CLERK)
+    code = (await submit(docs_api, clerk))["code"]
+    first = (await upload(docs_api, clerk, code, pdf_bytes(), component="DDK")).json()
+    second = (await upload(docs_api, clerk, code, pdf_bytes(), component="NGD")).json()
+    for shown in (first, second):
+        assert isinstance(shown["id"], str) and len(shown["id"]) >= 20
+        assert not shown["id"].isdigit()
+    async with sessions() as session:
+        internal = (
+            await session.exec(select(Document.id).where(Document.public_id == first["id"]))
+        ).one()
+    by_number = await docs_api.get(f"/api/v1/dossiers/{code}/documents/{internal}", headers=clerk)
+    assert by_number.status_code == 404
+    by_id = await docs_api.get(f"/api/v1/dossiers/{code}/documents/{first['id']}", headers=clerk)
+    assert by_id.status_code == 200
+    detail = (await docs_api.get(f"/api/v1/dossiers/{code}", headers=clerk)).json()
+    ddk = next(c for c in detail["components"] if c["code"] == "DDK")
+    assert ddk["document_id"] == first["id"]

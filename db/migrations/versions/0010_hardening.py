@@ -1,9 +1,11 @@
 """hardening: throttle counters for sign-in and the applicant's look-up; the audit trail;
-payments to refund
+payments to refund; documents' random public ids
 
 Revision ID: 0010
 Revises: 0008
 """
+
+import secrets
 
 import sqlalchemy as sa
 import sqlmodel
@@ -60,8 +62,22 @@ def upgrade() -> None:
     op.create_index("ix_payment_refund_dossier_code", "payment_refund", ["dossier_code"])
     op.create_index("ix_payment_refund_state", "payment_refund", ["state"])
 
+    # documents are named in the API by a random id; existing ones get theirs here
+    op.add_column("document", sa.Column("public_id", Text(length=32), nullable=True))
+    connection = op.get_bind()
+    ids = [row[0] for row in connection.execute(sa.text("SELECT id FROM document"))]
+    for document_id in ids:
+        connection.execute(
+            sa.text("UPDATE document SET public_id = :public WHERE id = :id"),
+            {"public": secrets.token_urlsafe(16), "id": document_id},
+        )
+    op.create_index("ix_document_public_id", "document", ["public_id"], unique=True)
+
 
 def downgrade() -> None:
+    op.drop_index("ix_document_public_id", table_name="document")
+    with op.batch_alter_table("document") as batch:
+        batch.drop_column("public_id")
     op.drop_table("payment_refund")
     op.drop_table("audit_event")
     op.drop_table("throttle_counter")
