@@ -4,6 +4,8 @@ ended dossier shows no payment link."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 
 from tests.payments.test_payments_api import (
@@ -12,8 +14,8 @@ from tests.payments.test_payments_api import (
     act,
     callbacks_for,
     detail,
-    eventually,
     pay_at_gateway,
+    pay_fees_and_forward_to_tax,
     payable,
     payment_of,
     submit,
@@ -29,8 +31,6 @@ async def delivered_confirms(sim: httpx.AsyncClient, reference: str, count: int 
         ]
         if len(confirms) >= count:
             return confirms
-        import asyncio
-
         await asyncio.sleep(0.1)
     raise AssertionError(f"no CONFIRM for {reference} was delivered")
 
@@ -76,15 +76,7 @@ async def test_an_online_payment_after_the_desk_took_the_money_is_a_refund(  # t
 ) -> None:
     clerk, admin = await pay_login(CLERK), await pay_login("admin")
     code = (await submit(pay_api, clerk))["code"]
-    fees = await payable(pay_api, clerk, code, f"{code}-P01")
-    await pay_at_gateway(sim, fees)
-    await eventually(
-        pay_api, clerk, code, lambda d: d["payments"][0]["state"] == "paid", "fee payment"
-    )
-    await act(pay_api, clerk, code, "accept")
-    await act(pay_api, clerk, code, "forward")
-    for username in ("cc.diachinh", "cv.vpdk"):
-        await act(pay_api, await pay_login(username), code, "forward")
+    await pay_fees_and_forward_to_tax(pay_api, pay_login, sim, code)
     tax = await pay_login("cv.thue")
     asked = await act(pay_api, tax, code, "request-payment", fee_lines=TAX_LINES)
     obligation = await payable(pay_api, tax, code, payment_of(asked, f"{code}-NV01")["reference"])
