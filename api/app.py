@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from activities.storage import LocalDocumentStore
-from api import errors
+from api import errors, logsafe
 from api.audit import AuditMiddleware
 from api.routes import audit, auth, documents, dossiers, forms, ops, payments, procedures, public
 from api.routes.clock import router as clock_router
@@ -34,6 +34,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or get_settings()
     settings.require_safe_secrets()
+    logsafe.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
