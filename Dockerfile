@@ -1,5 +1,5 @@
 # motcua application image: API, dossier worker and portal-sync worker share it.
-FROM python:3.11-slim
+FROM python:3.11.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 COPY pyproject.toml README.md ./

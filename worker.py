@@ -29,7 +29,7 @@ from activities.payments import PaymentActivities, callback_url
 from activities.portal_client import PortalClient
 from activities.portal_sync import PortalSyncActivities
 from activities.projection import ProjectionActivities
-from config import Settings, get_settings
+from config import Settings, UnsafeSettings, get_settings
 from db.engine import is_sqlite, make_engine, make_session_maker
 from workflows.client import connect
 from workflows.dossier import DossierWorkflow
@@ -46,7 +46,14 @@ def build_notifier(settings: Settings, sessions) -> Notifier:  # type: ignore[no
         sessions,
         channels=[
             LogChannel(),
-            EmailChannel(settings.smtp_host, settings.smtp_port, settings.smtp_sender),
+            EmailChannel(
+                settings.smtp_host,
+                settings.smtp_port,
+                settings.smtp_sender,
+                starttls=settings.smtp_starttls,
+                username=settings.smtp_username,
+                password=settings.smtp_password,
+            ),
         ],
     )
 
@@ -116,6 +123,11 @@ async def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = get_settings()
+    try:
+        settings.require_safe_secrets()
+    except UnsafeSettings as exc:
+        log.critical("%s", exc)
+        raise SystemExit(2) from None
     client = await connect(settings)
     engine = make_engine(settings.database_url)
     sessions = make_session_maker(engine)

@@ -51,8 +51,20 @@ class LogChannel:
 class EmailChannel:
     name = "email"
 
-    def __init__(self, host: str, port: int, sender: str, timeout: float = 10.0):
+    def __init__(
+        self,
+        host: str,
+        port: int,
+        sender: str,
+        timeout: float = 10.0,
+        *,
+        starttls: bool = False,
+        username: str = "",
+        password: str = "",
+    ):
         self._host, self._port, self._sender, self._timeout = host, port, sender, timeout
+        # a province's relay usually wants STARTTLS and a login; the local one wants neither
+        self._starttls, self._username, self._password = starttls, username, password
 
     async def send_all(self, messages: list[Message]) -> list[ChannelDown | None]:
         """All the messages over one SMTP session (an escalation storm sends thousands)."""
@@ -77,6 +89,10 @@ class EmailChannel:
     def _deliver_all(self, mails: list[MIMEText]) -> list[ChannelDown | None]:
         results: list[ChannelDown | None] = []
         with smtplib.SMTP(self._host, self._port, timeout=self._timeout) as smtp:
+            if self._starttls:
+                smtp.starttls()
+            if self._username:
+                smtp.login(self._username, self._password)
             for mail in mails:
                 try:
                     smtp.send_message(mail)

@@ -21,6 +21,7 @@ from domain.payment import (
     state_of_status,
     verify_query,
 )
+from domain.text import for_log
 
 log = logging.getLogger(__name__)
 
@@ -129,8 +130,8 @@ class PaymentGatewayClient:
         code = answer.get("MaLoi")
         if response.is_success and code == SUCCESS_CODE:
             return answer
-        message = answer.get("MoTa") or f"error {code} (HTTP {response.status_code})"
-        log.info("payment gateway refused %s: %s %s", path, code, message)
+        message = str(answer.get("MoTa") or f"error {code} (HTTP {response.status_code})")[:500]
+        log.info("payment gateway refused %s: %s %s", path, for_log(code), for_log(message))
         raise GatewayRejected(
             f"Payment gateway refused the request: {message}",
             code=code if isinstance(code, str) else None,

@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 from activities.storage import LocalDocumentStore
-from api import errors
+from api import errors, logsafe
+from api.audit import AuditMiddleware
 from api.routes import (
     admin_org,
     admin_procedures,
+    audit,
     auth,
     documents,
     dossiers,
@@ -44,6 +46,8 @@ def create_app(
     engine: AsyncEngine | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
+    settings.require_safe_secrets()
+    logsafe.install()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -71,9 +75,11 @@ def create_app(
     )
     app.state.settings = settings
     errors.install(app)
+    app.add_middleware(AuditMiddleware)
     if settings.server_timing:
         app.add_middleware(ServerTimingMiddleware)
     for router in (
+        audit.router,
         auth.router,
         procedures.router,
         dossiers.router,
@@ -84,6 +90,7 @@ def create_app(
         reports.router,
         admin_procedures.router,
         admin_org.router,
+        payments.admin_router,
     ):
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(portal_router, prefix=API_PREFIX)

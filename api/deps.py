@@ -11,7 +11,8 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
 from activities.storage import DocumentStore
-from api.errors import Problem
+from api.audit import ACTOR_KEY
+from api.errors import Problem, engine_unavailable
 from api.security import token_subject
 from api.timing import phase
 from config import Settings
@@ -34,7 +35,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 def get_temporal(request: Request) -> Client:
     client: Client | None = request.app.state.temporal
     if client is None:
-        raise Problem(503, "the workflow engine is not reachable; try again shortly")
+        raise engine_unavailable()
     return client
 
 
@@ -50,7 +51,10 @@ TemporalDep = Annotated[Client, Depends(get_temporal)]
 
 
 async def current_officer(
-    session: SessionDep, settings: SettingsDep, token: Annotated[str | None, Depends(oauth2)]
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    token: Annotated[str | None, Depends(oauth2)],
 ) -> Officer:
     if not token:
         raise Problem(401, "sign in first: send 'Authorization: Bearer <token>'")
@@ -59,6 +63,7 @@ async def current_officer(
         officer = await get_officer(session, username=username) if username else None
     if officer is None:
         raise Problem(401, "the token is invalid or has expired; sign in again")
+    setattr(request.state, ACTOR_KEY, (officer.username, officer.role))  # for the audit trail
     return officer
 
 

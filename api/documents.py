@@ -14,9 +14,10 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.storage import DocumentStore
 from api.errors import Problem
+from api.pdf_safety import refuse_active_content
 from api.services import refusal
 from db.document_models import Document
-from db.document_repository import get_document, reusable_document
+from db.document_repository import document_by_public_id, reusable_document
 from db.models import Dossier
 from db.repository import dossier_components
 from domain.codes import workflow_id
@@ -32,6 +33,7 @@ from domain.dossier import (
     DocumentAttachment,
     Forbidden,
     InvalidAction,
+    Role,
     attachment_forbidden,
 )
 from domain.lifecycle import Action, IllegalTransition, Status
@@ -96,6 +98,7 @@ async def upload(
     head = await file.read(SNIFF_BYTES)
     size = file.size if file.size is not None else len(head)
     document_type = validate_upload(file.filename, head, size, max_bytes)
+    await refuse_active_content(file, document_type)
     await file.seek(0)
     blob = await store.put(file, max_bytes=max_bytes)
     document = Document(
@@ -120,7 +123,7 @@ async def reuse(
     row: Dossier,
     actor: Actor,
     component_code: str,
-    document_id: int | None,
+    document_id: str | None,
     sha256: str | None,
 ) -> Document:
     """Use an earlier digitized document of the same applicant for a component (tái sử dụng)."""
@@ -130,9 +133,11 @@ async def reuse(
     await _known_component(session, row, component_code)
     found = await reusable_document(
         session,
-        document_id=document_id,
+        public_id=document_id,
         sha256=sha256.lower() if sha256 else None,
         id_number=row.applicant_id_number,
+        # only what the caller may already read: another agency's file stays unseen
+        visible_to_agency=None if actor.role == Role.ADMIN else actor.agency_code or "",
     )
     if found is None:
         raise Problem(404, "there is no stored document with this id or hash")
@@ -163,10 +168,10 @@ async def reuse(
 
 
 async def attach_result(
-    *, session: AsyncSession, client: Client, row: Dossier, actor: Actor, document_id: int
+    *, session: AsyncSession, client: Client, row: Dossier, actor: Actor, document_id: str
 ) -> None:
     """Make an uploaded result file of this dossier its electronic result (when resolving)."""
-    document = await get_document(session, code=row.code, document_id=document_id)
+    document = await document_by_public_id(session, code=row.code, public_id=document_id)
     if document is None or document.kind != DocumentKind.RESULT.value:
         raise InvalidAction(
             "result_document_id",

@@ -9,6 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.client import WorkflowUpdateRPCTimeoutOrCancelledError
+from temporalio.service import RPCError, RPCStatusCode
 
 from domain.documents import DocumentRejected, RejectionReason
 from domain.dossier import Forbidden, InvalidAction
@@ -29,17 +31,39 @@ TITLES = {
     413: "File too large",
     415: "Unsupported media type",
     422: "Invalid input",
+    429: "Too many attempts",
     500: "Internal error",
     503: "Service unavailable",
 }
 
 
+#: What a 503 tells the caller to wait before trying again.
+RETRY_AFTER_SECONDS = 5
+#: The workflow engine's answers that mean "not now" rather than "no".
+ENGINE_AWAY = (
+    RPCStatusCode.UNAVAILABLE,
+    RPCStatusCode.DEADLINE_EXCEEDED,
+    RPCStatusCode.RESOURCE_EXHAUSTED,
+)
+
+
+def engine_unavailable() -> Problem:
+    return Problem(
+        503,
+        "the workflow engine is not reachable; try again shortly (with the same Idempotency-Key)",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
 class Problem(Exception):
     """Raise from a route to answer with a problem document."""
 
-    def __init__(self, status: int, detail: str, **extra: Any):
+    def __init__(
+        self, status: int, detail: str, *, headers: dict[str, str] | None = None, **extra: Any
+    ):
         self.status = status
         self.detail = detail
+        self.headers = headers
         self.extra = extra
         super().__init__(detail)
 
@@ -61,7 +85,7 @@ def _field_name(loc: tuple[Any, ...]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.detail, **exc.extra)
+        return problem_response(exc.status, exc.detail, headers=exc.headers, **exc.extra)
 
     @app.exception_handler(IllegalTransition)
     async def _illegal(_: Request, exc: IllegalTransition) -> JSONResponse:
@@ -108,6 +132,27 @@ def install(app: FastAPI) -> None:
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         detail = exc.detail if isinstance(exc.detail, str) else TITLES.get(exc.status_code, "")
         return problem_response(exc.status_code, detail, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RPCError)
+    async def _engine(_: Request, exc: RPCError) -> JSONResponse:
+        if exc.status not in ENGINE_AWAY:
+            log.exception("workflow engine error", exc_info=exc)
+            return problem_response(500, "an unexpected error occurred; it has been logged")
+        log.warning("workflow engine unavailable: %s", exc.message[:200])
+        away = engine_unavailable()
+        return problem_response(away.status, away.detail, headers=away.headers)
+
+    @app.exception_handler(WorkflowUpdateRPCTimeoutOrCancelledError)
+    async def _update_timeout(
+        _: Request, exc: WorkflowUpdateRPCTimeoutOrCancelledError
+    ) -> JSONResponse:
+        # the update may still run: a retry with the same Idempotency-Key finds its outcome
+        away = engine_unavailable()
+        return problem_response(
+            away.status,
+            "the workflow engine did not answer in time; retry with the same Idempotency-Key",
+            headers=away.headers,
+        )
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import time
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictInt, StringConstraints
 
 from api.timeutil import UTCDateTime
 from domain.dossier import ResultKind
+from domain.text import clean_text
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+#: Typed by people: NFC, and no NUL, control or bidirectional-override character.
+Clean = AfterValidator(clean_text)
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000), Clean]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Clean]
 
 
 class Token(BaseModel):
@@ -71,9 +74,9 @@ class ApplicantIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: Name
-    id_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] = ""
-    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] = ""
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] = ""
+    id_number: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), Clean] = ""
+    phone: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20), Clean] = ""
+    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), Clean] = ""
     address: Text = ""
 
 
@@ -98,8 +101,8 @@ class FeeLineIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
-    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+    code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60), Clean]
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=200), Clean]
     amount: StrictInt
     kind: Annotated[str, StringConstraints(max_length=20)] = "obligation"
 
@@ -117,7 +120,7 @@ class ActionIn(BaseModel):
     fee_lines: list[FeeLineIn] = Field(
         default_factory=list, max_length=50, description="request-payment: what to pay"
     )
-    result_document_id: int | None = Field(
+    result_document_id: Annotated[str, StringConstraints(max_length=64)] | None = Field(
         default=None,
         description="resolve only: an uploaded result file of this dossier, made the "
         "electronic result",
@@ -224,7 +227,7 @@ class ComponentOut(BaseModel):
     digitized: bool
     reused: bool
     file_hash: str | None = Field(default=None, description="SHA-256 of the digitized copy")
-    document_id: int | None = None
+    document_id: str | None = None
 
 
 class DossierSummary(BaseModel):
@@ -276,7 +279,7 @@ class DossierDetail(DossierSummary):
     components: list[ComponentOut]
     allowed_actions: list[str]
     electronic_result: bool = False
-    result_document_id: int | None = None
+    result_document_id: str | None = None
     payments: list[PaymentOut] = Field(default_factory=list)
     verdict: VerdictOut | None = None
     attempts: list[StepAttemptOut] = Field(default_factory=list)
@@ -299,7 +302,7 @@ class DossierPage(BaseModel):
 class DocumentOut(BaseModel):
     """A file kept for a dossier: a digitized component or the result (số hóa)."""
 
-    id: int
+    id: str = Field(description="the document's id in the API: random, not a sequence")
     dossier_code: str
     kind: str
     component_code: str | None
@@ -309,7 +312,7 @@ class DocumentOut(BaseModel):
     display_name: str
     uploaded_by: str
     uploaded_at: UTCDateTime
-    reused_from_id: int | None
+    reused_from_id: str | None
 
 
 class ReuseIn(BaseModel):
@@ -318,7 +321,7 @@ class ReuseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     component_code: Name
-    document_id: int | None = None
+    document_id: Annotated[str, StringConstraints(max_length=64)] | None = None
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-fA-F]{64}$")] | None = None
 
 

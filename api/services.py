@@ -236,7 +236,11 @@ async def act(
     actor: Actor,
     status: str,
     assignee: Actor | None = None,
+    idempotency_key: str | None = None,
 ) -> ActionOutcome:
+    """Run the action as a Workflow Update. With an `Idempotency-Key` the update gets an id
+    of its own: Temporal runs an update id once and answers a retry with its first outcome,
+    so a retried request never applies an action twice."""
     update = UPDATES.get(action)
     if update is None:
         raise Problem(
@@ -247,8 +251,9 @@ async def act(
     handle = client.get_workflow_handle(workflow_id(code))
     fields = body.model_dump(exclude={"result_document_id", "assignee"})
     payload = ActionInput(actor=actor, assignee=assignee, **fields)
+    update_id = f"{action.value}:{actor.username}:{idempotency_key}" if idempotency_key else None
     try:
-        return await handle.execute_update(update, payload)
+        return await handle.execute_update(update, payload, id=update_id)
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         if isinstance(cause, ApplicationError):

@@ -24,7 +24,8 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from cli.__main__ import BIN, _wait_for_port, dev_server_command
+from cli.__main__ import BIN, dev_server_command
+from cli.supervisor import wait_for_process_port
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BARE_QUEUE = "bench-bare"
@@ -223,8 +224,10 @@ class StackRunner:
 
     async def _wait_port(self, port: int, process: Process, seconds: float = 60) -> None:
         try:
-            await asyncio.to_thread(_wait_for_port, port, process.popen, process.name, seconds)
-        except BaseException as exc:  # typer.Exit carries no text of its own
+            await asyncio.to_thread(
+                wait_for_process_port, port, process.popen, process.name, seconds
+            )
+        except Exception as exc:
             raise RuntimeError(f"{process.name} did not start:\n{process.tail()}") from exc
 
     async def _start(self, stack: Stack) -> None:
@@ -233,12 +236,18 @@ class StackRunner:
             stack.database_url = await self._create_database(self.postgres)
         else:
             stack.database_url = f"sqlite+aiosqlite:///{stack.database_file}"
-        base_env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        # a long run signs in once: tokens last the whole run
+        base_env = {
+            "MOTCUA_ENVIRONMENT": "development",
+            "MOTCUA_JWT_TTL_MINUTES": str(24 * 60),
+            **os.environ,
+            "PYTHONUNBUFFERED": "1",
+        }
         # `python -m cli seed` in a child: the seed's rows are module-level objects, so a
         # second stack in this process could not seed its own database
         seeded = await asyncio.to_thread(
             subprocess.run,
-            [sys.executable, "-m", "cli", "seed"],
+            [sys.executable, "-m", "cli", "seed", "--demo"],
             cwd=REPO_ROOT,
             env={**base_env, "DATABASE_URL": stack.database_url},
             capture_output=True,

@@ -2,17 +2,19 @@
 
 python -m cli run       # Temporal dev server, simulators, worker(s) and the API together
 python -m cli migrate   # bring the database to the newest schema
-python -m cli seed      # add the demo province where missing
+python -m cli seed      # migrate, then add the org chart and catalogue where missing
+python -m cli seed --demo     # also the demo officers (published password): development only
+python -m cli create-admin <username>   # a system administrator, password asked for
 python -m cli backfill-verdicts   # judge dossiers projected before verdicts existed
 """
 
 from __future__ import annotations
 
 import asyncio
+import getpass
 import os
 import signal
 import socket
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -21,9 +23,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.supervisor import Service, StartupFailed, Supervisor
 from config import DATA_DIR, get_settings
 from db.engine import make_engine, make_session_maker, migrate
-from db.seed import DEMO_PASSWORD, OFFICERS, seed
+from db.seed import DEMO_PASSWORD, OFFICERS, create_admin, seed
 
 app = typer.Typer(add_completion=False, help=__doc__)
 console = Console()
@@ -36,12 +39,12 @@ PORTAL_PORT = 8101
 PAYMENT_PORT = 8102
 
 
-async def _prepare() -> bool:
+async def _prepare(*, demo: bool) -> bool:
     settings = get_settings()
     await migrate(settings.database_url)
     engine = make_engine(settings.database_url)
     try:
-        return await seed(make_session_maker(engine))
+        return await seed(make_session_maker(engine), demo=demo)
     finally:
         await engine.dispose()
 
@@ -54,10 +57,68 @@ def migrate_command() -> None:
 
 
 @app.command("seed")
-def seed_command() -> None:
-    """Migrate, then add the demo province where it is missing."""
-    added = asyncio.run(_prepare())
-    console.print("demo province seeded" if added else "demo province already present")
+def seed_command(
+    demo: bool = typer.Option(
+        False, "--demo", help="also add the demo officers, admin included (published password)"
+    ),
+) -> None:
+    """Migrate, then add the org chart and the catalogue of procedures where missing."""
+    if demo and not get_settings().is_development:
+        console.print("[red]demo officers are only for MOTCUA_ENVIRONMENT=development[/]")
+        raise typer.Exit(2)
+    added = asyncio.run(_prepare(demo=demo))
+    what = "catalogue and demo officers" if demo else "catalogue and org chart"
+    console.print(f"{what} seeded" if added else f"{what} already present")
+
+
+#: Where `create-admin --password-stdin` can also find the password (e.g. a container secret).
+ADMIN_PASSWORD_ENV = "MOTCUA_ADMIN_PASSWORD"
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if os.environ.get(ADMIN_PASSWORD_ENV):
+        return os.environ[ADMIN_PASSWORD_ENV]
+    first = getpass.getpass("password: ")
+    if getpass.getpass("again: ") != first:
+        console.print("[red]the two passwords differ[/]")
+        raise typer.Exit(2)
+    return first
+
+
+@app.command("create-admin")
+def create_admin_command(
+    username: str = typer.Argument(..., help="the administrator's username"),
+    full_name: str = typer.Option("Quản trị hệ thống", help="shown in the audit and the console"),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="read the password from the first line of stdin"
+    ),
+) -> None:
+    """Add a system administrator (or reset one's password). The password is asked for, read
+    from stdin (`--password-stdin`) or from MOTCUA_ADMIN_PASSWORD; it is never printed."""
+    password = _read_password(password_stdin)
+
+    async def _create() -> None:
+        settings = get_settings()
+        await migrate(settings.database_url)
+        engine = make_engine(settings.database_url)
+        try:
+            await create_admin(
+                make_session_maker(engine),
+                username=username,
+                password=password,
+                full_name=full_name,
+            )
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(_create())
+    except ValueError as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(2) from None
+    console.print(f"administrator {username!r} is ready; sign in with the password you gave")
 
 
 @app.command("backfill-verdicts")
@@ -106,21 +167,6 @@ def dev_server_command(db_file: Path, port: int, ui_port: int) -> list[str]:
     ]
 
 
-def _wait_for_port(
-    port: int, process: subprocess.Popen[bytes], name: str, seconds: float = 60
-) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise typer.Exit(f"{name} stopped during start-up (exit {process.returncode})")
-        with socket.socket() as probe:
-            probe.settimeout(0.5)
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise typer.Exit(f"{name} did not open port {port} within {seconds:.0f} s")
-
-
 def _port_free(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex(("127.0.0.1", port)) != 0
@@ -151,22 +197,26 @@ def run(
         console.print(f"[red]ports already in use: {busy} — is another `make run` running?[/]")
         raise typer.Exit(1)
 
-    added = asyncio.run(_prepare())
+    # the embedded stack is a development one: demo officers, development secrets allowed
+    os.environ.setdefault("MOTCUA_ENVIRONMENT", "development")
+    get_settings.cache_clear()
+    demo = get_settings().is_development
+    added = asyncio.run(_prepare(demo=demo))
     console.print("demo province seeded" if added else "database ready (demo data kept)")
 
     env = dict(os.environ)
     env.setdefault("MOTCUA_PUBLIC_BASE_URL", f"http://127.0.0.1:{api_port}")
-    services: list[tuple[str, list[str], int | None]] = []
+    services: list[Service] = []
     if temporal:
         services.append(
-            (
+            Service(
                 "temporal",
                 dev_server_command(DATA_DIR / "temporal.db", TEMPORAL_PORT, TEMPORAL_UI_PORT),
                 TEMPORAL_PORT,
             )
         )
     services += [
-        (
+        Service(
             "portal-simulator",
             [
                 sys.executable,
@@ -179,7 +229,7 @@ def run(
             ],
             PORTAL_PORT,
         ),
-        (
+        Service(
             "payment-simulator",
             [
                 sys.executable,
@@ -189,13 +239,15 @@ def run(
                 str(PAYMENT_PORT),
                 "--public-base-url",
                 f"http://127.0.0.1:{PAYMENT_PORT}",
+                "--state-file",
+                str(DATA_DIR / "payment.json"),
             ],
             PAYMENT_PORT,
         ),
-        ("worker", [sys.executable, "worker.py", "--queue", "dossiers"], None),
+        Service("worker", [sys.executable, "worker.py", "--queue", "dossiers"]),
         # the portal is reached only from here, so a slow portal never slows the clerks
-        ("portal-worker", [sys.executable, "worker.py", "--queue", "portal-sync"], None),
-        (
+        Service("portal-worker", [sys.executable, "worker.py", "--queue", "portal-sync"]),
+        Service(
             "api",
             [
                 sys.executable,
@@ -212,8 +264,6 @@ def run(
         ),
     ]
 
-    running: list[tuple[str, subprocess.Popen[bytes]]] = []
-
     def _terminate(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
@@ -222,45 +272,30 @@ def run(
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, _terminate)
 
-    def stop_all() -> None:
-        for _, process in reversed(running):
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for name, process in reversed(running):
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                console.print(f"{name} did not stop in time; killing it")
-                process.kill()
-
+    supervisor = Supervisor(services, logs=logs, env=env, say=console.print)
     try:
-        for name, command, port in services:
-            log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 (kept open for the child)
-            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
-            running.append((name, process))
-            if port is not None:
-                _wait_for_port(port, process, name)
-            console.print(f"[green]started[/] {name}  (log: {logs / (name + '.log')})")
-        _wait_for_port(api_port, running[-1][1], "api")
-        console.print(_logins_table())
+        supervisor.start_all()
+        if demo:
+            console.print(_logins_table())
         console.print(
             f"\n[bold]motcua is running[/]\n"
             f"  API docs     http://127.0.0.1:{api_port}/docs\n"
             f"  Temporal UI  http://127.0.0.1:{TEMPORAL_UI_PORT}\n"
             f"  Portal sim   http://127.0.0.1:{PORTAL_PORT}/_sim/received\n"
             f"  Payment sim  http://127.0.0.1:{PAYMENT_PORT}/_sim/transactions\n"
-            "Press Ctrl-C to stop everything; data stays under ./.data\n"
+            "A process that dies is restarted (its log says why); "
+            "Ctrl-C stops everything; data stays under ./.data\n"
         )
         while True:
-            for name, process in running:
-                if process.poll() is not None:
-                    console.print(f"[red]{name} exited ({process.returncode}); stopping[/]")
-                    raise typer.Exit(1)
+            supervisor.poll()
             time.sleep(1)
+    except StartupFailed as exc:
+        console.print(f"[red]{exc}[/]")
+        raise typer.Exit(1) from None
     except KeyboardInterrupt:
         console.print("\nstopping …")
     finally:
-        stop_all()
+        supervisor.stop_all()
         console.print("stopped")
 
 

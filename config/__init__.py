@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,9 +16,26 @@ DATA_DIR = Path(".data")
 DOSSIER_TASK_QUEUE = "dossiers"
 PORTAL_TASK_QUEUE = "portal-sync"
 
+#: The shortest secret accepted outside development (JWT secret, payment secret, portal key).
+MIN_SECRET_LENGTH = 32
+#: The published development values: accepted under `make run`, refused anywhere else.
+DEVELOPMENT_SECRETS = {
+    "jwt_secret": "change-me-in-production-motcua-demo-secret",
+    "payment_secret": "demo-payment-secret",
+    "portal_api_key": "demo-portal-key",
+}
+
+
+class UnsafeSettings(Exception):
+    """A process refuses to start outside development with a published or weak secret."""
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MOTCUA_", env_file=".env", extra="ignore")
+
+    #: `development` (set by `make run`) accepts the published demo secrets; anything else
+    #: refuses to start with a default, empty or short one.
+    environment: Literal["development", "staging", "production"] = "production"
 
     database_url: str = Field(
         default=f"sqlite+aiosqlite:///./{DATA_DIR}/motcua.sqlite3",
@@ -28,19 +46,22 @@ class Settings(BaseSettings):
     task_queue: str = DOSSIER_TASK_QUEUE
     portal_task_queue: str = PORTAL_TASK_QUEUE
 
-    jwt_secret: str = "change-me-in-production-motcua-demo-secret"
-    jwt_ttl_minutes: int = 8 * 60
+    jwt_secret: str = DEVELOPMENT_SECRETS["jwt_secret"]
+    #: Sign-in tokens are short-lived: sign in again after this long.
+    jwt_ttl_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
     portal_base_url: str = "http://127.0.0.1:8101"
-    portal_api_key: str = "demo-portal-key"
+    portal_api_key: str = DEVELOPMENT_SECRETS["portal_api_key"]
     portal_timeout_seconds: float = 5.0
 
     payment_base_url: str = "http://127.0.0.1:8102"
     payment_partner_code: str = "MOTCUA"
-    payment_secret: str = "demo-payment-secret"
+    payment_secret: str = DEVELOPMENT_SECRETS["payment_secret"]
     public_base_url: str = "http://127.0.0.1:8000"
     #: A payment without a callback after this long is reconciled with the gateway's QUERY.
-    payment_query_after_seconds: float = Field(default=15 * 60, gt=0)
+    #: The first QUERY comes this soon (the applicant is waiting), later ones back off
+    #: (doubling, up to 64 times this).
+    payment_query_after_seconds: float = Field(default=30, gt=0)
 
     storage_root: Path = DATA_DIR / "documents"
     max_upload_mb: int = Field(default=20, ge=1)
@@ -48,6 +69,10 @@ class Settings(BaseSettings):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 8025
     smtp_sender: str = "motcua@localhost"
+    #: The province's mail relay: STARTTLS on connect and a login when a username is set.
+    smtp_starttls: bool = False
+    smtp_username: str = ""
+    smtp_password: str = ""
 
     #: Dossier workflows a worker keeps in memory (≈ 0.3 MiB each); others replay from history
     #: when their next timer or action comes. Raise it when most open dossiers can fit.
@@ -58,6 +83,39 @@ class Settings(BaseSettings):
     #: `Server-Timing` on responses (where a request spent its time); off where even phase
     #: durations should not leave the server.
     server_timing: bool = True
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == "development"
+
+    def unsafe_secrets(self) -> list[str]:
+        """What is wrong with the secrets for a deployment outside development, one line each
+        naming the variable; empty when they are fine (or in development)."""
+        if self.is_development:
+            return []
+        problems = []
+        for name, published in DEVELOPMENT_SECRETS.items():
+            value = getattr(self, name)
+            variable = f"MOTCUA_{name.upper()}"
+            if not value:
+                problems.append(f"{variable} is empty")
+            elif value == published:
+                problems.append(f"{variable} is the published development value")
+            elif len(value) < MIN_SECRET_LENGTH:
+                problems.append(f"{variable} is shorter than {MIN_SECRET_LENGTH} characters")
+        return problems
+
+    def require_safe_secrets(self) -> None:
+        """Raise UnsafeSettings (naming each variable) unless the secrets may be used here."""
+        problems = self.unsafe_secrets()
+        if problems:
+            raise UnsafeSettings(
+                f"refusing to start with MOTCUA_ENVIRONMENT={self.environment}: "
+                + "; ".join(problems)
+                + " (set a random value of at least "
+                f"{MIN_SECRET_LENGTH} characters, or MOTCUA_ENVIRONMENT=development for a "
+                "local stack)"
+            )
 
     @property
     def max_upload_bytes(self) -> int:

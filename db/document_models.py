@@ -4,6 +4,7 @@ says which dossier and component a file serves, who put it there and when."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -19,6 +20,9 @@ class Document(SQLModel, table=True):
     __table_args__ = (sa.Index("ix_document_dossier_kind", "dossier_code", "kind"),)
 
     id: int | None = Field(default=None, primary_key=True)
+    #: what the API calls the document: random, so that one document's id says nothing about
+    #: another's (the integer id stays internal, in the workflow and the read model)
+    public_id: str = Field(default_factory=lambda: new_public_id(), max_length=32, unique=True)
     dossier_code: str = Field(foreign_key="dossier.code", max_length=60)
     kind: str = Field(max_length=20)  # DocumentKind: component | result
     component_code: str | None = Field(default=None, max_length=60)
@@ -29,3 +33,8 @@ class Document(SQLModel, table=True):
     uploaded_by: str = Field(max_length=60)
     uploaded_at: datetime = Field(sa_type=UTCDateTime)
     reused_from_id: int | None = Field(default=None, foreign_key="document.id")
+
+
+def new_public_id() -> str:
+    """22 URL-safe characters (128 random bits)."""
+    return secrets.token_urlsafe(16)

@@ -3,12 +3,12 @@ projection."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.document_models import Document
-from db.models import Component, Dossier
+from db.models import Component, Dossier, DossierStep
 from db.repository import dossier_components
 from domain.dossier import DossierState
 
@@ -48,15 +48,51 @@ async def get_document(session: AsyncSession, *, code: str, document_id: int) ->
     return document
 
 
+async def document_by_public_id(
+    session: AsyncSession, *, code: str, public_id: str
+) -> Document | None:
+    """The document the API calls `public_id`, if it belongs to dossier `code`."""
+    query = select(Document).where(col(Document.public_id) == public_id)
+    document = (await session.scalars(query)).first()
+    if document is None or document.dossier_code != code:
+        return None
+    return document
+
+
+async def public_ids(session: AsyncSession, ids: list[int | None]) -> dict[int, str]:
+    """The API's names of the documents with these internal ids."""
+    wanted = {i for i in ids if i is not None}
+    if not wanted:
+        return {}
+    rows = await session.execute(
+        select(col(Document.id), col(Document.public_id)).where(col(Document.id).in_(wanted))
+    )
+    return {i: p for i, p in rows.all()}
+
+
 async def reusable_document(
-    session: AsyncSession, *, document_id: int | None, sha256: str | None, id_number: str
+    session: AsyncSession,
+    *,
+    public_id: str | None,
+    sha256: str | None,
+    id_number: str,
+    visible_to_agency: str | None,
 ) -> tuple[Document, Dossier] | None:
-    """An earlier document to reuse, by id or by content hash, with its dossier. Among several
-    documents with the same hash, one of the applicant `id_number` is preferred, so that the
-    caller's rule (same applicant only) judges the best candidate."""
+    """An earlier document to reuse, by id or by content hash, with its dossier, among the
+    dossiers the caller may read (`visible_to_agency`: those the agency takes part in; None
+    for an admin). Among several documents with the same hash, one of the applicant
+    `id_number` is preferred, so that the caller's rule (same applicant only) judges the best
+    candidate."""
     query = select(Document, Dossier).join(Dossier, col(Dossier.code) == col(Document.dossier_code))
-    if document_id is not None:
-        query = query.where(col(Document.id) == document_id)
+    if visible_to_agency is not None:
+        involved = select(col(DossierStep.dossier_code)).where(
+            col(DossierStep.agency_code) == visible_to_agency
+        )
+        query = query.where(
+            or_(col(Dossier.agency_code) == visible_to_agency, col(Dossier.code).in_(involved))
+        )
+    if public_id is not None:
+        query = query.where(col(Document.public_id) == public_id)
     else:
         query = query.where(col(Document.sha256) == sha256)
     rows = (await session.execute(query.order_by(col(Document.id)))).all()

@@ -31,6 +31,10 @@ def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
 
 
+def _unicode_lower(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
 def make_engine(url: str, **kwargs: object) -> AsyncEngine:
     if is_sqlite(url):
         database = make_url(url).database
@@ -46,6 +50,9 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
             cursor.close()
+            # SQLite's own lower() folds ASCII only ("Ánh" stays "Ánh"): search folds the
+            # case of Vietnamese letters like PostgreSQL does
+            dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
         return engine
     kwargs.setdefault("pool_size", 10)

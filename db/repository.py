@@ -26,6 +26,7 @@ from db.models import (
 from domain.codes import format_dossier_code
 from domain.dossier import Actor, Role
 from domain.procedures import Procedure
+from domain.text import contains_pattern
 
 PROCEDURE_ADAPTER: TypeAdapter[Procedure] = TypeAdapter(Procedure)
 
@@ -194,12 +195,12 @@ def _filtered(query: Any, f: DossierFilter) -> Any:
     if f.due_before is not None:
         query = query.where(col(Dossier.due_at) < f.due_before)
     if f.text:
-        like = f"%{f.text.lower()}%"
+        like = contains_pattern(f.text.lower())  # `%` and `_` typed are literal
         query = query.where(
             or_(
-                func.lower(col(Dossier.code)).like(like),
-                func.lower(col(Dossier.applicant_name)).like(like),
-                func.lower(col(Dossier.applicant_id_number)).like(like),
+                func.lower(Dossier.code).like(like, escape="\\"),
+                func.lower(Dossier.applicant_name).like(like, escape="\\"),
+                func.lower(Dossier.applicant_id_number).like(like, escape="\\"),
             )
         )
     if f.visible_to_agency:

@@ -16,6 +16,8 @@ from db.repository import procedure_to_json
 from domain.procedures import ComponentSpec, FeeItem, Procedure, RouteStep, SupplementPolicy
 
 DEMO_PASSWORD = "motcua2026"
+#: The shortest password `cli create-admin` accepts.
+MIN_ADMIN_PASSWORD = 12
 
 PROVINCE = "000.00.00.H29"
 DONRE = "000.00.14.H29"  # Sở Tài nguyên và Môi trường
@@ -290,10 +292,10 @@ PROCEDURES = [
 ]
 
 
-async def seed(sessions: async_sessionmaker[AsyncSession]) -> bool:
-    """Insert the demo province where it is missing. Returns True if anything was added."""
+async def seed_catalogue(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    """Insert the org chart and the catalogue of procedures where missing (no accounts).
+    Returns True if anything was added."""
     added = False
-    password_hash = hash_password(DEMO_PASSWORD)
     async with sessions() as session, session.begin():
         for agency in AGENCIES:
             added |= await _add_missing(session, Agency, agency.code, agency.model_copy())
@@ -301,6 +303,24 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> bool:
         for unit in UNITS:
             added |= await _add_missing(session, Unit, unit.code, unit.model_copy())
         await session.flush()
+        for procedure in PROCEDURES:
+            record = ProcedureRecord(
+                code=procedure.code,
+                name=procedure.name,
+                agency_code=procedure.agency_code,
+                term_days=procedure.term_days,
+                definition=procedure_to_json(procedure.validate()),
+            )
+            added |= await _add_missing(session, ProcedureRecord, procedure.code, record)
+    return added
+
+
+async def seed_demo_officers(sessions: async_sessionmaker[AsyncSession]) -> bool:
+    """Insert the demo officers, `admin` included, all with the published `DEMO_PASSWORD`.
+    For a development stack only (`make run`, `cli seed --demo`): never in production."""
+    added = False
+    password_hash = hash_password(DEMO_PASSWORD)
+    async with sessions() as session, session.begin():
         for o in OFFICERS:
             officer = Officer(
                 username=o.username,
@@ -313,16 +333,42 @@ async def seed(sessions: async_sessionmaker[AsyncSession]) -> bool:
                 password_hash=password_hash,
             )
             added |= await _add_missing(session, Officer, o.username, officer)
-        for procedure in PROCEDURES:
-            record = ProcedureRecord(
-                code=procedure.code,
-                name=procedure.name,
-                agency_code=procedure.agency_code,
-                term_days=procedure.term_days,
-                definition=procedure_to_json(procedure.validate()),
-            )
-            added |= await _add_missing(session, ProcedureRecord, procedure.code, record)
     return added
+
+
+async def seed(sessions: async_sessionmaker[AsyncSession], *, demo: bool = False) -> bool:
+    """The catalogue and org chart, plus the demo officers when `demo` is set."""
+    added = await seed_catalogue(sessions)
+    if demo:
+        added |= await seed_demo_officers(sessions)
+    return added
+
+
+async def create_admin(
+    sessions: async_sessionmaker[AsyncSession], *, username: str, password: str, full_name: str
+) -> None:
+    """Add a system administrator, or reset an existing officer's password and make them one.
+    Raises ValueError when the password is too short to be a real one."""
+    if len(password) < MIN_ADMIN_PASSWORD:
+        raise ValueError(f"the password must have at least {MIN_ADMIN_PASSWORD} characters")
+    password_hash = hash_password(password)
+    async with sessions() as session, session.begin():
+        officer = await session.get(Officer, username)
+        if officer is None:
+            session.add(
+                Officer(
+                    username=username,
+                    full_name=full_name,
+                    title="Quản trị viên",
+                    role="admin",
+                    password_hash=password_hash,
+                )
+            )
+        else:
+            officer.password_hash = password_hash
+            officer.role = "admin"
+            officer.active = True
+            session.add(officer)
 
 
 async def _add_missing(

@@ -74,6 +74,7 @@ class RejectionReason(StrEnum):
     EMPTY = "empty"
     TOO_LARGE = "too_large"
     UNSUPPORTED_TYPE = "unsupported_type"
+    ACTIVE_CONTENT = "active_content"
 
 
 class DocumentRejected(ValueError):
@@ -126,6 +127,36 @@ def validate_upload(filename: str | None, head: bytes, size: int, max_bytes: int
             f"{prefix}the file is not a PDF, JPEG, PNG or TIFF (detected by content)",
         )
     return document_type
+
+
+#: PDF names that run something when the file is opened or clicked: scripts and launching
+#: programs. A scanned component or a result has no business carrying either.
+ACTIVE_PDF_NAMES = frozenset({b"JavaScript", b"JS", b"Launch"})
+#: Longer than any PDF name we look for, escaped (`/J#61vaScript`): the overlap kept between
+#: the chunks of a scan so a name split across two chunks is still seen.
+PDF_SCAN_OVERLAP = 256
+_PDF_NAME = re.compile(rb"/([^\s/<>\[\]()%{}]{1,127})")
+_PDF_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+
+
+def pdf_active_content(data: bytes) -> str | None:
+    """The first active-content name (`/JavaScript`, `/JS`, `/Launch`) written in `data`,
+    `#xx` escapes decoded, or None. Names inside compressed object streams are not seen
+    here: the API also checks the parsed document."""
+    for match in _PDF_NAME.finditer(data):
+        name = _PDF_ESCAPE.sub(lambda m: bytes([int(m[1], 16)]), match[1])
+        if name in ACTIVE_PDF_NAMES:
+            return "/" + name.decode("latin-1")
+    return None
+
+
+def refuse_active_pdf(filename: str | None, found: str) -> DocumentRejected:
+    prefix = f"{display_name(filename)}: " if filename else ""
+    return DocumentRejected(
+        RejectionReason.ACTIVE_CONTENT,
+        f"{prefix}the PDF carries active content ({found}): scripts and launch actions "
+        "are not accepted; print it to PDF again or scan the paper",
+    )
 
 
 # Characters that mean something to shells, Windows or HTTP headers; dropped from display names.

@@ -425,6 +425,30 @@ def decide_confirmation(
     return decide(CallbackOutcome.DUPLICATE, expected.state)
 
 
+class RefundReason(StrEnum):
+    """Why money the gateway took must go back to the applicant."""
+
+    #: the dossier was withdrawn, refused, stopped or finished before the payment arrived
+    DOSSIER_CLOSED = "dossier_closed"
+    #: the request was already paid at the one-stop desk
+    DOUBLE_PAYMENT = "double_payment"
+
+
+def refund_reason(
+    message: ConfirmMessage, *, state: PaymentState, paid_at_desk: bool, dossier_closed: bool
+) -> RefundReason | None:
+    """Whether an authentic CONFIRM reports money that no open request of ours can take:
+    it is recorded for a refund instead of refused, so the gateway never holds money that
+    we have no record of. A failure report takes no money and needs nothing."""
+    if not message.succeeded:
+        return None
+    if state is PaymentState.PAID and paid_at_desk:
+        return RefundReason.DOUBLE_PAYMENT
+    if dossier_closed and state is not PaymentState.PAID:
+        return RefundReason.DOSSIER_CLOSED
+    return None
+
+
 # --- QUERY -----------------------------------------------------------------------------
 
 

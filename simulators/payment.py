@@ -23,11 +23,14 @@ import argparse
 import asyncio
 import html
 import itertools
+import json
 import logging
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import httpx
@@ -150,6 +153,29 @@ class Gateway:
     callback_log: list[dict[str, Any]] = field(default_factory=list)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     sequence: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    #: Where the transactions are kept across restarts (None: in memory only, for tests)
+    state_file: Path | None = None
+
+    def load(self) -> None:
+        """The transactions a previous run kept in `state_file`, if any."""
+        if self.state_file is None or not self.state_file.exists():
+            return
+        for raw in json.loads(self.state_file.read_text(encoding="utf-8")):
+            txn = Transaction(**{**raw, "status": GatewayStatus(raw["status"])})
+            self.by_txn[txn.txn] = txn
+            self.by_reference[txn.reference] = txn
+        last = max((int(t.removeprefix("GD")) for t in self.by_txn), default=0)
+        self.sequence = itertools.count(last + 1)
+
+    def save(self) -> None:
+        """Write every transaction to `state_file` (whole, then renamed: never half written)."""
+        if self.state_file is None:
+            return
+        self.state_file.parent.mkdir(parents=True, exist_ok=True)
+        rows = [{**asdict(t), "status": t.status.value} for t in self.by_txn.values()]
+        partial = self.state_file.with_suffix(self.state_file.suffix + ".tmp")
+        partial.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
+        os.replace(partial, self.state_file)
 
     def check_partner(self, partner_code: str) -> None:
         if partner_code != self.partner_code:
@@ -194,6 +220,7 @@ class Gateway:
                     f"MaThamChieu {body.MaThamChieu} was initiated with other details.",
                 )
             existing.callback_url = body.CallbackUrl
+            self.save()
             return existing
         txn = Transaction(
             txn=f"GD{next(self.sequence):08d}",
@@ -206,6 +233,7 @@ class Gateway:
         )
         self.by_txn[txn.txn] = txn
         self.by_reference[txn.reference] = txn
+        self.save()
         return txn
 
     def payment_url(self, txn: Transaction) -> str:
@@ -221,6 +249,7 @@ class Gateway:
         paid_at = self.now_text()
         txn.status = GatewayStatus.SUCCESS if paid else GatewayStatus.FAILED
         txn.result_code, txn.paid_at = result_code, paid_at
+        self.save()
         body = build_confirm(
             result_code=result_code,
             reference=txn.reference,
@@ -396,16 +425,19 @@ def create_app(
     *,
     clock: Callable[[], datetime] | None = None,
     callback_transport: httpx.AsyncBaseTransport | None = None,
+    state_file: Path | None = None,
 ) -> FastAPI:
-    """A fresh gateway with no transactions. ``callback_transport`` lets in-process tests
-    receive callbacks without a network."""
+    """A gateway with the transactions kept in ``state_file`` (none without one).
+    ``callback_transport`` lets in-process tests receive callbacks without a network."""
     gateway = Gateway(
         secret=secret,
         partner_code=partner_code,
         public_base_url=public_base_url,
         clock=clock or (lambda: datetime.now(UTC)),
         callback_transport=callback_transport,
+        state_file=state_file,
     )
+    gateway.load()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -518,6 +550,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--public-base-url", help="base of payment URLs (default http://<host>:<port>)"
     )
+    parser.add_argument(
+        "--state-file", type=Path, help="keep the transactions here across restarts (JSON)"
+    )
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level.upper())
@@ -525,6 +560,7 @@ def main(argv: list[str] | None = None) -> None:
         secret=args.secret,
         partner_code=args.partner_code,
         public_base_url=args.public_base_url or f"http://{args.host}:{args.port}",
+        state_file=args.state_file,
     )
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level)
 

@@ -23,6 +23,9 @@ from db.engine import make_engine, make_session_maker, migrate
 from db.seed import seed
 from tests.support.officers import Officers
 
+# the tests run a development stack (the processes they start inherit this)
+os.environ.setdefault("MOTCUA_ENVIRONMENT", "development")
+
 BIN = Path(sys.executable).parent
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -73,7 +76,7 @@ async def database_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterato
 @pytest.fixture(scope="session")
 async def engine(database_url: str):  # type: ignore[no-untyped-def]
     engine = make_engine(database_url)
-    await seed(make_session_maker(engine))
+    await seed(make_session_maker(engine), demo=True)
     yield engine
     await engine.dispose()
 
@@ -109,6 +112,7 @@ async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
     return Settings(
+        environment="development",
         database_url=database_url,
         task_queue=f"dossiers-{uuid.uuid4().hex[:6]}",
         jwt_secret="test-secret-" + uuid.uuid4().hex,

@@ -2,29 +2,48 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from api.deps import CurrentOfficer, SessionDep, SettingsDep
 from api.errors import Problem
 from api.schemas import Me, Token
-from api.security import create_token, verify_password
+from api.security import create_token, verify_password_or_dummy
+from api.throttle import Throttle, Throttled, client_address, get_throttle
 from db.repository import get_officer
+from domain.throttle import ACCOUNT, ADDRESS
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
 
-@router.post("/token", response_model=Token)
+@router.post(
+    "/token",
+    response_model=Token,
+    responses={429: {"description": "too many failed sign-ins; see Retry-After"}},
+)
 async def token(
+    request: Request,
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     settings: SettingsDep,
+    throttle: Annotated[Throttle, Depends(get_throttle)],
 ) -> Token:
+    """Sign in. Tokens last `MOTCUA_JWT_TTL_MINUTES` (30 min): sign in again after that. Too
+    many failures for one account or from one address lock them for a while (429)."""
+    account = Throttled(f"account:{form.username[:150]}", ACCOUNT)
+    address = Throttled(f"address:{client_address(request)}", ADDRESS)
+    await throttle.refuse_if_locked([account, address], "sign-ins")
     officer = await get_officer(session, username=form.username)
-    if officer is None or not verify_password(form.password, officer.password_hash):
+    known_hash = officer.password_hash if officer is not None else None
+    # bcrypt off the event loop; an unknown user is checked against a dummy hash, in as long
+    if not await asyncio.to_thread(verify_password_or_dummy, form.password, known_hash):
+        await throttle.failed([account, address])
         raise Problem(401, "wrong username or password")
+    assert officer is not None
+    await throttle.succeeded([account])
     return Token(
         access_token=create_token(
             officer.username, secret=settings.jwt_secret, ttl_minutes=settings.jwt_ttl_minutes

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import BaseModel, Field
 from sqlalchemy import func, or_, select
 from sqlmodel import col
 from temporalio.client import Client
@@ -17,7 +17,7 @@ from temporalio.client import Client
 from api.deps import CurrentOfficer, SessionDep, TemporalDep
 from api.errors import Problem
 from api.routes.dossiers import _visible
-from api.schemas import StepTimesOut
+from api.schemas import Name, StepTimesOut
 from api.timeutil import UTCDateTime, as_utc
 from db.calendar import load_clock_config
 from db.clock_models import CalendarOverrideRecord, Escalation
@@ -125,7 +125,7 @@ async def deadline(
 class OverrideIn(BaseModel):
     day: date
     kind: Literal["day_off", "working_day"]
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Name
 
 
 class OverrideOut(OverrideIn):

@@ -18,7 +18,7 @@ from api.errors import Problem
 from api.routes.dossiers import _visible as visible_dossier
 from api.schemas import DocumentOut, ReuseIn
 from db.document_models import Document
-from db.document_repository import dossier_documents, get_document
+from db.document_repository import document_by_public_id, dossier_documents, public_ids
 from db.repository import actor_of
 from domain.documents import DocumentKind
 
@@ -40,7 +40,7 @@ async def file_response(store: DocumentStore, document: Document) -> Response:
         content = await store.open(document.sha256)
     except BlobNotFound:
         raise Problem(
-            404, f"the file of document {document.id} is missing from the store"
+            404, f"the file of document {document.public_id} is missing from the store"
         ) from None
     disposition = (
         f'attachment; filename="{_ascii_name(document.display_name)}"; '
@@ -57,8 +57,23 @@ async def file_response(store: DocumentStore, document: Document) -> Response:
     )
 
 
-def _out(document: Document) -> DocumentOut:
-    return DocumentOut.model_validate(document, from_attributes=True)
+async def _outs(session: SessionDep, documents: list[Document]) -> list[DocumentOut]:
+    """The documents as the API names them: by their public id, never the internal one."""
+    sources = await public_ids(session, [d.reused_from_id for d in documents])
+    return [
+        DocumentOut.model_validate(
+            {
+                **d.model_dump(exclude={"id", "public_id", "reused_from_id"}),
+                "id": d.public_id,
+                "reused_from_id": sources.get(d.reused_from_id) if d.reused_from_id else None,
+            }
+        )
+        for d in documents
+    ]
+
+
+async def _out(session: SessionDep, document: Document) -> DocumentOut:
+    return (await _outs(session, [document]))[0]
 
 
 @router.post(
@@ -98,9 +113,9 @@ async def upload(
         max_bytes=settings.max_upload_bytes,
     )
     response.headers["Location"] = str(
-        request.url_for("download", code=code, document_id=document.id)
+        request.url_for("download", code=code, document_id=document.public_id)
     )
-    return _out(document)
+    return await _out(session, document)
 
 
 @router.post("/{code}/documents/reuse", response_model=DocumentOut, status_code=201)
@@ -125,7 +140,7 @@ async def reuse(
         document_id=body.document_id,
         sha256=body.sha256,
     )
-    return _out(document)
+    return await _out(session, document)
 
 
 @router.get("/{code}/documents", response_model=list[DocumentOut])
@@ -133,7 +148,7 @@ async def list_documents(
     code: str, officer: CurrentOfficer, session: SessionDep
 ) -> list[DocumentOut]:
     await visible_dossier(session, officer, code)
-    return [_out(d) for d in await dossier_documents(session, code=code)]
+    return await _outs(session, await dossier_documents(session, code=code))
 
 
 @router.get(
@@ -143,13 +158,13 @@ async def list_documents(
 )
 async def download(
     code: str,
-    document_id: Annotated[int, FastPath(ge=1, le=2**31 - 1)],
+    document_id: Annotated[str, FastPath(min_length=1, max_length=64)],
     officer: CurrentOfficer,
     session: SessionDep,
     store: DocumentStoreDep,
 ) -> Response:
     await visible_dossier(session, officer, code)
-    document = await get_document(session, code=code, document_id=document_id)
+    document = await document_by_public_id(session, code=code, public_id=document_id)
     if document is None:
-        raise Problem(404, f"dossier {code} has no document {document_id}")
+        raise Problem(404, f"dossier {code} has no document {document_id!r}")
     return await file_response(store, document)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
+from fastapi import APIRouter, Header, Query, Request, Response, status
 from temporalio.client import Client
 
 from api import documents, services
+from api.audit import DOSSIER_KEY
 from api.deps import CurrentOfficer, SessionDep, SettingsDep, TemporalDep
 from api.errors import Problem
 from api.payments import payments_of
@@ -30,6 +31,7 @@ from api.schemas import (
 from api.timeutil import as_utc
 from api.timing import phase
 from db.calendar import working_calendar
+from db.document_repository import public_ids
 from db.models import Dossier, Officer
 from db.outcomes import current_verdict
 from db.repository import (
@@ -47,10 +49,14 @@ from domain.codes import workflow_id
 from domain.dossier import InvalidAction, Role
 from domain.lifecycle import Action, Status
 from domain.outcomes import OnTimeVerdict
+from domain.text import UnsafeText, clean_text
 
 router = APIRouter(prefix="/dossiers", tags=["dossiers"])
 
 SEES_ALL = (Role.ADMIN.value,)
+#: The deepest page offset (far beyond any province's dossiers; bounded so that no number
+#: overflows the database's integers).
+MAX_OFFSET = 10_000_000
 
 
 def summary(row: Dossier, now: datetime) -> DossierSummary:
@@ -118,6 +124,10 @@ async def detail(
     await session.refresh(row)
     procedure = await get_procedure(session, code=row.procedure_code, version=row.procedure_version)
     steps = await dossier_steps(session, code=row.code)
+    components = await dossier_components(session, code=row.code)
+    names = await public_ids(
+        session, [c.document_id for c in components] + [row.result_document_id]
+    )
     now = datetime.now(UTC)
     cal = await working_calendar(session)
     return DossierDetail(
@@ -159,12 +169,17 @@ async def detail(
             for t in await dossier_timeline(session, code=row.code)
         ],
         components=[
-            ComponentOut.model_validate(c, from_attributes=True)
-            for c in await dossier_components(session, code=row.code)
+            ComponentOut.model_validate(
+                {
+                    **c.model_dump(exclude={"document_id"}),
+                    "document_id": names.get(c.document_id) if c.document_id else None,
+                }
+            )
+            for c in components
         ],
         allowed_actions=allowed if allowed is not None else await _allowed(client, row, officer),
         electronic_result=row.result_document_id is not None,
-        result_document_id=row.result_document_id,
+        result_document_id=names.get(row.result_document_id) if row.result_document_id else None,
         payments=await payments_of(session, code=row.code),
         verdict=verdict_out(current_verdict(row, cal, now)),
         attempts=[
@@ -201,6 +216,7 @@ def verdict_out(verdict: OnTimeVerdict | None) -> VerdictOut | None:
     responses={200: {"description": "the same Idempotency-Key was seen before"}},
 )
 async def submit(
+    request: Request,
     body: SubmitIn,
     response: Response,
     officer: CurrentOfficer,
@@ -218,6 +234,7 @@ async def submit(
         idempotency_key=(idempotency_key or "").strip() or None,
         rating_window_days=settings.rating_window_days,
     )
+    setattr(request.state, DOSSIER_KEY, submitted.code)
     if not submitted.created:
         response.status_code = status.HTTP_200_OK
     row = await session.get(Dossier, submitted.code)
@@ -232,22 +249,26 @@ async def search(
     session: SessionDep,
     settings: SettingsDep,
     status_: Annotated[Status | None, Query(alias="status")] = None,
-    agency: str | None = None,
-    procedure: str | None = None,
+    agency: Annotated[str | None, Query(max_length=60)] = None,
+    procedure: Annotated[str | None, Query(max_length=60)] = None,
     overdue: bool = False,
     due_before: datetime | None = None,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(max_length=100, description="code, name or ID number")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> DossierPage:
     now = datetime.now(UTC)
+    try:
+        text = clean_text(q) if q else None
+    except UnsafeText as exc:
+        raise InvalidAction("q", str(exc)) from None
     filters = DossierFilter(
         status=status_.value if status_ else None,
         agency_code=agency,
         procedure_code=procedure,
         overdue_at=now if overdue else None,
         due_before=due_before,
-        text=q,
+        text=text,
         visible_to_agency=None if officer.role in SEES_ALL else officer.agency_code,
     )
     rows, total = await list_dossiers(session, filters=filters, limit=limit, offset=offset)
@@ -272,6 +293,14 @@ async def run_action(
     session: SessionDep,
     client: TemporalDep,
     body: ActionIn | None = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description="a retry with the same key answers the dossier as the first one "
+            "left it instead of applying the action again",
+        ),
+    ] = None,
 ) -> DossierDetail:
     with phase("scope"):
         row = await _visible(session, officer, code)
@@ -301,6 +330,7 @@ async def run_action(
             actor=actor_of(officer),
             status=row.status,
             assignee=assignee,
+            idempotency_key=(idempotency_key or "").strip() or None,
         )
     with phase("answer"):
         return await detail(session, client, row, officer, allowed=outcome.allowed_actions)

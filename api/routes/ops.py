@@ -12,6 +12,7 @@ from api.errors import problem_response
 from db.clock_models import Escalation, Notification
 from db.models import Dossier
 from db.portal_models import PortalOutboxRecord
+from db.refund_models import PaymentRefund
 
 router = APIRouter(tags=["operations"])
 
@@ -61,6 +62,11 @@ async def metrics(request: Request) -> PlainTextResponse:
         "motcua_notifications": (
             "notification outbox rows, by state",
             select(col(Notification.state), func.count()).group_by(col(Notification.state)),
+            "state",
+        ),
+        "motcua_payment_refunds": (
+            "payments taken by the gateway that must be refunded, by state",
+            select(col(PaymentRefund.state), func.count()).group_by(col(PaymentRefund.state)),
             "state",
         ),
         "motcua_portal_records": (

@@ -6,17 +6,19 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api.deps import DocumentStoreDep, SessionDep
 from api.errors import Problem
 from api.payments import public_payments_of
 from api.routes.documents import file_response
 from api.schemas import PublicDossier
+from api.throttle import Throttle, Throttled, client_address, get_throttle
 from db.document_repository import get_document
 from db.models import Dossier
 from db.repository import get_procedure
 from domain.lifecycle import Status
+from domain.throttle import ADDRESS, DOSSIER_LOOKUP
 
 router = APIRouter(prefix="/public/dossiers", tags=["public"])
 
@@ -26,19 +28,34 @@ Secret = Annotated[str, Query(max_length=100, description="the secret printed on
 _DECIDED = (Status.RESOLVED.value, Status.RETURNED.value)
 
 
-async def _with_secret(session: SessionDep, code: str, secret: str) -> Dossier:
+ThrottleDep = Annotated[Throttle, Depends(get_throttle)]
+
+
+async def _with_secret(
+    session: SessionDep, throttle: Throttle, request: Request, code: str, secret: str
+) -> Dossier:
+    """The dossier, if the secret is its own. Guessing is throttled per dossier code and per
+    address (429 with Retry-After), unknown codes counted like known ones."""
+    keys = [
+        Throttled(f"lookup:{code[:150]}", DOSSIER_LOOKUP),
+        Throttled(f"lookup-address:{client_address(request)}", ADDRESS),
+    ]
+    await throttle.refuse_if_locked(keys, "look-ups")
     row = await session.get(Dossier, code)
     known = row is not None and bool(row.lookup_secret)
     expected = row.lookup_secret if row is not None and known else secrets.token_urlsafe(9)
     if not secrets.compare_digest(expected.encode(), secret.encode()) or not known:
+        await throttle.failed(keys)
         raise Problem(404, "no dossier matches this code and secret")
     assert row is not None
     return row
 
 
 @router.get("/{code}", response_model=PublicDossier)
-async def look_up(code: str, session: SessionDep, secret: Secret = "") -> PublicDossier:
-    row = await _with_secret(session, code, secret)
+async def look_up(
+    code: str, request: Request, session: SessionDep, throttle: ThrottleDep, secret: Secret = ""
+) -> PublicDossier:
+    row = await _with_secret(session, throttle, request, code, secret)
     procedure = await get_procedure(session, code=row.procedure_code, version=row.procedure_version)
     status = Status(row.status)
     return PublicDossier(
@@ -60,9 +77,14 @@ async def look_up(code: str, session: SessionDep, secret: Secret = "") -> Public
     responses={200: {"content": {"application/pdf": {}, "image/*": {}}}},
 )
 async def electronic_result(
-    code: str, session: SessionDep, store: DocumentStoreDep, secret: Secret = ""
+    code: str,
+    request: Request,
+    session: SessionDep,
+    store: DocumentStoreDep,
+    throttle: ThrottleDep,
+    secret: Secret = "",
 ) -> Response:
-    row = await _with_secret(session, code, secret)
+    row = await _with_secret(session, throttle, request, code, secret)
     document = None
     if row.result_document_id is not None and row.status in _DECIDED:
         document = await get_document(session, code=code, document_id=row.result_document_id)

@@ -11,6 +11,9 @@ import db.document_models  # noqa: F401
 import db.payment_models  # noqa: F401
 import db.clock_models  # noqa: F401
 import db.portal_models  # noqa: F401
+import db.throttle_models  # noqa: F401
+import db.audit_models  # noqa: F401
+import db.refund_models  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

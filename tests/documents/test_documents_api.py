@@ -232,7 +232,7 @@ async def test_reuse_of_another_applicants_document_is_refused(  # type: ignore[
     assert listed.json() == []
     unknown = await docs_api.post(
         f"/api/v1/dossiers/{mine}/documents/reuse",
-        json={"component_code": "NGD", "document_id": 10**9},
+        json={"component_code": "NGD", "document_id": "no-such-document-id-xyz"},
         headers=clerk,
     )
     assert unknown.status_code == 404

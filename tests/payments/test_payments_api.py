@@ -75,6 +75,20 @@ async def callbacks_for(sim: httpx.AsyncClient, reference: str) -> list[Json]:
     return [entry for entry in log if entry["MaThamChieu"] == reference]
 
 
+async def pay_fees_and_forward_to_tax(pay_api, pay_login, sim, code: str) -> None:  # type: ignore[no-untyped-def]
+    """Pay the submission fee online, accept, and forward the land dossier to the tax step."""
+    clerk = await pay_login(CLERK)
+    fees = await payable(pay_api, clerk, code, f"{code}-P01")
+    await pay_at_gateway(sim, fees)
+    await eventually(
+        pay_api, clerk, code, lambda d: d["payments"][0]["state"] == "paid", "fee payment"
+    )
+    await act(pay_api, clerk, code, "accept")
+    await act(pay_api, clerk, code, "forward")
+    for username in ("cc.diachinh", "cv.vpdk"):
+        await act(pay_api, await pay_login(username), code, "forward")
+
+
 async def test_land_dossier_with_a_tax_obligation_paid_online(pay_api, pay_login, sim) -> None:  # type: ignore[no-untyped-def]
     clerk = await pay_login(CLERK)
     submitted = await submit(pay_api, clerk)
@@ -95,14 +109,7 @@ async def test_land_dossier_with_a_tax_obligation_paid_online(pay_api, pay_login
     refused = await act(pay_api, clerk, code, "accept", expect=409)
     assert "not paid yet" in refused["detail"]
 
-    await pay_at_gateway(sim, fees)
-    await shown_when(
-        pay_api, clerk, code, lambda d: d["payments"][0]["state"] == "paid", "fee payment"
-    )
-    await act(pay_api, clerk, code, "accept")
-    await act(pay_api, clerk, code, "forward")
-    for username in ("cc.diachinh", "cv.vpdk"):
-        await act(pay_api, await pay_login(username), code, "forward")
+    await pay_fees_and_forward_to_tax(pay_api, pay_login, sim, code)
 
     tax = await pay_login("cv.thue")
     before = await detail(pay_api, tax, code)

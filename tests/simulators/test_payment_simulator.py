@@ -231,3 +231,33 @@ async def test_callback_fault_with_a_count_reverts_to_normal(gateway, received):
         (first, "dropped", None),
         (second, "normal", 200),
     ]
+
+
+async def test_transactions_survive_a_restart_with_a_state_file(received, tmp_path):
+    """`make run` keeps the simulator's transactions under .data: a restart strands nothing."""
+    state = tmp_path / "payment.json"
+
+    async def callback(request: httpx.Request) -> httpx.Response:
+        await received.add(json.loads(request.content))
+        return httpx.Response(200, json={"MaLoi": "00"})
+
+    def restarted() -> httpx.AsyncClient:
+        app = create_app(
+            secret=SECRET,
+            public_base_url=BASE,
+            callback_transport=httpx.MockTransport(callback),
+            state_file=state,
+        )
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE)
+
+    async with restarted() as first:
+        txn = (await first.post("/gateway/init", json=init_body())).json()["MaGiaoDich"]
+    async with restarted() as second:
+        assert (await query(second)).json()["TrangThai"] == "pending"
+        paid = await second.post(f"/gateway/pay/{txn}/complete", params={"outcome": "paid"})
+        assert paid.status_code < 400, paid.text
+        await received.wait_for(1)
+        other = await second.post("/gateway/init", json=init_body(MaThamChieu="D-2-P01"))
+        assert other.json()["MaGiaoDich"] != txn
+    async with restarted() as third:
+        assert (await query(third)).json()["TrangThai"] == "success"

@@ -2,7 +2,7 @@
 effect, retired) and the version each dossier is pinned to
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 
 Every procedure already in the catalogue becomes its published version 1, in force since
 always; every dossier already filed is pinned to it.
@@ -13,7 +13,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0011"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
