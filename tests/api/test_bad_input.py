@@ -83,12 +83,14 @@ async def test_an_action_while_the_engine_is_away_is_503_with_retry_after(  # ty
     api: httpx.AsyncClient, login, settings, engine, tmp_path
 ) -> None:
     from api.app import create_app
+    from tests.conftest import SERVER_STARTUP
 
     clerk = await login("motcua.tnmt")
     code = (await submit(api, clerk))["code"]
     server = await WorkflowEnvironment.start_local(
         dev_server_existing_path=str(__import__("sys").executable.rsplit("/", 1)[0] + "/temporal"),
         ui=False,
+        dev_server_startup_timeout=SERVER_STARTUP,
     )
     target = server.client.service_client.config.target_host
     client = await Client.connect(

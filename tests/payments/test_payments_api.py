@@ -80,7 +80,7 @@ async def pay_fees_and_forward_to_tax(pay_api, pay_login, sim, code: str) -> Non
     clerk = await pay_login(CLERK)
     fees = await payable(pay_api, clerk, code, f"{code}-P01")
     await pay_at_gateway(sim, fees)
-    await eventually(
+    await shown_when(
         pay_api, clerk, code, lambda d: d["payments"][0]["state"] == "paid", "fee payment"
     )
     await act(pay_api, clerk, code, "accept")

@@ -71,6 +71,8 @@ def upgrade() -> None:
             sa.text("UPDATE document SET public_id = :public WHERE id = :id"),
             {"public": secrets.token_urlsafe(16), "id": document_id},
         )
+    with op.batch_alter_table("document") as batch:
+        batch.alter_column("public_id", existing_type=Text(length=32), nullable=False)
     op.create_index("ix_document_public_id", "document", ["public_id"], unique=True)
 
 
