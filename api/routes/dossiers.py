@@ -47,7 +47,7 @@ from db.repository import (
 )
 from domain.codes import workflow_id
 from domain.dossier import InvalidAction, Role
-from domain.lifecycle import Action, Status
+from domain.lifecycle import Action, IllegalTransition, Status
 from domain.outcomes import OnTimeVerdict
 from domain.text import UnsafeText, clean_text
 
@@ -321,16 +321,34 @@ async def run_action(
         if held_by is None or not held_by.active:
             raise InvalidAction("assignee", f"there is no officer {body.assignee!r}")
         assignee = actor_of(held_by)
+    key = (idempotency_key or "").strip() or None
     with phase("update"):
-        outcome = await services.act(
-            client=client,
-            code=code,
-            action=action,
-            body=body,
-            actor=actor_of(officer),
-            status=row.status,
-            assignee=assignee,
-            idempotency_key=(idempotency_key or "").strip() or None,
-        )
+        try:
+            outcome = await services.act(
+                client=client,
+                code=code,
+                action=action,
+                body=body,
+                actor=actor_of(officer),
+                status=row.status,
+                assignee=assignee,
+                idempotency_key=key,
+            )
+        except IllegalTransition:
+            # a retry of the action that closed the dossier: its workflow has ended, so
+            # Temporal cannot answer the update again; the dossier as it is answers instead
+            if key is None or not await _closed_by(session, row, action, officer.username):
+                raise
+            return await detail(session, client, row, officer)
     with phase("answer"):
         return await detail(session, client, row, officer, allowed=outcome.allowed_actions)
+
+
+async def _closed_by(session: SessionDep, row: Dossier, action: Action, username: str) -> bool:
+    """The dossier is closed and its last line is this action by this officer."""
+    await session.refresh(row)
+    if not Status(row.status).terminal:
+        return False
+    timeline = await dossier_timeline(session, code=row.code)
+    last = timeline[-1] if timeline else None
+    return last is not None and (last.action, last.actor) == (action.value, username)

@@ -79,6 +79,26 @@ async def test_a_retried_action_with_its_key_is_applied_once(api: httpx.AsyncCli
     assert (await api.post(path, json={}, headers=clerk)).status_code in (403, 409)
 
 
+async def test_a_retried_action_that_closed_the_dossier_answers_with_it(  # type: ignore[no-untyped-def]
+    api: httpx.AsyncClient, login
+) -> None:
+    clerk = await login("motcua.tnmt")
+    code = (await submit(api, clerk))["code"]
+    path = f"/api/v1/dossiers/{code}/actions/withdraw"
+    retried = {"Idempotency-Key": f"wd-{uuid.uuid4().hex}", **clerk}
+    body = {"reason": "không còn nhu cầu"}
+    first = await api.post(path, json=body, headers=retried)
+    assert first.status_code == 200 and first.json()["status"] == "withdrawn"
+    for _ in range(50):  # the workflow ends shortly after the withdrawal
+        again = await api.post(path, json=body, headers=retried)
+        assert again.status_code == 200, again.text
+        assert [t["action"] for t in again.json()["timeline"]].count("withdraw") == 1
+    # without the key, or with another action, it is refused as before
+    assert (await api.post(path, json=body, headers=clerk)).status_code == 409
+    other = f"/api/v1/dossiers/{code}/actions/accept"
+    assert (await api.post(other, json={}, headers=retried)).status_code == 409
+
+
 async def test_an_action_while_the_engine_is_away_is_503_with_retry_after(  # type: ignore[no-untyped-def]
     api: httpx.AsyncClient, login, settings, engine, tmp_path
 ) -> None:
