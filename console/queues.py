@@ -233,7 +233,7 @@ async def queue(
     )
     names = await procedure_names(session)
     rows = []
-    for dossier, step in found.tuples():
+    for dossier, step in found:
         paused = dossier.status in WAITING
         current = step if step is not None and step.finished_at is None else None
         rows.append(
@@ -309,7 +309,7 @@ async def overview(
     names = await procedure_names(session)
     by_unit: dict[str, list[int]] = {}
     by_procedure: dict[str, list[int]] = {}
-    for unit_code, procedure_code, due_at in found.tuples():
+    for unit_code, procedure_code, due_at in found:
         late = int(due_at is not None and due_at < now)
         for table, key in ((by_unit, unit_code or ""), (by_procedure, procedure_code)):
             counts = table.setdefault(key, [0, 0])

@@ -1,0 +1,228 @@
+"""The console in a real browser (Debian's Chromium through Playwright): the desk registers
+and forwards a paper dossier, the ward officer takes it, a unit head assigns an overdue one,
+a refused action changes nothing, and strangers see nothing. Screenshots of the main pages go
+to `.artifacts/screenshots/` (not committed)."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import col
+
+from db.models import Dossier, DossierStep
+from tests.console.conftest import PHONE
+
+SCAN = b"%PDF-1.7\n% scanned at the desk\n%%EOF\n"
+LAND = "1.004227"  # 4 steps: ward land officer, land registration office, tax, land division
+
+
+def scan(name: str) -> dict[str, Any]:
+    return {"name": name, "mimeType": "application/pdf", "buffer": SCAN}
+
+
+async def register(desk: Any, applicant: str, *, scans: tuple[str, ...], then: str) -> str:
+    """Fill in the reception desk for a land dossier; returns the new dossier's code."""
+    page = desk.page
+    await desk.goto("/console/reception")
+    await page.get_by_label("Thủ tục hành chính").select_option(LAND)
+    await page.locator("#file-DDK").wait_for()  # htmx brought the procedure's components in
+    for component in scans:
+        await page.locator(f"#file-{component}").set_input_files(scan(f"{component}.pdf"))
+    await page.get_by_label("Họ và tên").fill(applicant)
+    await page.get_by_label("Số định danh cá nhân / CCCD").fill("079190001234")
+    button = "Tiếp nhận hồ sơ" if then == "accept" else "Chỉ đăng ký (xử lý tiếp ở trang hồ sơ)"
+    await page.get_by_role("button", name=button).click()
+    await page.wait_for_url(re.compile(r"/console/dossiers/"))
+    return page.url.split("/console/dossiers/")[1].split("?")[0]
+
+
+async def act(desk: Any, label: str) -> None:
+    await desk.page.get_by_role("button", name=label, exact=True).click()
+    await desk.page.wait_for_load_state()
+
+
+async def status_of(desk: Any) -> str:
+    return str(await desk.page.locator("#status").inner_text())
+
+
+async def test_desk_registers_accepts_forwards_and_the_ward_officer_takes_it(open_as: Any) -> None:
+    clerk = await open_as("motcua.tnmt")
+    await clerk.goto("/console/reception")
+    await clerk.page.get_by_label("Thủ tục hành chính").select_option(LAND)
+    await clerk.page.locator("#file-DDK").wait_for()
+    await clerk.shot("reception")
+
+    code = await register(clerk, "Nguyễn Văn An", scans=("DDK", "NGD"), then="accept")
+    assert await status_of(clerk) == "Được tiếp nhận"
+    assert await clerk.page.locator("#portal-code").inner_text() == "2"
+    digitized = clerk.page.get_by_role("link", name="Có, tải về")
+    assert await digitized.count() == 2
+
+    form01 = clerk.page.get_by_role("link", name=re.compile("Mẫu 01"))
+    receipt = await clerk.page.request.get(clerk.base + str(await form01.get_attribute("href")))
+    assert receipt.status == 200
+    assert receipt.headers["content-type"] == "application/pdf"
+    assert (await receipt.body()).startswith(b"%PDF")
+
+    await act(clerk, "Chuyển xử lý")
+    assert await status_of(clerk) == "Đang xử lý"
+    await clerk.shot("dossier")
+
+    officer = await open_as("cc.diachinh")
+    await officer.goto("/console/?view=unit")
+    row = officer.page.locator(f"tr[data-code='{code}']")
+    await row.wait_for()
+    assert "chưa ai nhận" in await row.inner_text()
+    await officer.shot("queue-officer-unit")
+    await row.get_by_role("button", name="Nhận xử lý").click()
+    await officer.page.wait_for_load_state()
+    assert await officer.page.locator(f"tr[data-code='{code}']").count() == 0
+
+    await officer.goto("/console/?view=mine")
+    mine = officer.page.locator(f"tr[data-code='{code}']")
+    assert "Quách Thị Diệu" in await mine.inner_text()
+    await mine.get_by_role("link", name=code).click()
+    await act(officer, "Chuyển xử lý")
+    current = officer.page.locator("tr.current")
+    assert "Văn phòng Đăng ký đất đai" in await current.inner_text()
+    assert "2 (hiện tại)" in await current.inner_text()
+
+
+async def _at_step_two(open_as: Any, applicant: str) -> str:
+    """A land dossier handed to the land registration office (step 2), through the console."""
+    clerk = await open_as("motcua.tnmt")
+    code = await register(clerk, applicant, scans=("DDK", "NGD"), then="accept")
+    await act(clerk, "Chuyển xử lý")
+    ward = await open_as("cc.diachinh")
+    await ward.goto(f"/console/dossiers/{code}")
+    await act(ward, "Nhận xử lý")
+    await act(ward, "Chuyển xử lý")
+    return code
+
+
+async def test_a_unit_head_sees_an_overdue_dossier_and_assigns_it(open_as: Any, sessions) -> None:  # type: ignore[no-untyped-def]
+    code = await _at_step_two(open_as, "Trần Thị Bình")
+    # Time moved by the harness: the read model's due moments (the dossier's and its current
+    # step's) are put two working weeks in the past; the workflow itself still runs and its
+    # next event projects its own due moments again.
+    past = datetime.now(UTC) - timedelta(days=14)
+    async with sessions() as session, session.begin():
+        await session.execute(update(Dossier).where(col(Dossier.code) == code).values(due_at=past))
+        await session.execute(
+            update(DossierStep)
+            .where(col(DossierStep.dossier_code) == code, col(DossierStep.idx) == 1)
+            .values(due_at=past)
+        )
+
+    head = await open_as("gd.vpdk")
+    await head.goto("/console/?view=overdue")
+    row = head.page.locator(f"tr[data-code='{code}']")
+    await row.wait_for()
+    assert await row.get_attribute("class") == "row-late"
+    late = row.locator(".left.late")
+    assert await late.count() == 2  # the step and the dossier
+    assert re.match(r"quá hạn \d+ ngày", await late.first.inner_text())
+    # the overdue colour is a strong red on a light red, not a hue alone
+    colour = await late.first.evaluate("e => getComputedStyle(e).color")
+    assert colour == "rgb(155, 17, 17)"
+    await head.shot("queue-unit-head-overdue")
+
+    await row.get_by_label(f"Giao {code} cho").select_option("cv.vpdk")
+    await row.get_by_role("button", name="Phân công").click()
+    await head.page.wait_for_load_state()
+    assert "đã thực hiện" in await head.page.locator(".notice.ok").inner_text()
+    await head.goto(f"/console/dossiers/{code}")
+    assert "Hoàng Văn Nam" in await head.page.locator("tr.current").inner_text()
+
+    phone = await open_as("gd.vpdk", viewport=PHONE)
+    await phone.goto("/console/?view=unit")
+    await phone.shot("queue-unit-head-phone")
+
+
+async def test_bulk_assignment_gives_every_checked_dossier_to_the_officer(open_as: Any) -> None:
+    first = await _at_step_two(open_as, "Lê Văn Cường")
+    second = await _at_step_two(open_as, "Phạm Thị Dung")
+    head = await open_as("gd.vpdk")
+    await head.goto("/console/?view=unit")
+    for code in (first, second):
+        await head.page.get_by_label(f"Chọn {code}").check()
+    await head.page.get_by_label("Phân công các hồ sơ đã chọn cho").select_option("cv.vpdk")
+    await head.page.get_by_role("button", name="Phân công hàng loạt").click()
+    await head.page.wait_for_load_state()
+    assert "Đã phân công 2 hồ sơ." in await head.page.locator(".notice.ok").inner_text()
+    for code in (first, second):
+        assert "Hoàng Văn Nam" in await head.page.locator(f"tr[data-code='{code}']").inner_text()
+
+
+async def test_a_refused_action_shows_the_engines_message_and_changes_nothing(
+    open_as: Any, sessions
+) -> None:  # type: ignore[no-untyped-def]
+    code = await _at_step_two(open_as, "Võ Văn Em")
+    async with sessions() as session:
+        due_before = (await session.get(Dossier, code)).due_at
+    head = await open_as("gd.vpdk")
+    await head.goto(f"/console/dossiers/{code}")
+    timeline = await head.page.locator(".timeline li").count()
+    apology = head.page.locator("form.action", has=head.page.locator("#new-due"))
+
+    # a "new" appointment before the current one: the engine refuses it
+    tomorrow = (datetime.now(UTC) + timedelta(hours=7, days=1)).strftime("%Y-%m-%dT10:00")
+    await apology.get_by_label("Lý do (Xin lỗi, hẹn lại)").fill("Chờ kết quả đo đạc")
+    await apology.get_by_label("Ngày hẹn mới (giờ Việt Nam)").fill(tomorrow)
+    await act(head, "Xin lỗi, hẹn lại")
+    refusal = head.page.locator("#refusal")
+    assert "new_due: the new appointment must be later than" in await refusal.inner_text()
+    assert await status_of(head) == "Đang xử lý"
+    assert await head.page.locator(".timeline li").count() == timeline
+    assert await head.page.get_by_role("heading", name=f"Hồ sơ {code}").count() == 1
+    await head.shot("dossier-refused")
+    async with sessions() as session:
+        row = await session.get(Dossier, code)
+        assert (row.due_at, row.apologised) == (due_before, False)
+
+    # a later one is the apology (Form 04), once
+    later = (due_before + timedelta(hours=7, days=14)).strftime("%Y-%m-%dT10:00")
+    apology = head.page.locator("form.action", has=head.page.locator("#new-due"))
+    await apology.get_by_label("Lý do (Xin lỗi, hẹn lại)").fill("Chờ kết quả đo đạc")
+    await apology.get_by_label("Ngày hẹn mới (giờ Việt Nam)").fill(later)
+    await act(head, "Xin lỗi, hẹn lại")
+    assert "đã thực hiện" in await head.page.locator(".notice.ok").inner_text()
+    assert await head.page.locator("#new-due").count() == 0  # no second apology offered
+    form04 = head.page.get_by_role("link", name=re.compile("Mẫu 04"))
+    letter = await head.page.request.get(head.base + str(await form04.get_attribute("href")))
+    assert letter.status == 200
+
+
+async def test_signed_out_visitors_sign_in_and_other_agencies_see_nothing(open_as: Any) -> None:
+    clerk = await open_as("motcua.tnmt")
+    code = await register(clerk, "Đỗ Thị Giang", scans=(), then="register")
+
+    stranger = await open_as(None)
+    await stranger.goto(f"/console/dossiers/{code}")
+    assert "/console/login" in stranger.page.url
+    assert await stranger.page.get_by_label("Mật khẩu").count() == 1
+    await stranger.shot("login")
+
+    building = await open_as("motcua.sxd")  # the construction department's desk
+    answer = await building.goto(f"/console/dossiers/{code}")
+    assert answer.status == 403
+    text = await building.page.locator("main").inner_text()
+    assert "Không có quyền xem" in text
+    assert "Đỗ Thị Giang" not in text
+
+    await building.page.get_by_role("button", name="Đăng xuất").click()
+    await building.page.wait_for_url(re.compile("/console/login"))
+    await building.goto("/console/")
+    assert "/console/login" in building.page.url
+
+
+async def test_the_province_page_shows_the_indicators_and_the_late_list(open_as: Any) -> None:
+    admin = await open_as("admin")
+    await admin.shot("queue-admin-overview")
+    await admin.goto("/console/reports")
+    assert await admin.page.locator("#targets tbody tr").count() > 0
+    assert await admin.page.locator("#late").count() == 1
+    await admin.shot("reports")
