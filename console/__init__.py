@@ -37,5 +37,5 @@ def install(app: FastAPI) -> None:
             "error.html",
             403,
             status=403,
-            detail="Phiên làm việc của biểu mẫu không hợp lệ hoặc đã hết hạn; mở lại trang và thử lại.",
+            detail="Biểu mẫu đã hết hạn hoặc không hợp lệ; mở lại trang và thử lại.",
         )

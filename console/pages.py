@@ -59,7 +59,14 @@ PAGE_SIZE = 25
 LOCAL = timedelta(hours=7)  # the forms' new appointment is typed in Vietnam's local time
 
 #: What the engine and the API refuse with; shown on the page, never a stack trace.
-REFUSALS = (Problem, IllegalTransition, InvalidAction, Forbidden, DocumentRejected, FormNotApplicable)
+REFUSALS = (
+    Problem,
+    IllegalTransition,
+    InvalidAction,
+    Forbidden,
+    DocumentRejected,
+    FormNotApplicable,
+)
 
 ROLE_LABELS = {
     "clerk": "Công chức Một cửa",
@@ -69,6 +76,9 @@ ROLE_LABELS = {
     "admin": "Quản trị",
 }
 ACTION_LABELS = {
+    "submit": "Nộp hồ sơ",
+    "attach-document": "Đính kèm tài liệu",
+    "stop": "Dừng xử lý",
     "accept": "Tiếp nhận",
     "request-supplement": "Yêu cầu bổ sung",
     "supplement": "Ghi nhận bổ sung",
@@ -192,22 +202,21 @@ async def login(
     async with request.app.state.sessions() as session:
         try:
             officer = await authenticate(session, username=username.strip(), password=password)
-        except Problem:
-            response = page(
+        except Problem as exc:  # a wrong password, or whatever else sign-in refuses with
+            return page(
                 request,
                 None,
                 "login.html",
-                status_code=401,
+                status_code=exc.status,
                 csrf=csrf,
                 next=next,
-                error="Sai tên đăng nhập hoặc mật khẩu.",
+                error="Sai tên đăng nhập hoặc mật khẩu." if exc.status == 401 else exc.detail,
                 username=username,
             )
-            return response
-    response = RedirectResponse(_back(next, "/console/"), status_code=303)
-    issue(response, _settings(request), username=officer.username, csrf=new_csrf())
-    response.delete_cookie(LOGIN_COOKIE, path="/console")
-    return response
+    signed = RedirectResponse(_back(next, "/console/"), status_code=303)
+    issue(signed, _settings(request), username=officer.username, csrf=new_csrf())
+    signed.delete_cookie(LOGIN_COOKIE, path="/console")
+    return signed
 
 
 @router.post("/logout")
@@ -391,7 +400,12 @@ async def _dossier_page(
         row = await dossier_routes._visible(session, officer, code)
     except Problem as exc:
         return page(
-            request, user, "error.html", status_code=exc.status, status=exc.status, detail=exc.detail
+            request,
+            user,
+            "error.html",
+            status_code=exc.status,
+            status=exc.status,
+            detail=exc.detail,
         )
     shown = await dossier_routes.detail(session, client, row, officer)
     try:
@@ -433,8 +447,11 @@ async def dossier(
 
 def _action_body(form: dict[str, str], items: list[str]) -> ActionIn:
     """The action's fields from the form; empty fields are left out, a new appointment typed
-    in local time becomes a UTC moment."""
+    in local time becomes a UTC moment, a financial obligation is one fee line."""
     fields: dict[str, Any] = {k: v.strip() for k, v in form.items() if v and v.strip()}
+    fee_name, fee_amount = fields.pop("fee_name", ""), fields.pop("fee_amount", "")
+    if fee_name or fee_amount:
+        fields["fee_lines"] = [{"code": "NVTC", "name": fee_name, "amount": int(fee_amount or 0)}]
     if items:
         fields["items"] = [i.strip() for i in items if i.strip()]
     if "new_due" in fields:
@@ -461,6 +478,8 @@ async def act(
     result_summary: Annotated[str, Form(max_length=2000)] = "",
     new_due: Annotated[str, Form(max_length=30)] = "",
     assignee: Annotated[str, Form(max_length=60)] = "",
+    fee_name: Annotated[str, Form(max_length=200)] = "",
+    fee_amount: Annotated[str, Form(max_length=15)] = "",
 ) -> Response:
     check_csrf(user.csrf, csrf)
     here = f"/console/dossiers/{code}"
@@ -473,6 +492,8 @@ async def act(
                 "result_summary": result_summary,
                 "new_due": new_due,
                 "assignee": assignee,
+                "fee_name": fee_name,
+                "fee_amount": fee_amount,
             },
             items.splitlines(),
         )
@@ -520,9 +541,13 @@ async def upload(
             max_bytes=_settings(request).max_upload_bytes,
         )
     except (*REFUSALS, ValueError) as exc:
-        status_code, detail = await problem_of(request, exc) if isinstance(exc, REFUSALS) else (
-            422,
-            str(exc),
+        status_code, detail = (
+            await problem_of(request, exc)
+            if isinstance(exc, REFUSALS)
+            else (
+                422,
+                str(exc),
+            )
         )
         await session.rollback()
         return await _dossier_page(
@@ -692,8 +717,19 @@ async def province(
     when = report_routes.PeriodQuery(month=month or datetime.now(UTC).strftime("%Y-%m"))
     try:
         card = await report_routes.indicators(
-            officer, session, when, None, None, None, None, None, None, None, None,
-            "denominator", "json",
+            officer,
+            session,
+            when,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            None,
+            "denominator",
+            "json",
         )
         late = await report_routes.late(officer, session, when, None, "json")
     except REFUSALS as exc:

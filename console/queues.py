@@ -217,7 +217,9 @@ async def queue(
 ) -> tuple[list[QueueRow], int]:
     """A page of the view, the nearest deadline first."""
     total = await session.scalar(
-        _query(select(func.count(col(Dossier.code))).select_from(Dossier), view, officer, filters, now)
+        _query(
+            select(func.count(col(Dossier.code))).select_from(Dossier), view, officer, filters, now
+        )
     )
     found = await session.execute(
         _query(select(Dossier, DossierStep), view, officer, filters, now)
@@ -250,9 +252,7 @@ async def queue(
     return rows, int(total or 0)
 
 
-async def count(
-    session: AsyncSession, *, view: View, officer: Officer, now: datetime
-) -> int:
+async def count(session: AsyncSession, *, view: View, officer: Officer, now: datetime) -> int:
     total = await session.scalar(
         _query(
             select(func.count(col(Dossier.code))).select_from(Dossier),
