@@ -23,7 +23,9 @@ def scan(name: str) -> dict[str, Any]:
     return {"name": name, "mimeType": "application/pdf", "buffer": SCAN}
 
 
-async def register(desk: Any, applicant: str, *, scans: tuple[str, ...], then: str) -> str:
+async def register(
+    desk: Any, applicant: str, *, scans: tuple[str, ...], then: str, id_number: str = "079190001234"
+) -> str:
     """Fill in the reception desk for a land dossier; returns the new dossier's code."""
     page = desk.page
     await desk.goto("/console/reception")
@@ -32,7 +34,7 @@ async def register(desk: Any, applicant: str, *, scans: tuple[str, ...], then: s
     for component in scans:
         await page.locator(f"#file-{component}").set_input_files(scan(f"{component}.pdf"))
     await page.get_by_label("Họ và tên").fill(applicant)
-    await page.get_by_label("Số định danh cá nhân / CCCD").fill("079190001234")
+    await page.get_by_label("Số định danh cá nhân / CCCD").fill(id_number)
     button = "Tiếp nhận hồ sơ" if then == "accept" else "Chỉ đăng ký (xử lý tiếp ở trang hồ sơ)"
     await page.get_by_role("button", name=button).click()
     await page.wait_for_url(re.compile(r"/console/dossiers/"))
@@ -72,7 +74,8 @@ async def test_desk_registers_accepts_forwards_and_the_ward_officer_takes_it(ope
     await clerk.shot("dossier")
 
     officer = await open_as("cc.diachinh")
-    await officer.goto("/console/?view=unit")
+    # filtered by the code: other tests' dossiers may fill the unit's first page
+    await officer.goto(f"/console/?view=unit&q={code}")
     row = officer.page.locator(f"tr[data-code='{code}']")
     await row.wait_for()
     assert "chưa ai nhận" in await row.inner_text()
@@ -81,7 +84,7 @@ async def test_desk_registers_accepts_forwards_and_the_ward_officer_takes_it(ope
     await officer.page.wait_for_load_state()
     assert await officer.page.locator(f"tr[data-code='{code}']").count() == 0
 
-    await officer.goto("/console/?view=mine")
+    await officer.goto(f"/console/?view=mine&q={code}")
     mine = officer.page.locator(f"tr[data-code='{code}']")
     assert "Quách Thị Diệu" in await mine.inner_text()
     await mine.get_by_role("link", name=code).click()
@@ -91,10 +94,12 @@ async def test_desk_registers_accepts_forwards_and_the_ward_officer_takes_it(ope
     assert "2 (hiện tại)" in await current.inner_text()
 
 
-async def _at_step_two(open_as: Any, applicant: str) -> str:
+async def _at_step_two(open_as: Any, applicant: str, id_number: str = "079190001234") -> str:
     """A land dossier handed to the land registration office (step 2), through the console."""
     clerk = await open_as("motcua.tnmt")
-    code = await register(clerk, applicant, scans=("DDK", "NGD"), then="accept")
+    code = await register(
+        clerk, applicant, scans=("DDK", "NGD"), then="accept", id_number=id_number
+    )
     await act(clerk, "Chuyển xử lý")
     ward = await open_as("cc.diachinh")
     await ward.goto(f"/console/dossiers/{code}")
@@ -118,7 +123,7 @@ async def test_a_unit_head_sees_an_overdue_dossier_and_assigns_it(open_as: Any, 
         )
 
     head = await open_as("gd.vpdk")
-    await head.goto("/console/?view=overdue")
+    await head.goto(f"/console/?view=overdue&q={code}")
     row = head.page.locator(f"tr[data-code='{code}']")
     await row.wait_for()
     assert await row.get_attribute("class") == "row-late"
@@ -143,10 +148,10 @@ async def test_a_unit_head_sees_an_overdue_dossier_and_assigns_it(open_as: Any, 
 
 
 async def test_bulk_assignment_gives_every_checked_dossier_to_the_officer(open_as: Any) -> None:
-    first = await _at_step_two(open_as, "Lê Văn Cường")
-    second = await _at_step_two(open_as, "Phạm Thị Dung")
+    first = await _at_step_two(open_as, "Lê Văn Cường", id_number="079190777001")
+    second = await _at_step_two(open_as, "Phạm Thị Dung", id_number="079190777001")
     head = await open_as("gd.vpdk")
-    await head.goto("/console/?view=unit")
+    await head.goto("/console/?view=unit&q=079190777001")  # the two of them, by id number
     for code in (first, second):
         await head.page.get_by_label(f"Chọn {code}").check()
     await head.page.get_by_label("Phân công các hồ sơ đã chọn cho").select_option("cv.vpdk")
@@ -226,3 +231,28 @@ async def test_the_province_page_shows_the_indicators_and_the_late_list(open_as:
     assert await admin.page.locator("#targets tbody tr").count() > 0
     assert await admin.page.locator("#late").count() == 1
     await admin.shot("reports")
+
+
+async def test_the_session_cookie_is_http_only_and_a_form_without_its_token_changes_nothing(
+    open_as: Any,
+) -> None:
+    clerk = await open_as("motcua.tnmt")
+    cookie = next(c for c in await clerk.page.context.cookies() if c["name"] == "motcua_console")
+    assert (cookie["httpOnly"], cookie["sameSite"], cookie["path"]) == (True, "Lax", "/console")
+    code = await register(clerk, "Bùi Văn Hải", scans=(), then="register")
+
+    # a request forged from elsewhere carries the cookie but not the page's token
+    forged = await clerk.page.request.post(
+        f"{clerk.base}/console/dossiers/{code}/actions/refuse", form={"reason": "giả mạo"}
+    )
+    assert forged.status == 403
+    await clerk.goto(f"/console/dossiers/{code}")
+    assert await status_of(clerk) == "Mới đăng ký"
+
+    exported = await clerk.page.request.get(
+        f"{clerk.base}/console/?view=reception&q={code}&format=csv"
+    )
+    assert exported.headers["content-type"].startswith("text/csv")
+    lines = (await exported.text()).lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("Mã hồ sơ,Thủ tục,Người nộp,Trạng thái")
+    assert len(lines) == 2 and lines[1].startswith(f"{code},") and "Bùi Văn Hải" in lines[1]
