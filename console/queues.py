@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db.clock_models import Escalation, Notification
 from db.models import Dossier, DossierStep, Officer, ProcedureRecord, Unit
 from db.repository import OPEN_STATUSES, DossierFilter, _filtered
 from domain.calendar import WorkCalendar
@@ -133,6 +134,25 @@ def _unit_overdue(officer: Officer, now: datetime) -> Any:
     )
 
 
+def _escalated_to_me(officer: Officer, now: datetime) -> Any:
+    """Open dossiers whose lateness the clock escalated to this officer (chuyển cấp): an
+    escalation may have several recipients, each with a notification of it."""
+    received = (
+        select(col(Escalation.dossier_code))
+        .join(
+            Notification,
+            and_(
+                col(Notification.dossier_code) == col(Escalation.dossier_code),
+                col(Notification.escalation_key) == col(Escalation.key),
+            ),
+        )
+        .where(
+            col(Escalation.kind) == "escalation", col(Notification.recipient) == officer.username
+        )
+    )
+    return and_(col(Dossier.status).in_(OPEN_STATUSES), col(Dossier.code).in_(received))
+
+
 def _agency_open(officer: Officer, now: datetime) -> Any:
     return col(Dossier.status).in_(OPEN_STATUSES)
 
@@ -160,11 +180,13 @@ VIEWS: dict[str, tuple[View, ...]] = {
     Role.UNIT_HEAD: (
         View("unit", "Hồ sơ của đơn vị", _processing_in_unit, ("assign",)),
         View("overdue", "Quá hạn", _unit_overdue, ("assign",)),
+        View("escalated", "Chuyển cấp đến tôi", _escalated_to_me, ("assign",)),
         View("mine", "Được giao cho tôi", _assigned_to_me),
     ),
     Role.AGENCY_HEAD: (
         View("open", "Đang giải quyết", _agency_open),
         View("overdue", "Quá hạn", _agency_overdue),
+        View("escalated", "Chuyển cấp đến tôi", _escalated_to_me),
     ),
     Role.ADMIN: (
         View("open", "Đang giải quyết", _agency_open),

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import col
 
+from db.clock_models import Escalation, Notification
 from db.models import Dossier, DossierStep
 from tests.console.conftest import PHONE
 
@@ -121,6 +122,34 @@ async def test_a_unit_head_sees_an_overdue_dossier_and_assigns_it(open_as: Any, 
             .where(col(DossierStep.dossier_code) == code, col(DossierStep.idx) == 1)
             .values(due_at=past)
         )
+        # and the escalation the step's due moment would have fired, as the clock records it
+        key = f"escalation-step-1-{code}"
+        session.add(
+            Escalation(
+                dossier_code=code,
+                key=key,
+                kind="escalation",
+                level=1,
+                step_index=1,
+                unit_code="H29.14.VPDK",
+                agency_code="000.00.14.H29",
+                recipient_username="gd.vpdk",
+                recipient_name="Võ Minh Quân",
+                due_at=past,
+                fired_at=past,
+            )
+        )
+        session.add(
+            Notification(
+                dossier_code=code,
+                escalation_key=key,
+                channel="log",
+                recipient="gd.vpdk",
+                subject="Hồ sơ quá hạn",
+                body="",
+                created_at=past,
+            )
+        )
 
     head = await open_as("gd.vpdk")
     await head.goto(f"/console/?view=overdue&q={code}")
@@ -134,6 +163,9 @@ async def test_a_unit_head_sees_an_overdue_dossier_and_assigns_it(open_as: Any, 
     colour = await late.first.evaluate("e => getComputedStyle(e).color")
     assert colour == "rgb(155, 17, 17)"
     await head.shot("queue-unit-head-overdue")
+    await head.goto(f"/console/?view=escalated&q={code}")
+    await head.page.locator(f"tr[data-code='{code}']").wait_for()
+    await head.goto(f"/console/?view=overdue&q={code}")
 
     await row.get_by_label(f"Giao {code} cho").select_option("cv.vpdk")
     await row.get_by_role("button", name="Phân công").click()
