@@ -243,6 +243,7 @@ async def work_queue(
     page_no: Annotated[int, Query(alias="page", ge=1)] = 1,
     format: str = "html",
     message: str | None = None,
+    error: str | None = None,
 ) -> Response:
     officer = user.officer
     now = datetime.now(UTC)
@@ -306,6 +307,7 @@ async def work_queue(
         else [],
         overview=overview,
         message=message,
+        error=error,
         here=str(request.url.path) + ("?" + request.url.query if request.url.query else ""),
     )
 
@@ -375,10 +377,10 @@ async def bulk_assign(
             done.append(code)
         except REFUSALS as exc:
             refused.append(f"{code}: {(await problem_of(request, exc))[1]}")
-    text = f"Đã phân công {len(done)} hồ sơ."
+    outcome = {"message": f"Đã phân công {len(done)} hồ sơ."}
     if refused:
-        text += " Không phân công được: " + "; ".join(refused)
-    return redirect(request, user, _back(next, "/console/"), message=text)
+        outcome["error"] = "Không phân công được: " + "; ".join(refused)
+    return redirect(request, user, _back(next, "/console/"), **outcome)
 
 
 # --------------------------------------------------------------------------- a dossier
@@ -445,73 +447,64 @@ async def dossier(
     return await _dossier_page(request, user, session, client, code, message=message)
 
 
-def _action_body(form: dict[str, str], items: list[str]) -> ActionIn:
-    """The action's fields from the form; empty fields are left out, a new appointment typed
-    in local time becomes a UTC moment, a financial obligation is one fee line."""
-    fields: dict[str, Any] = {k: v.strip() for k, v in form.items() if v and v.strip()}
+#: The fields an action's form may send (each form asks only for what its action needs).
+ACTION_FIELDS = (
+    "reason",
+    "note",
+    "items",
+    "result_kind",
+    "result_summary",
+    "new_due",
+    "assignee",
+    "fee_name",
+    "fee_amount",
+)
+
+
+def _action_body(form: dict[str, str]) -> ActionIn:
+    """The action's fields from the form; empty fields are left out, the items are one per
+    line, a new appointment typed in local time becomes a UTC moment, a financial obligation
+    is one fee line."""
+    fields: dict[str, Any] = {k: v.strip() for k, v in form.items() if v.strip()}
+    if "items" in fields:
+        fields["items"] = [i.strip() for i in fields["items"].splitlines() if i.strip()]
+    if "new_due" in fields:
+        fields["new_due"] = (datetime.fromisoformat(fields["new_due"]) - LOCAL).replace(tzinfo=UTC)
     fee_name, fee_amount = fields.pop("fee_name", ""), fields.pop("fee_amount", "")
     if fee_name or fee_amount:
         fields["fee_lines"] = [{"code": "NVTC", "name": fee_name, "amount": int(fee_amount or 0)}]
-    if items:
-        fields["items"] = [i.strip() for i in items if i.strip()]
-    if "new_due" in fields:
-        fields["new_due"] = (datetime.fromisoformat(fields["new_due"]) - LOCAL).replace(tzinfo=UTC)
-    if "rating" in fields:
-        fields["rating"] = int(fields["rating"])
     return ActionIn(**fields)
+
+
+def _text(form: Any, name: str) -> str:
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
 
 
 @router.post("/dossiers/{code}/actions/{action}")
 async def act(
-    request: Request,
-    code: str,
-    action: str,
-    user: User,
-    session: SessionDep,
-    client: TemporalDep,
-    csrf: Annotated[str, Form(max_length=100)] = "",
-    next: Annotated[str, Form(max_length=500)] = "",
-    reason: Annotated[str, Form(max_length=2000)] = "",
-    note: Annotated[str, Form(max_length=2000)] = "",
-    items: Annotated[str, Form(max_length=5000)] = "",
-    result_kind: Annotated[str, Form(max_length=20)] = "",
-    result_summary: Annotated[str, Form(max_length=2000)] = "",
-    new_due: Annotated[str, Form(max_length=30)] = "",
-    assignee: Annotated[str, Form(max_length=60)] = "",
-    fee_name: Annotated[str, Form(max_length=200)] = "",
-    fee_amount: Annotated[str, Form(max_length=15)] = "",
+    request: Request, code: str, action: str, user: User, session: SessionDep, client: TemporalDep
 ) -> Response:
-    check_csrf(user.csrf, csrf)
+    form = await request.form()
+    check_csrf(user.csrf, _text(form, "csrf"))
     here = f"/console/dossiers/{code}"
+    back = _back(_text(form, "next"), here)
     try:
-        body = _action_body(
-            {
-                "reason": reason,
-                "note": note,
-                "result_kind": result_kind,
-                "result_summary": result_summary,
-                "new_due": new_due,
-                "assignee": assignee,
-                "fee_name": fee_name,
-                "fee_amount": fee_amount,
-            },
-            items.splitlines(),
-        )
-        chosen = Action(action)
-        await dossier_routes.run_action(code, chosen, user.officer, session, client, body)
-    except (*REFUSALS, ValidationError, ValueError) as exc:
-        if isinstance(exc, ValueError) and not isinstance(exc, ValidationError | InvalidAction):
-            status_code, detail = 422, f"{action}: không phải một thao tác hợp lệ ({exc})"
-        else:
-            status_code, detail = await problem_of(request, exc)
-        if next and next != here:  # from a queue: back there with the message
-            return redirect(request, user, _back(next, "/console/"), message=f"{code}: {detail}")
-        await session.rollback()
-        return await _dossier_page(
-            request, user, session, client, code, error=detail, status_code=status_code
-        )
-    label = ACTION_LABELS.get(action, action)
-    return redirect(request, user, _back(next, here), message=f"{label}: {code} — đã thực hiện.")
+        body = _action_body({k: _text(form, k) for k in ACTION_FIELDS})
+        await dossier_routes.run_action(code, Action(action), user.officer, session, client, body)
+    except (*REFUSALS, ValidationError) as exc:
+        status_code, detail = await problem_of(request, exc)
+    except ValueError as exc:  # an unknown action, or a date or an amount that is not one
+        status_code, detail = 422, str(exc)
+    else:
+        label = ACTION_LABELS.get(action, action)
+        return redirect(request, user, back, message=f"{label}: {code} — đã thực hiện.")
+    if back != here:  # sent from a queue: back there, with the refusal
+        return redirect(request, user, back, error=f"{code}: {detail}")
+    await session.rollback()
+    return await _dossier_page(
+        request, user, session, client, code, error=detail, status_code=status_code
+    )
 
 
 @router.post("/dossiers/{code}/documents")

@@ -288,3 +288,21 @@ async def test_the_session_cookie_is_http_only_and_a_form_without_its_token_chan
     lines = (await exported.text()).lstrip("\ufeff").splitlines()
     assert lines[0].startswith("Mã hồ sơ,Thủ tục,Người nộp,Trạng thái")
     assert len(lines) == 2 and lines[1].startswith(f"{code},") and "Bùi Văn Hải" in lines[1]
+
+
+async def test_taking_a_step_from_a_stale_queue_shows_the_refusal_there(open_as: Any) -> None:
+    code = await _at_step_two(open_as, "Ngô Thị Hoa")
+    stale = await open_as("cv.vpdk")
+    await stale.goto(f"/console/?view=unit&q={code}")
+    other_tab = await open_as("gd.vpdk")  # the unit head takes it meanwhile
+    await other_tab.goto(f"/console/dossiers/{code}")
+    await act(other_tab, "Nhận xử lý")
+
+    row = stale.page.locator(f"tr[data-code='{code}']")
+    await row.get_by_role("button", name="Nhận xử lý").click()
+    await stale.page.wait_for_load_state()
+    refusal = await stale.page.locator("#refusal").inner_text()
+    assert refusal.startswith(f"{code}: this step is held by Võ Minh Quân")
+    assert await stale.page.locator(f"tr[data-code='{code}']").count() == 0  # no longer free
+    await stale.goto(f"/console/dossiers/{code}")
+    assert "Võ Minh Quân" in await stale.page.locator("tr.current").inner_text()
