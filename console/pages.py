@@ -8,7 +8,7 @@ import csv
 import io
 import json
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -240,6 +240,10 @@ async def work_queue(
     procedure: str | None = None,
     overdue: bool = False,
     q: Annotated[str | None, Query(max_length=100)] = None,
+    unit: Annotated[str | None, Query(max_length=60)] = None,
+    held_by: Annotated[str | None, Query(alias="officer", max_length=60)] = None,
+    due_before_day: Annotated[str, Query(alias="due_before", max_length=10)] = "",
+    sort: Annotated[str, Query(max_length=20)] = "due",
     page_no: Annotated[int, Query(alias="page", ge=1)] = 1,
     format: str = "html",
     message: str | None = None,
@@ -251,11 +255,19 @@ async def work_queue(
     if not views:
         return page(request, user, "queue.html", views=[], rows=[], total=0)
     chosen = next((v for v in views if v.key == view), views[0])
+    due_before = _day(due_before_day)  # an empty date field sends ""
     filters = queues.QueueFilter(
         status=status if status in {s.value for s in Status} else None,
         procedure=procedure or None,
         overdue=overdue,
         text=(q or "").strip()[:100] or None,
+        unit=unit or None,
+        officer=(held_by or "").strip() or None,
+        # the end of the chosen day, in Vietnam's time
+        due_before=datetime.combine(due_before + timedelta(days=1), time(), UTC) - LOCAL
+        if due_before
+        else None,
+        sort=sort if sort in queues.SORTS else "due",
     )
     cal = await working_calendar(session)
     csv_wanted = format == "csv"
@@ -279,6 +291,10 @@ async def work_queue(
             "procedure": filters.procedure,
             "overdue": "true" if overdue else None,
             "q": filters.text,
+            "unit": filters.unit,
+            "officer": filters.officer,
+            "due_before": due_before.isoformat() if due_before else None,
+            "sort": filters.sort if filters.sort != "due" else None,
         }.items()
         if v
     }
@@ -301,6 +317,8 @@ async def work_queue(
         query=query,
         query_string=urlencode(query),
         procedures=await queues.procedure_names(session),
+        units=await queues.units_in_scope(session, officer),
+        due_before=due_before.isoformat() if due_before else "",
         statuses=list(Status),
         officers=await queues.unit_officers(session, officer.unit_code)
         if "assign" in chosen.actions
@@ -310,6 +328,13 @@ async def work_queue(
         error=error,
         here=str(request.url.path) + ("?" + request.url.query if request.url.query else ""),
     )
+
+
+def _day(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
 
 
 def _queue_csv(rows: list[queues.QueueRow], name: str) -> Response:

@@ -205,10 +205,33 @@ class QueueFilter:
     procedure: str | None = None
     overdue: bool = False
     text: str | None = None
+    unit: str | None = None  # the unit holding the current step
+    officer: str | None = None  # the officer holding it
+    due_before: datetime | None = None
+    sort: str = "due"
+
+
+#: How a queue may be sorted: the nearest deadline first (step, then dossier), the newest
+#: submission first, or by code.
+SORTS: dict[str, tuple[Any, ...]] = {
+    "due": (
+        col(DossierStep.due_at).is_(None),
+        col(DossierStep.due_at),
+        col(Dossier.due_at).is_(None),
+        col(Dossier.due_at),
+        col(Dossier.code),
+    ),
+    "submitted": (col(Dossier.submitted_at).desc(), col(Dossier.code)),
+    "code": (col(Dossier.code),),
+}
 
 
 def _query(base: Any, view: View, officer: Officer, filters: QueueFilter, now: datetime) -> Any:
     query = base.outerjoin(DossierStep, _current_step()).where(view.where(officer, now))
+    if filters.unit:
+        query = query.where(col(Dossier.current_unit_code) == filters.unit)
+    if filters.officer:
+        query = query.where(col(DossierStep.assignee) == filters.officer)
     return _filtered(
         query,
         DossierFilter(
@@ -216,6 +239,7 @@ def _query(base: Any, view: View, officer: Officer, filters: QueueFilter, now: d
             procedure_code=filters.procedure or None,
             overdue_at=now if filters.overdue else None,
             text=filters.text or None,
+            due_before=filters.due_before,
             # the province's administrator sees every agency, as in the API
             visible_to_agency=None if officer.role == Role.ADMIN else officer.agency_code,
         ),
@@ -245,13 +269,7 @@ async def queue(
     )
     found = await session.execute(
         _query(select(Dossier, DossierStep), view, officer, filters, now)
-        .order_by(
-            col(DossierStep.due_at).is_(None),
-            col(DossierStep.due_at),
-            col(Dossier.due_at).is_(None),
-            col(Dossier.due_at),
-            col(Dossier.code),
-        )
+        .order_by(*SORTS.get(filters.sort, SORTS["due"]))
         .limit(limit)
         .offset(offset)
     )
@@ -299,6 +317,14 @@ async def unit_officers(session: AsyncSession, unit_code: str | None) -> list[Of
         .order_by(col(Officer.full_name))
     )
     return list(found)
+
+
+async def units_in_scope(session: AsyncSession, officer: Officer) -> dict[str, str]:
+    """The units a head may filter the queue by: the agency's (the admin's: all)."""
+    query = select(Unit).order_by(col(Unit.name))
+    if officer.role != Role.ADMIN:
+        query = query.where(col(Unit.agency_code) == officer.agency_code)
+    return {u.code: u.name for u in await session.scalars(query)}
 
 
 @dataclass(frozen=True)

@@ -193,6 +193,22 @@ async def test_bulk_assignment_gives_every_checked_dossier_to_the_officer(open_a
     for code in (first, second):
         assert "Hoàng Văn Nam" in await head.page.locator(f"tr[data-code='{code}']").inner_text()
 
+    # the agency head narrows the agency's queue to the office and to the officer, in the URL
+    director = await open_as("gd.tnmt")
+    await director.goto("/console/?view=open&q=079190777001")
+    await director.page.get_by_label("Đơn vị đang xử lý").select_option("H29.14.VPDK")
+    await director.page.get_by_label("Người xử lý (tên đăng nhập)").fill("cv.vpdk")
+    await director.page.get_by_label("Sắp xếp").select_option("code")
+    await director.page.get_by_role("button", name="Lọc").click()
+    await director.page.wait_for_load_state()
+    assert "unit=H29.14.VPDK" in director.page.url and "officer=cv.vpdk" in director.page.url
+    listed = await director.page.locator("tr[data-code]").evaluate_all(
+        "rows => rows.map(r => r.dataset.code)"
+    )
+    assert listed == sorted([first, second])
+    await director.goto("/console/?view=open&q=079190777001&officer=cv.qldd")
+    assert await director.page.locator("tr[data-code]").count() == 0
+
 
 async def test_a_refused_action_shows_the_engines_message_and_changes_nothing(
     open_as: Any, sessions
