@@ -483,6 +483,7 @@ ACTION_FIELDS = (
     "assignee",
     "fee_name",
     "fee_amount",
+    "result_document_id",
 )
 
 

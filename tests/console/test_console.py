@@ -322,3 +322,35 @@ async def test_taking_a_step_from_a_stale_queue_shows_the_refusal_there(open_as:
     assert await stale.page.locator(f"tr[data-code='{code}']").count() == 0  # no longer free
     await stale.goto(f"/console/dossiers/{code}")
     assert "Võ Minh Quân" in await stale.page.locator("tr.current").inner_text()
+
+
+async def test_from_reception_to_the_returned_result_without_a_command_line(
+    open_as: Any,
+) -> None:
+    code = await _at_step_two(open_as, "Hồ Văn Khoa")
+    for username in ("cv.vpdk", "cv.thue"):  # steps 2 and 3
+        officer = await open_as(username)
+        await officer.goto(f"/console/dossiers/{code}")
+        await act(officer, "Nhận xử lý")
+        await act(officer, "Chuyển xử lý")
+
+    last = await open_as("cv.qldd")  # step 4 issues the certificate, with its scan
+    await last.goto(f"/console/dossiers/{code}")
+    await act(last, "Nhận xử lý")
+    await last.page.get_by_label("Loại tài liệu").select_option("result")
+    await last.page.get_by_label("Tệp (PDF, JPEG, PNG, TIFF)").set_input_files(scan("gcn.pdf"))
+    await last.page.get_by_role("button", name="Tải lên").click()
+    await last.page.wait_for_load_state()
+    await last.page.get_by_label("Tóm tắt kết quả").fill("Cấp GCN số CS 000123")
+    await last.page.get_by_label("Kết quả điện tử (tệp đã tải lên)").select_option(label="gcn.pdf")
+    await act(last, "Hoàn thành xử lý")
+    assert await status_of(last) == "Đã xử lý xong"
+
+    clerk = await open_as("motcua.tnmt")
+    await clerk.goto(f"/console/?view=deliver&q={code}")
+    await clerk.page.get_by_role("link", name=code).click()
+    await act(clerk, "Trả kết quả")
+    assert await status_of(clerk) == "Đã trả kết quả"
+    assert await clerk.page.locator("#portal-code").inner_text() == "10"
+    assert "Cấp GCN số CS 000123" in await clerk.page.locator(".summary").inner_text()
+    await clerk.shot("dossier-returned")
