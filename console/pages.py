@@ -45,6 +45,7 @@ from console.session import (
 )
 from db.document_repository import dossier_documents
 from db.outcomes import working_calendar
+from db.portal_models import PortalSyncState
 from db.repository import actor_of, list_procedures
 from domain.clock import format_local
 from domain.documents import DocumentKind, DocumentRejected
@@ -452,6 +453,7 @@ async def _dossier_page(
         d=shown,
         clock=clock,
         documents=await dossier_documents(session, code=code),
+        sync=await session.get(PortalSyncState, code),
         dossier_left=queues.time_left(cal, now, shown.due_at, paused=paused) if open_ else None,
         step_left=queues.time_left(cal, now, current.due_at, paused=paused) if current else None,
         officers=await queues.unit_officers(session, current.unit_code) if current else [],

@@ -14,6 +14,7 @@ from sqlmodel import col
 
 from db.clock_models import Escalation, Notification
 from db.models import Dossier, DossierStep
+from db.seed import DEMO_PASSWORD
 from tests.console.conftest import PHONE
 
 SCAN = b"%PDF-1.7\n% scanned at the desk\n%%EOF\n"
@@ -258,6 +259,16 @@ async def test_signed_out_visitors_sign_in_and_other_agencies_see_nothing(open_a
     assert "/console/login" in stranger.page.url
     assert await stranger.page.get_by_label("Mật khẩu").count() == 1
     await stranger.shot("login")
+    await stranger.page.get_by_label("Tên đăng nhập").fill("motcua.tnmt")
+    await stranger.page.get_by_label("Mật khẩu").fill("not-the-password")
+    await stranger.page.get_by_role("button", name="Đăng nhập").click()
+    assert (
+        "Sai tên đăng nhập hoặc mật khẩu." in await stranger.page.locator("#refusal").inner_text()
+    )
+    await stranger.page.get_by_label("Mật khẩu").fill(DEMO_PASSWORD)
+    await stranger.page.get_by_role("button", name="Đăng nhập").click()
+    await stranger.page.wait_for_url(re.compile(f"/console/dossiers/{re.escape(code)}$"))
+    assert await status_of(stranger) == "Mới đăng ký"  # back where the link pointed
 
     building = await open_as("motcua.sxd")  # the construction department's desk
     answer = await building.goto(f"/console/dossiers/{code}")
