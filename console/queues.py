@@ -43,11 +43,14 @@ class TimeLeft:
 
     @property
     def label(self) -> str:
+        """In working days and hours ("còn 2 ngày 3 giờ"); minutes only within the hour."""
         days, rest = divmod(abs(self.minutes), self.minutes_per_day)
-        hours = rest // 60
-        span = " ".join(
-            [*([f"{days} ngày"] if days else []), *([f"{hours} giờ"] if hours or not days else [])]
-        )
+        hours, minutes = divmod(rest, 60)
+        if days:
+            parts = [f"{days} ngày"] + ([f"{hours} giờ"] if hours else [])
+        else:
+            parts = ([f"{hours} giờ"] if hours else []) + ([f"{minutes} phút"] if minutes else [])
+        span = " ".join(parts) or "0 phút"
         if self.paused:
             return f"tạm dừng (còn {span})"
         return f"quá hạn {span}" if self.minutes < 0 else f"còn {span}"
