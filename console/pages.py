@@ -609,12 +609,14 @@ async def document(
 
 
 async def _receivable(session: Any, user: ConsoleUser) -> list[Any]:
-    """The procedures this desk receives (the admin's: all of them)."""
+    """The procedures this desk receives (the admin's: all of them). Only what the page
+    offers: `services.submit` decides, and refuses anything else."""
     officer = user.officer
     return [
         p
         for p in await list_procedures(session)
-        if officer.role == "admin" or p.agency_code == officer.agency_code
+        if officer.role == "admin"
+        or (officer.role == "clerk" and p.agency_code == officer.agency_code)
     ]
 
 
