@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.security import OAuth2PasswordRequestForm
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.deps import CurrentOfficer, SessionDep, SettingsDep
 from api.errors import Problem
@@ -13,7 +14,6 @@ from api.schemas import Me, Token
 from api.security import create_token, verify_password
 from db.models import Officer
 from db.repository import get_officer
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
