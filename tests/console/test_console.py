@@ -95,6 +95,10 @@ async def test_desk_registers_accepts_forwards_and_the_ward_officer_takes_it(ope
     assert "Văn phòng Đăng ký đất đai" in await current.inner_text()
     assert "2 (hiện tại)" in await current.inner_text()
 
+    phone = await open_as("cc.diachinh", viewport=PHONE)
+    await phone.goto(f"/console/dossiers/{code}")
+    await phone.shot("dossier-phone")
+
 
 async def _at_step_two(open_as: Any, applicant: str, id_number: str = "079190001234") -> str:
     """A land dossier handed to the land registration office (step 2), through the console."""
