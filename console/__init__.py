@@ -10,7 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from console.pages import page, router
+from console import dossier_page, province, queue_page, reception, signin
+from console.render import page
 from console.session import CsrfRejected, SignInRequired
 
 STATIC = Path(__file__).parent / "static"
@@ -18,7 +19,8 @@ STATIC = Path(__file__).parent / "static"
 
 def install(app: FastAPI) -> None:
     """Mount the console's pages and its vendored assets on the application."""
-    app.include_router(router)
+    for pages in (signin, queue_page, dossier_page, reception, province):
+        app.include_router(pages.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
 
     @app.exception_handler(SignInRequired)
