@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, Request, Response, UploadFile
 from pydantic import ValidationError
 
 from api import documents as document_service
-from api.deps import SessionDep, TemporalDep
+from api.deps import SessionDep
 from api.errors import Problem
 from api.routes import dossiers as dossier_routes
 from api.routes import forms as form_routes
@@ -22,8 +22,10 @@ from console.render import (
     ACTION_LABELS,
     LOCAL,
     REFUSALS,
+    Engine,
     User,
     back_to,
+    engine_for_action,
     page,
     problem_of,
     redirect,
@@ -99,7 +101,7 @@ async def dossier(
     code: str,
     user: User,
     session: SessionDep,
-    client: TemporalDep,
+    client: Engine,
     message: str | None = None,
 ) -> Response:
     return await dossier_page(request, user, session, client, code, message=message)
@@ -142,7 +144,7 @@ def form_text(form: Any, name: str) -> str:
 
 @router.post("/dossiers/{code}/actions/{action}")
 async def act(
-    request: Request, code: str, action: str, user: User, session: SessionDep, client: TemporalDep
+    request: Request, code: str, action: str, user: User, session: SessionDep, client: Engine
 ) -> Response:
     form = await request.form()
     check_csrf(user.csrf, form_text(form, "csrf"))
@@ -150,7 +152,8 @@ async def act(
     back = back_to(form_text(form, "next"), here)
     try:
         body = _action_body({k: form_text(form, k) for k in ACTION_FIELDS})
-        await dossier_routes.run_action(code, Action(action), user.officer, session, client, body)
+        engine = engine_for_action(request)
+        await dossier_routes.run_action(code, Action(action), user.officer, session, engine, body)
     except (*REFUSALS, ValidationError) as exc:
         status_code, detail = await problem_of(request, exc)
     except ValueError as exc:  # an unknown action, or a date or an amount that is not one
@@ -172,7 +175,7 @@ async def upload(
     code: str,
     user: User,
     session: SessionDep,
-    client: TemporalDep,
+    client: Engine,
     file: UploadFile,
     kind: Annotated[str, Form(max_length=20)] = "component",
     component_code: Annotated[str, Form(max_length=60)] = "",
@@ -183,7 +186,7 @@ async def upload(
         row = await dossier_routes._visible(session, user.officer, code)
         await document_service.upload(
             session=session,
-            client=client,
+            client=engine_for_action(request),
             store=request.app.state.documents,
             row=row,
             actor=actor_of(user.officer),

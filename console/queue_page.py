@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Query, Request, Response
 
-from api.deps import SessionDep, TemporalDep
+from api.deps import SessionDep
 from api.routes import dossiers as dossier_routes
 from api.schemas import ActionIn
 from console import queues
@@ -20,6 +20,7 @@ from console.render import (
     REFUSALS,
     User,
     back_to,
+    engine_for_action,
     local_time,
     page,
     problem_of,
@@ -190,7 +191,6 @@ async def bulk_assign(
     request: Request,
     user: User,
     session: SessionDep,
-    client: TemporalDep,
     assignee: Annotated[str, Form(max_length=60)],
     codes: Annotated[list[str] | None, Form()] = None,
     csrf: Annotated[str, Form(max_length=100)] = "",
@@ -201,8 +201,9 @@ async def bulk_assign(
     done, refused = [], []
     for code in (codes or [])[:100]:
         try:
+            engine = engine_for_action(request)
             await dossier_routes.run_action(
-                code, Action.ASSIGN, user.officer, session, client, ActionIn(assignee=assignee)
+                code, Action.ASSIGN, user.officer, session, engine, ActionIn(assignee=assignee)
             )
             done.append(code)
         except REFUSALS as exc:

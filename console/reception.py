@@ -11,13 +11,15 @@ from starlette.datastructures import UploadFile as StarletteUpload
 
 from api import documents as document_service
 from api import services
-from api.deps import SessionDep, TemporalDep
+from api.deps import SessionDep
 from api.routes import dossiers as dossier_routes
 from api.schemas import ActionIn, ApplicantIn, SubmitIn
 from console.dossier_page import dossier_page
 from console.render import (
     REFUSALS,
+    Engine,
     User,
+    engine_for_action,
     page,
     problem_of,
     redirect,
@@ -73,7 +75,7 @@ async def register(
     request: Request,
     user: User,
     session: SessionDep,
-    client: TemporalDep,
+    client: Engine,
 ) -> Response:
     """Register a paper dossier (channel 1), digitize its scans and, when asked, accept it;
     each step is the API's own service, so a refusal leaves the dossier as far as it got."""
@@ -91,6 +93,7 @@ async def register(
     chosen = next((p for p in procedures if p.code == procedure_code), None)
     code = None
     try:
+        engine = engine_for_action(request)
         body = SubmitIn(
             procedure_code=procedure_code,
             channel=Channel.IN_PERSON,
@@ -105,7 +108,7 @@ async def register(
         )
         submitted = await services.submit(
             session=session,
-            client=client,
+            client=engine,
             body=body,
             actor=actor_of(user.officer),
             task_queue=settings.task_queue,
@@ -117,7 +120,7 @@ async def register(
         for component_code, scan in scans.items():
             await document_service.upload(
                 session=session,
-                client=client,
+                client=engine,
                 store=request.app.state.documents,
                 row=row,
                 actor=actor_of(user.officer),
@@ -128,7 +131,7 @@ async def register(
             )
         if text.get("then") == "accept":
             await dossier_routes.run_action(
-                code, Action.ACCEPT, user.officer, session, client, ActionIn()
+                code, Action.ACCEPT, user.officer, session, engine, ActionIn()
             )
     except (*REFUSALS, ValidationError) as exc:
         status_code, detail = await problem_of(request, exc)

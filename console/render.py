@@ -13,7 +13,9 @@ from fastapi import Depends, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
+from temporalio.client import Client
 
+from api.deps import get_temporal
 from api.errors import Problem
 from config import Settings
 from console.session import (
@@ -29,6 +31,22 @@ from forms.dossier import FormNotApplicable
 
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 User = Annotated[ConsoleUser, Depends(signed_in)]
+
+
+def _engine(request: Request) -> Client | None:
+    client: Client | None = request.app.state.temporal
+    return client
+
+
+#: The workflow engine, or None while it is away: pages still show the read model, and an
+#: action asks `engine_for_action`, whose refusal (the API's 503) is shown on the page.
+Engine = Annotated[Client | None, Depends(_engine)]
+
+
+def engine_for_action(request: Request) -> Client:
+    return get_temporal(request)
+
+
 #: Vietnam's offset: dates and moments typed in the forms are local time
 LOCAL = timedelta(hours=7)
 

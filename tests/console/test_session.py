@@ -90,3 +90,52 @@ async def test_a_used_session_is_renewed_so_that_expiry_counts_from_the_last_pag
     claims = jwt.decode(renewed, settings.jwt_secret, [ALGORITHM], audience=AUDIENCE)
     assert claims["exp"] > datetime.now(UTC).timestamp() + 7.9 * 3600
     assert claims["csrf"] == "t"  # the open forms stay valid
+
+
+async def test_while_the_engine_is_away_pages_still_read_and_actions_say_why(
+    settings: Settings,
+    engine,
+    sessions,  # type: ignore[no-untyped-def]
+) -> None:
+    from api.app import create_app
+    from db.models import Dossier
+
+    code = "000.00.14.H29-991231-9001"
+    async with sessions() as session, session.begin():
+        if await session.get(Dossier, code) is None:
+            session.add(
+                Dossier(
+                    code=code,
+                    procedure_code="1.004227",
+                    agency_code="000.00.14.H29",
+                    channel=1,
+                    applicant_name="Lý Thị Lan",
+                    status="received",
+                    portal_code=2,
+                    submitted_at=datetime.now(UTC),
+                    allowed_actions=["forward"],
+                )
+            )
+    away = settings.model_copy(update={"temporal_address": "127.0.0.1:1"})
+    app = create_app(away, engine=engine)  # nothing listens on port 1
+    try:
+        await _read_but_not_act(app, settings, code)
+    finally:  # a row no workflow stands behind must not reach the later tests' reports
+        async with sessions() as session, session.begin():
+            await session.delete(await session.get(Dossier, code))
+
+
+async def _read_but_not_act(app, settings: Settings, code: str) -> None:  # type: ignore[no-untyped-def]
+    async with app.router.lifespan_context(app):
+        assert app.state.temporal is None
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            headers = {"Cookie": f"{COOKIE}={cookie(settings)}"}
+            shown = await client.get(f"/console/dossiers/{code}", headers=headers)
+            assert shown.status_code == 200
+            assert "Lý Thị Lan" in shown.text and "Chuyển xử lý" in shown.text
+            refused = await client.post(
+                f"/console/dossiers/{code}/actions/forward", data={"csrf": "t"}, headers=headers
+            )
+            assert refused.status_code == 503
+            assert "the workflow engine is not reachable" in refused.text
