@@ -263,6 +263,15 @@ async def test_signed_out_visitors_sign_in_and_other_agencies_see_nothing(open_a
     assert "/console/login" in stranger.page.url
     assert await stranger.page.get_by_label("Mật khẩu").count() == 1
     await stranger.shot("login")
+    # keyboard first: the skip link leads past the header to the form, with a visible ring
+    focused = "document.activeElement"
+    await stranger.page.keyboard.press("Tab")
+    assert await stranger.page.evaluate(f"{focused}.textContent") == "Bỏ qua, đến nội dung chính"
+    await stranger.page.keyboard.press("Enter")
+    await stranger.page.keyboard.press("Tab")
+    assert await stranger.page.evaluate(f"{focused}.id") == "username"
+    ring = await stranger.page.evaluate(f"getComputedStyle({focused}).outlineStyle")
+    assert ring == "solid"
     await stranger.page.get_by_label("Tên đăng nhập").fill("motcua.tnmt")
     await stranger.page.get_by_label("Mật khẩu").fill("not-the-password")
     await stranger.page.get_by_role("button", name="Đăng nhập").click()
