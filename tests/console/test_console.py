@@ -378,3 +378,28 @@ async def test_from_reception_to_the_returned_result_without_a_command_line(
     assert await clerk.page.locator("#portal-code").inner_text() == "10"
     assert "Cấp GCN số CS 000123" in await clerk.page.locator(".summary").inner_text()
     await clerk.shot("dossier-returned")
+
+
+async def test_a_supplement_requested_at_the_desk_comes_back_to_its_queue(open_as: Any) -> None:
+    clerk = await open_as("motcua.tnmt")
+    code = await register(clerk, "Trương Văn Lâm", scans=("DDK",), then="register")
+    request = clerk.page.locator("form.action", has=clerk.page.locator("#items-request-supplement"))
+    await request.get_by_label("Lý do (Yêu cầu bổ sung)").fill("Thiếu giấy tờ về quyền sử dụng đất")
+    await request.get_by_label("Giấy tờ cần bổ sung (mỗi dòng một giấy tờ)").fill(
+        "Giấy tờ về quyền sử dụng đất\nSơ đồ thửa đất"
+    )
+    await act(clerk, "Yêu cầu bổ sung")
+    assert await status_of(clerk) == "Yêu cầu bổ sung giấy tờ"
+    form02 = clerk.page.get_by_role("link", name=re.compile("Mẫu 02"))
+    letter = await clerk.page.request.get(clerk.base + str(await form02.get_attribute("href")))
+    assert letter.status == 200
+
+    await clerk.goto(f"/console/?view=waiting&q={code}")
+    assert await clerk.page.locator(f"tr[data-code='{code}']").count() == 1
+    await clerk.page.get_by_role("link", name=code).click()
+    await act(clerk, "Ghi nhận bổ sung")
+    assert await status_of(clerk) == "Mới đăng ký"
+    await clerk.goto(f"/console/?view=supplemented&q={code}")
+    assert await clerk.page.locator(f"tr[data-code='{code}']").count() == 1
+    await clerk.goto(f"/console/?view=reception&q={code}")
+    assert await clerk.page.locator(f"tr[data-code='{code}']").count() == 0
