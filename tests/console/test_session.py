@@ -139,3 +139,14 @@ async def _read_but_not_act(app, settings: Settings, code: str) -> None:  # type
             )
             assert refused.status_code == 503
             assert "the workflow engine is not reachable" in refused.text
+
+
+def test_cookies_are_secure_in_production_only() -> None:
+    from types import SimpleNamespace
+
+    from console.session import secure_cookies
+
+    production = SimpleNamespace(environment="production")
+    assert secure_cookies(production) is True  # type: ignore[arg-type]
+    assert secure_cookies(SimpleNamespace(environment="development")) is False  # type: ignore[arg-type]
+    assert secure_cookies(Settings()) is (getattr(Settings(), "environment", "") == "production")
