@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
+import console
 from activities.storage import LocalDocumentStore
 from api import errors, logsafe
 from api.audit import AuditMiddleware
@@ -97,4 +98,5 @@ def create_app(
     app.include_router(clock_router, prefix=API_PREFIX)
     app.include_router(ops.router)
     app.include_router(ops.router, prefix=API_PREFIX)
+    console.install(app)  # the web console under /console, over the same services
     return app

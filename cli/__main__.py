@@ -279,6 +279,7 @@ def run(
             console.print(_logins_table())
         console.print(
             f"\n[bold]motcua is running[/]\n"
+            f"  Console      http://127.0.0.1:{api_port}/console/\n"
             f"  API docs     http://127.0.0.1:{api_port}/docs\n"
             f"  Temporal UI  http://127.0.0.1:{TEMPORAL_UI_PORT}\n"
             f"  Portal sim   http://127.0.0.1:{PORTAL_PORT}/_sim/received\n"
