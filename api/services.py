@@ -23,6 +23,7 @@ from db.models import Dossier
 from db.payment_repository import dossier_payments, write_payments
 from db.projection import new_row, write_steps
 from db.repository import allocate_code, find_by_idempotency_key, get_procedure
+from domain.actions import Preview
 from domain.codes import workflow_id
 from domain.dossier import (
     Actor,
@@ -37,7 +38,7 @@ from domain.lifecycle import Action, IllegalTransition, Status
 from domain.payment import PaymentPurpose
 from domain.procedures import Procedure
 from workflows.dossier import DossierWorkflow
-from workflows.shared import ActionInput, ActionOutcome, DossierInput
+from workflows.shared import ActionInput, ActionOutcome, DossierInput, PreviewInput
 
 LOCAL = timedelta(hours=7)
 
@@ -266,6 +267,31 @@ async def act(
                 current, action, [], f"the dossier is closed ({current.value}); nothing can change"
             ) from None
         raise
+
+
+async def preview(
+    *, client: Client, code: str, action: Action, body: ActionIn, actor: Actor
+) -> Preview:
+    """What `action` would do to the dossier's clock, asked of its workflow (the clock's own
+    derivation on a copy); refused as the action itself would be."""
+    if action not in UPDATES:
+        raise Problem(404, f"'{action.value}' is not an action officers send here")
+    fields = body.model_dump(exclude={"result_document_id", "assignee"})
+    trial = PreviewInput(action=action.value, input=ActionInput(actor=actor, **fields))
+    handle = client.get_workflow_handle(workflow_id(code))
+    try:
+        answer = await handle.query(DossierWorkflow.preview, trial)
+    except RPCError as exc:
+        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+            raise Problem(409, "the dossier is closed; nothing can change") from None
+        raise
+    if answer.preview is not None:
+        return answer.preview
+    if answer.kind == "InvalidAction":
+        raise InvalidAction(answer.field or "body", answer.refusal)
+    if answer.kind == "Forbidden":
+        raise Forbidden(answer.refusal)
+    raise Problem(409, answer.refusal)
 
 
 async def _paid_online(session: AsyncSession, *, code: str) -> bool:

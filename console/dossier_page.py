@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Path, Request, Response, UploadFile
 from pydantic import ValidationError
 
 from api import documents as document_service
+from api import services
 from api.deps import SessionDep
 from api.errors import Problem
 from api.routes import dossiers as dossier_routes
@@ -39,6 +40,7 @@ from db.calendar import working_calendar
 from db.document_repository import dossier_documents
 from db.portal_models import PortalSyncState
 from db.repository import actor_of
+from domain.actions import Preview
 from domain.documents import DocumentKind
 from domain.lifecycle import Action, Status
 
@@ -55,6 +57,8 @@ async def dossier_page(
     error: str | None = None,
     status_code: int = 200,
     message: str | None = None,
+    preview: Preview | None = None,
+    draft: dict[str, str] | None = None,
 ) -> Response:
     officer = user.officer
     try:
@@ -92,6 +96,8 @@ async def dossier_page(
         officers=await queues.unit_officers(session, current.unit_code) if current else [],
         error=error,
         message=message,
+        preview=preview,
+        draft=draft or {},
     )
 
 
@@ -150,9 +156,28 @@ async def act(
     check_csrf(user.csrf, form_text(form, "csrf"))
     here = f"/console/dossiers/{code}"
     back = back_to(form_text(form, "next"), here)
+    fields = {k: form_text(form, k) for k in ACTION_FIELDS}
     try:
-        body = _action_body({k: form_text(form, k) for k in ACTION_FIELDS})
+        body = _action_body(fields)
         engine = engine_for_action(request)
+        if form_text(form, "do") == "preview":  # what it would do to the clock; nothing changes
+            await dossier_routes._visible(session, user.officer, code)
+            shown = await services.preview(
+                client=engine,
+                code=code,
+                action=Action(action),
+                body=body,
+                actor=actor_of(user.officer),
+            )
+            return await dossier_page(
+                request,
+                user,
+                session,
+                client,
+                code,
+                preview=shown,
+                draft={"action": action, **fields},
+            )
         await dossier_routes.run_action(code, Action(action), user.officer, session, engine, body)
     except (*REFUSALS, ValidationError) as exc:
         status_code, detail = await problem_of(request, exc)

@@ -5,12 +5,14 @@ timers, the payment callbacks, the bench's bulk set-up, the tests)."""
 
 from __future__ import annotations
 
+from copy import deepcopy
+from dataclasses import dataclass
 from datetime import datetime
 
 from domain.calendar import WorkCalendar
 from domain.dossier import ActionRequest, DossierEvent, DossierState
 from domain.lifecycle import Status
-from domain.statutory import after_action, check_apology
+from domain.statutory import after_action, check_apology, explanation
 
 
 def check(
@@ -50,3 +52,37 @@ def settled(
     """Move the clock after an action the state applied itself (a payment the gateway
     confirmed resumes the dossier from inside `confirm_payment`)."""
     after_action(state, request, source, now, cal)
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What an action would do to the dossier's clock, before it is committed: the due
+    moments before and after (None while the clock would be stopped) and the clock's own
+    explanation of the new due moment."""
+
+    action: str
+    due_before: datetime | None
+    due_after: datetime | None
+    status_after: str
+    explanation: tuple[str, ...]
+
+
+def preview(
+    state: DossierState,
+    request: ActionRequest,
+    now: datetime,
+    cal: WorkCalendar,
+    *,
+    time_rules: bool = True,
+) -> Preview:
+    """`act` on a copy of the dossier: the state itself does not change. Raises what `act`
+    would raise."""
+    trial = deepcopy(state)
+    act(trial, request, now, cal, time_rules=time_rules)
+    return Preview(
+        action=request.action.value,
+        due_before=state.due_at,
+        due_after=trial.due_at,
+        status_after=trial.status.value,
+        explanation=tuple(explanation(trial, cal)),
+    )

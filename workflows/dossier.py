@@ -38,6 +38,8 @@ with workflow.unsafe.imports_passed_through():
         DeadlineView,
         DossierInput,
         Notice,
+        PreviewAnswer,
+        PreviewInput,
         Projection,
     )
 
@@ -229,6 +231,28 @@ class DossierWorkflow(PaymentSteps):
     @workflow.query
     def allowed(self) -> list[str]:
         return [a.value for a in self.state.allowed_actions()]
+
+    @workflow.query
+    def preview(self, trial: PreviewInput) -> PreviewAnswer:
+        """What an action would do to the clock, on a copy: nothing changes, nothing is
+        recorded; a refusal is answered with the kind and message the update would give."""
+        assert self._calendar is not None
+        request = self._request(Action(trial.action), trial.input)
+        try:
+            return PreviewAnswer(
+                preview=actions.preview(
+                    self.state,
+                    request,
+                    workflow.now(),
+                    self._calendar,
+                    time_rules=self._apology_limit,
+                )
+            )
+        except REFUSALS as exc:
+            error = rejection(exc, self.state)
+            details = error.details[0] if error.details else {}
+            field = details.get("field", "") if isinstance(details, dict) else ""
+            return PreviewAnswer(kind=error.type or "", refusal=error.message, field=field)
 
     @workflow.query
     def deadline(self) -> DeadlineView:

@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 from temporalio.common import RetryPolicy
 
+from domain.actions import Preview
 from domain.dossier import (
     Actor,
     DossierEvent,
@@ -67,6 +68,25 @@ class ActionInput:
     new_due: datetime | None = None
     fee_lines: list[FeeLineDraft] = field(default_factory=list)
     assignee: Actor | None = None  # assign: the officer of the step's unit
+
+
+@dataclass
+class PreviewInput:
+    """An action to try on a copy of the dossier (the `preview` query)."""
+
+    action: str
+    input: ActionInput
+
+
+@dataclass
+class PreviewAnswer:
+    """The `preview` query's answer: what the action would do, or why it would be refused
+    (`kind`: IllegalTransition, InvalidAction, Forbidden or ClockConflict)."""
+
+    preview: Preview | None = None
+    kind: str = ""
+    refusal: str = ""
+    field: str = ""
 
 
 @dataclass

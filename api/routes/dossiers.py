@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
+from pydantic import BaseModel, Field
 from temporalio.client import Client
 
 from api import documents, services
@@ -28,7 +29,7 @@ from api.schemas import (
     TimelineOut,
     VerdictOut,
 )
-from api.timeutil import as_utc
+from api.timeutil import UTCDateTime, as_utc
 from api.timing import phase
 from db.calendar import working_calendar
 from db.document_repository import public_ids
@@ -342,6 +343,40 @@ async def run_action(
             return await detail(session, client, row, officer)
     with phase("answer"):
         return await detail(session, client, row, officer, allowed=outcome.allowed_actions)
+
+
+class PreviewOut(BaseModel):
+    """What an action would do to the clock before it is committed (nothing changes)."""
+
+    action: str
+    due_before: UTCDateTime | None
+    due_after: UTCDateTime | None = Field(description="None: the clock would be stopped")
+    status_after: str
+    explanation: list[str]
+
+
+@router.post("/{code}/actions/{action}/preview", response_model=PreviewOut)
+async def preview_action(
+    code: str,
+    action: Action,
+    officer: CurrentOfficer,
+    session: SessionDep,
+    client: TemporalDep,
+    body: ActionIn | None = None,
+) -> PreviewOut:
+    """The due moment an action (a supplement request, an apology, …) would leave, from the
+    clock's own derivation; refused as the action itself would be."""
+    await _visible(session, officer, code)
+    shown = await services.preview(
+        client=client, code=code, action=action, body=body or ActionIn(), actor=actor_of(officer)
+    )
+    return PreviewOut(
+        action=shown.action,
+        due_before=shown.due_before,
+        due_after=shown.due_after,
+        status_after=shown.status_after,
+        explanation=list(shown.explanation),
+    )
 
 
 async def _closed_by(session: SessionDep, row: Dossier, action: Action, username: str) -> bool:

@@ -90,3 +90,37 @@ async def test_backfill_judges_dossiers_projected_before_verdicts(
         assert row.verdict == "late" and row.late_hours > 0
         assert row.late_attribution and row.late_attribution[0]["unit_code"] == "H29.31.DC"
     assert await backfill_verdicts(sessions, datetime.now(UTC)) == 0
+
+
+async def test_a_preview_shows_the_new_due_moment_and_changes_nothing(
+    api: httpx.AsyncClient, login
+) -> None:  # type: ignore[no-untyped-def]
+    code = await at_step_two(api, login)
+    head = await login("gd.vpdk")
+    before = (await api.get(f"/api/v1/dossiers/{code}", headers=head)).json()
+    path = f"/api/v1/dossiers/{code}/actions"
+    new_due = (datetime.fromisoformat(before["due_at"]) + timedelta(days=10)).isoformat()
+    body = {"reason": "chờ kết quả đo đạc", "new_due": new_due}
+    shown = await api.post(f"{path}/apologize/preview", json=body, headers=head)
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["due_before"] == before["due_at"]
+    assert datetime.fromisoformat(shown.json()["due_after"]) == datetime.fromisoformat(new_due)
+    asked = await api.post(
+        f"{path}/request-supplement/preview",
+        json={"reason": "thiếu", "items": ["Bản vẽ"]},
+        headers=await login("cv.vpdk"),
+    )
+    assert asked.status_code == 200 and asked.json()["due_after"] is None
+    assert any("paused since" in line for line in asked.json()["explanation"])
+    # refused as the action itself would be, and nothing changed
+    early = {"reason": "x", "new_due": before["received_at"]}
+    refused = await api.post(f"{path}/apologize/preview", json=early, headers=head)
+    assert refused.status_code == 422 and "later than" in refused.json()["detail"]
+    other = await api.post(f"{path}/apologize/preview", json=body, headers=await login("tp.thue"))
+    assert other.status_code == 403
+    after = (await api.get(f"/api/v1/dossiers/{code}", headers=head)).json()
+    assert (after["due_at"], after["timeline"], after["apologised"]) == (
+        before["due_at"],
+        before["timeline"],
+        False,
+    )

@@ -241,11 +241,23 @@ async def test_a_refused_action_shows_the_engines_message_and_changes_nothing(
         row = await session.get(Dossier, code)
         assert (row.due_at, row.apologised) == (due_before, False)
 
-    # a later one is the apology (Form 04), once
+    # a later one: first previewed (the clock's own derivation, nothing recorded) …
     later = (due_before + timedelta(hours=7, days=14)).strftime("%Y-%m-%dT10:00")
     apology = head.page.locator("form.action", has=head.page.locator("#new-due"))
     await apology.get_by_label("Lý do (Xin lỗi, hẹn lại)").fill("Chờ kết quả đo đạc")
     await apology.get_by_label("Ngày hẹn mới (giờ Việt Nam)").fill(later)
+    await apology.get_by_role("button", name="Xem trước hạn mới").click()
+    await head.page.wait_for_load_state()
+    shown = await head.page.locator("#preview").inner_text()
+    assert "chưa thực hiện" in shown and "new appointment" in shown
+    assert later.replace("T", " ") in shown
+    assert await head.page.locator(".timeline li").count() == timeline
+    async with sessions() as session:
+        row = await session.get(Dossier, code)
+        assert (row.due_at, row.apologised) == (due_before, False)
+    # … then it is the apology (Form 04), once, with the form kept as typed
+    apology = head.page.locator("form.action", has=head.page.locator("#new-due"))
+    assert await apology.get_by_label("Ngày hẹn mới (giờ Việt Nam)").input_value() == later
     await act(head, "Xin lỗi, hẹn lại")
     assert "đã thực hiện" in await head.page.locator(".notice.ok").inner_text()
     assert await head.page.locator("#new-due").count() == 0  # no second apology offered

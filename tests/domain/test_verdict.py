@@ -3,6 +3,7 @@ dossier's lateness belongs to (the step, its unit and the officer who held it)."
 
 from __future__ import annotations
 
+from copy import deepcopy
 from dataclasses import replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -359,3 +360,25 @@ def test_an_officer_of_another_unit_of_the_same_agency_is_refused() -> None:
     head_of_agency = Actor("head.agency", "Ngô Đức Long", Role.AGENCY_HEAD, B, "U.X")
     d.resolve(vn(2, 11), actor=head_of_agency)
     assert d.state.status == Status.RESOLVED
+
+
+def test_a_preview_shows_what_an_action_does_to_the_clock_and_changes_nothing() -> None:
+    from domain.actions import preview
+
+    d = Dossier().to_step_b(vn(2, 10))
+    before = deepcopy(d.state)
+    request = ActionRequest(
+        action=Action.APOLOGIZE, actor=HEAD_B, reason="chờ đo đạc", new_due=vn(10, 8)
+    )
+    shown = preview(d.state, request, vn(3, 9), CAL)
+    assert (shown.due_before, shown.due_after) == (DUE, vn(10, 8))
+    assert any("new appointment" in line for line in shown.explanation)
+    assert d.state == before
+    asked = ActionRequest(
+        action=Action.REQUEST_SUPPLEMENT, actor=OFF_B, reason="thiếu", items=("Bản vẽ",)
+    )
+    paused = preview(d.state, asked, vn(3, 9), CAL)
+    assert paused.due_after is None and paused.status_after == "supplement_requested"
+    assert any("paused since" in line for line in paused.explanation)
+    with pytest.raises(IllegalTransition):
+        preview(d.state, request, vn(4, 9), CAL)  # past the apology's limit
