@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, or_, select
@@ -137,6 +137,23 @@ def _unit_overdue(officer: Officer, now: datetime) -> Any:
     )
 
 
+#: How far ahead the unit head looks for dossiers that may need an apology (Form 04): the
+#: apology is due at the latest 1 working day before the due moment, so a week of calendar
+#: time shows every dossier whose last day for it is this week.
+APOLOGY_LOOKAHEAD = timedelta(days=7)
+
+
+def _needs_apology(officer: Officer, now: datetime) -> Any:
+    """The unit's dossiers due soon that have no new appointment yet: if they will be late,
+    the apology must go out before its limit."""
+    return and_(
+        _processing_in_unit(officer, now),
+        col(Dossier.apologised).is_(False),
+        col(Dossier.due_at) >= now,
+        col(Dossier.due_at) < now + APOLOGY_LOOKAHEAD,
+    )
+
+
 def _escalated_to_me(officer: Officer, now: datetime) -> Any:
     """Open dossiers whose lateness the clock escalated to this officer (chuyển cấp): an
     escalation may have several recipients, each with a notification of it."""
@@ -183,6 +200,7 @@ VIEWS: dict[str, tuple[View, ...]] = {
     Role.UNIT_HEAD: (
         View("unit", "Hồ sơ của đơn vị", _processing_in_unit, ("assign",)),
         View("overdue", "Quá hạn", _unit_overdue, ("assign",)),
+        View("apology", "Sắp đến hạn, chưa xin lỗi", _needs_apology, ("assign",)),
         View("escalated", "Chuyển cấp đến tôi", _escalated_to_me, ("assign",)),
         View("mine", "Được giao cho tôi", _assigned_to_me),
     ),
