@@ -415,3 +415,25 @@ async def test_a_supplement_requested_at_the_desk_comes_back_to_its_queue(open_a
     assert await clerk.page.locator(f"tr[data-code='{code}']").count() == 1
     await clerk.goto(f"/console/?view=reception&q={code}")
     assert await clerk.page.locator(f"tr[data-code='{code}']").count() == 0
+
+
+async def test_the_operator_keeps_the_calendar_and_sees_the_portal_sync(open_as: Any) -> None:
+    clerk = await open_as("motcua.tnmt")
+    await clerk.goto("/console/operations")
+    assert await clerk.page.locator("#h-sync").count() == 0  # an admin's page only
+
+    admin = await open_as("admin")
+    await admin.goto("/console/operations")
+    assert "hồ sơ đã đồng bộ" in await admin.page.locator("#sync-rate").inner_text()
+    await admin.page.get_by_label("Ngày", exact=True).fill("2029-06-13")
+    await admin.page.get_by_label("Loại").select_option("day_off")
+    await admin.page.get_by_label("Tên (theo quyết định)").fill("Nghỉ bù theo quyết định của tỉnh")
+    await admin.page.get_by_role("button", name="Thêm và tính lại hạn").click()
+    await admin.page.wait_for_load_state()
+    assert "đã lưu" in await admin.page.locator(".notice.ok").inner_text()
+    row = admin.page.locator("#overrides tr", has_text="2029-06-13")
+    assert "Nghỉ bù theo quyết định của tỉnh" in await row.inner_text()
+    await admin.shot("operations")
+    await row.get_by_role("button", name="Bỏ").click()
+    await admin.page.wait_for_load_state()
+    assert await admin.page.locator("#overrides tr", has_text="2029-06-13").count() == 0
