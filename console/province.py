@@ -50,3 +50,15 @@ async def province(
         status_code, detail = await problem_of(request, exc)
         return page(request, user, "error.html", status_code, status=status_code, detail=detail)
     return page(request, user, "reports.html", card=card, late=late, month=when.month)
+
+
+@router.get("/reports/on-time.png")
+async def on_time_chart(
+    request: Request, user: User, session: SessionDep, month: str | None = None
+) -> Response:
+    """The report route's chart, for the signed-in officer's scope."""
+    try:
+        return await report_routes.on_time_chart(user.officer, session, month, None)
+    except REFUSALS as exc:
+        status_code, detail = await problem_of(request, exc)
+        return Response(detail, status_code=status_code)

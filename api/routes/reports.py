@@ -28,6 +28,7 @@ from domain.portal import VIETNAM_TZ
 from domain.publications import LateList, MonthlyReport, late_entries, responsible_for
 from domain.targets import Assessment, Forecast, assess, forecast
 from reports import late_list_csv, register_xlsx, render_late_list, render_monthly_report
+from reports.charts import on_time_trend_png
 
 router = APIRouter(tags=["reports"])
 Format = Literal["json", "csv"]
@@ -585,4 +586,29 @@ async def monthly_report(
         render_monthly_report(report),
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="bao-cao-{period.label}.pdf"'},
+    )
+
+
+@router.get("/reports/on-time.png")
+async def on_time_chart(
+    officer: CurrentOfficer,
+    session: SessionDep,
+    month: Annotated[str | None, Query(max_length=7, description="2026-11")] = None,
+    agency: Annotated[str | None, Query(max_length=40)] = None,
+) -> Response:
+    """The on-time rate (2.1) by month over the year to `month`, with the strictest target
+    in force drawn across it: the chart of the monthly report, on its own."""
+    period = reports.period_of(month=month)
+    scope = await reports.agency_scope(session, officer, agency)
+    row = await session.get(Agency, agency) if agency else None
+    level = AgencyLevel(row.level) if row is not None else AgencyLevel.DEPARTMENT
+    months = _months_back(period, 12)
+    records, _ = await reports.records_in(session, Period(months[0].start, period.end), scope)
+    trend = [(m.label, compute_indicators(records, m).metric("2.1").ratio) for m in months]
+    card = compute_indicators(records, period)
+    minimums = [
+        a.minimum for a in assess(card, await targets(session), level) if a.indicator == "2.1"
+    ]
+    return Response(
+        on_time_trend_png(trend, max(minimums) if minimums else None), media_type="image/png"
     )

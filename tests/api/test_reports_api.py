@@ -260,3 +260,9 @@ async def test_admin_keeps_the_targets(api, login) -> None:  # type: ignore[no-u
     assert (
         await api.delete(f"/api/v1/admin/targets/{target_id}", headers=admin)
     ).status_code == 404
+
+
+async def test_the_on_time_chart_is_a_png(api, login, march) -> None:  # type: ignore[no-untyped-def]
+    response = await get(api, "/api/v1/reports/on-time.png", await login("admin"), month=MONTH)
+    assert response.headers["content-type"] == "image/png"
+    assert response.content.startswith(b"\x89PNG") and len(response.content) > 5000

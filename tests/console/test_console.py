@@ -314,6 +314,9 @@ async def test_the_province_page_shows_the_indicators_and_the_late_list(open_as:
     await admin.goto("/console/reports")
     assert await admin.page.locator("#targets tbody tr").count() > 0
     assert await admin.page.locator("#late").count() == 1
+    chart = admin.page.locator("#on-time-chart")
+    await chart.scroll_into_view_if_needed()
+    assert await chart.evaluate("img => img.complete && img.naturalWidth > 0")
     await admin.shot("reports")
 
 
