@@ -74,6 +74,11 @@ DESK_ROLES = frozenset({Role.CLERK, Role.ADMIN})
 HEAD_ROLES = frozenset({Role.UNIT_HEAD, Role.AGENCY_HEAD, Role.ADMIN})
 
 
+#: What the applicant does through their own channel (tự phục vụ): withdraw the dossier and
+#: rate the result.
+APPLICANT_ACTIONS = frozenset({Action.WITHDRAW, Action.RATE})
+
+
 @dataclass(frozen=True)
 class Actor:
     username: str
@@ -486,6 +491,11 @@ class DossierState:
         )
         if action == Action.STOP:
             raise Forbidden("only the engine stops a dossier when its waiting limit runs out")
+        if role == Role.APPLICANT:
+            # the applicant's own channel, with the code and secret of the receipt
+            if action in APPLICANT_ACTIONS:
+                return
+            raise Forbidden(f"'{action.value}' is done by the agency, not by the applicant")
         if action in (Action.ASSIGN, Action.TAKE):
             self._authorize_assignment(action, actor)
             return
@@ -929,7 +939,8 @@ def _deliver(
 
 def _rate(state: DossierState, request: ActionRequest, now: datetime, _: Status, note: str) -> str:
     state.rating = request.rating
-    return note or f"rated {request.rating}/5"
+    # the applicant's comment, if any, is kept on the timeline with the rating
+    return f"rated {request.rating}/5" + (f": {note}" if note else "")
 
 
 def _hold(state: DossierState, request: ActionRequest, now: datetime, _: Status, note: str) -> str:

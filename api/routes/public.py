@@ -7,17 +7,21 @@ import secrets
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from temporalio.client import Client
 
-from api.deps import DocumentStoreDep, SessionDep
+from api import services
+from api.deps import DocumentStoreDep, SessionDep, TemporalDep
 from api.errors import Problem
 from api.payments import public_payments_of
 from api.routes.documents import file_response
-from api.schemas import PublicDossier
+from api.schemas import ActionIn, PublicDossier
 from api.throttle import Throttle, Throttled, client_address, get_throttle
 from db.document_repository import get_document
 from db.models import Dossier
 from db.repository import get_procedure
-from domain.lifecycle import Status
+from domain.dossier import Actor, Role
+from domain.lifecycle import Action, Status
 from domain.throttle import ADDRESS, DOSSIER_LOOKUP
 
 router = APIRouter(prefix="/public/dossiers", tags=["public"])
@@ -69,6 +73,65 @@ async def look_up(
         electronic_result=row.result_document_id is not None and row.status in _DECIDED,
         payments=await public_payments_of(session, code=row.code),
     )
+
+
+class WithdrawIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+
+
+class RateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    rating: int = Field(ge=1, le=5, description="1 (very dissatisfied) to 5 (very satisfied)")
+    comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
+
+
+async def _as_applicant(
+    session: SessionDep, row: Dossier, client: Client, action: Action, body: ActionIn
+) -> None:
+    applicant = Actor(username="applicant", full_name=row.applicant_name, role=Role.APPLICANT)
+    await services.act(
+        client=client, code=row.code, action=action, body=body, actor=applicant, status=row.status
+    )
+    await session.refresh(row)  # as the projection left it
+
+
+@router.post("/{code}/withdraw", response_model=PublicDossier)
+async def withdraw(
+    code: str,
+    body: WithdrawIn,
+    request: Request,
+    session: SessionDep,
+    throttle: ThrottleDep,
+    client: TemporalDep,
+    secret: Secret = "",
+) -> PublicDossier:
+    """The applicant withdraws the dossier (rút hồ sơ) with the code and secret of the
+    receipt; the portal hears of it like any status change."""
+    row = await _with_secret(session, throttle, request, code, secret)
+    await _as_applicant(session, row, client, Action.WITHDRAW, ActionIn(reason=body.reason))
+    return await look_up(code, request, session, throttle, secret)
+
+
+@router.post("/{code}/rate", response_model=PublicDossier)
+async def rate(
+    code: str,
+    body: RateIn,
+    request: Request,
+    session: SessionDep,
+    throttle: ThrottleDep,
+    client: TemporalDep,
+    secret: Secret = "",
+) -> PublicDossier:
+    """The applicant rates the returned result (đánh giá mức độ hài lòng), once, with a
+    comment if they wish."""
+    row = await _with_secret(session, throttle, request, code, secret)
+    await _as_applicant(
+        session, row, client, Action.RATE, ActionIn(rating=body.rating, note=body.comment)
+    )
+    return await look_up(code, request, session, throttle, secret)
 
 
 @router.get(
