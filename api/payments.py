@@ -35,7 +35,7 @@ from domain.payment import (
 )
 from domain.text import for_log
 from workflows.dossier import DossierWorkflow
-from workflows.shared import PaymentOutcome
+from workflows.shared import PaymentOutcome, Refusal
 
 log = logging.getLogger("motcua.payments")
 
@@ -102,7 +102,7 @@ async def receive_callback(
         )
     except WorkflowUpdateFailedError as error:
         cause = error.cause
-        if isinstance(cause, ApplicationError) and cause.type == "PaymentRejected":
+        if isinstance(cause, ApplicationError) and cause.type == Refusal.PAYMENT_REJECTED:
             details = cause.details[0] if cause.details else {}
             reason = RejectReason(details.get("reason", RejectReason.MALFORMED.value))
             raise _refused(reason, cause.message, body) from None

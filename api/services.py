@@ -38,7 +38,7 @@ from domain.lifecycle import Action, IllegalTransition, Status
 from domain.payment import PaymentPurpose
 from domain.procedures import Procedure
 from workflows.dossier import DossierWorkflow
-from workflows.shared import ActionInput, ActionOutcome, DossierInput, PreviewInput
+from workflows.shared import ActionInput, ActionOutcome, DossierInput, PreviewInput, Refusal
 
 LOCAL = timedelta(hours=7)
 
@@ -287,9 +287,9 @@ async def preview(
         raise
     if answer.preview is not None:
         return answer.preview
-    if answer.kind == "InvalidAction":
+    if answer.kind == Refusal.INVALID_ACTION:
         raise InvalidAction(answer.field or "body", answer.refusal)
-    if answer.kind == "Forbidden":
+    if answer.kind == Refusal.FORBIDDEN:
         raise Forbidden(answer.refusal)
     raise Problem(409, answer.refusal)
 
@@ -307,11 +307,11 @@ async def _paid_online(session: AsyncSession, *, code: str) -> bool:
 def refusal(cause: ApplicationError, action: Action) -> Exception:
     """The workflow's refusal as the domain error the API maps to a status code."""
     details = cause.details[0] if cause.details else {}
-    if cause.type == "IllegalTransition":
+    if cause.type == Refusal.ILLEGAL_TRANSITION:
         allowed = [Action(a) for a in details.get("allowed_actions", [])]
         return IllegalTransition(Status(details["status"]), action, allowed, cause.message)
-    if cause.type == "InvalidAction":
+    if cause.type == Refusal.INVALID_ACTION:
         return InvalidAction(details.get("field", "body"), cause.message)
-    if cause.type == "Forbidden":
+    if cause.type == Refusal.FORBIDDEN:
         return Forbidden(cause.message)
     return Problem(409, cause.message)

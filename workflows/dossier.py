@@ -41,6 +41,7 @@ with workflow.unsafe.imports_passed_through():
         PreviewAnswer,
         PreviewInput,
         Projection,
+        Refusal,
     )
 
 
@@ -53,17 +54,17 @@ def rejection(exc: Exception, state: DossierState) -> ApplicationError:
                 "status": state.status.value,
                 "allowed_actions": [a.value for a in exc.allowed],
             },
-            type="IllegalTransition",
+            type=Refusal.ILLEGAL_TRANSITION,
             non_retryable=True,
         )
     if isinstance(exc, InvalidAction):
         return ApplicationError(
-            exc.message, {"field": exc.field}, type="InvalidAction", non_retryable=True
+            exc.message, {"field": exc.field}, type=Refusal.INVALID_ACTION, non_retryable=True
         )
     if isinstance(exc, Forbidden):
-        return ApplicationError(str(exc), type="Forbidden", non_retryable=True)
+        return ApplicationError(str(exc), type=Refusal.FORBIDDEN, non_retryable=True)
     if isinstance(exc, LedgerError):
-        return ApplicationError(str(exc), type="ClockConflict", non_retryable=True)
+        return ApplicationError(str(exc), type=Refusal.CLOCK_CONFLICT, non_retryable=True)
     raise exc
 
 

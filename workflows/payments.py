@@ -28,13 +28,17 @@ with workflow.unsafe.imports_passed_through():
         ActionOutcome,
         PaymentInit,
         PaymentOutcome,
+        Refusal,
     )
 
 
 def payment_rejection(exc: CallbackRejected) -> ApplicationError:
     """A refused confirmation as a non-retryable error the API maps to 404/409."""
     return ApplicationError(
-        exc.message, {"reason": exc.reason_code.value}, type="PaymentRejected", non_retryable=True
+        exc.message,
+        {"reason": exc.reason_code.value},
+        type=Refusal.PAYMENT_REJECTED,
+        non_retryable=True,
     )
 
 

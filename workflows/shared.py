@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from temporalio.common import RetryPolicy
 
@@ -68,6 +69,17 @@ class ActionInput:
     new_due: datetime | None = None
     fee_lines: list[FeeLineDraft] = field(default_factory=list)
     assignee: Actor | None = None  # assign: the officer of the step's unit
+
+
+class Refusal(StrEnum):
+    """The kinds of refusal a dossier workflow answers with (the `type` of its non-retryable
+    `ApplicationError`), mapped by the API to 409, 422, 403 and 409."""
+
+    ILLEGAL_TRANSITION = "IllegalTransition"
+    INVALID_ACTION = "InvalidAction"
+    FORBIDDEN = "Forbidden"
+    CLOCK_CONFLICT = "ClockConflict"
+    PAYMENT_REJECTED = "PaymentRejected"
 
 
 @dataclass

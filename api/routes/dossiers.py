@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import BaseModel, Field
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowQueryFailedError
+from temporalio.service import RPCError
 
 from api import documents, services
 from api.audit import DOSSIER_KEY
@@ -51,6 +52,7 @@ from domain.dossier import InvalidAction, Role
 from domain.lifecycle import Action, IllegalTransition, Status
 from domain.outcomes import OnTimeVerdict
 from domain.text import UnsafeText, clean_text
+from workflows.dossier import DossierWorkflow
 
 router = APIRouter(prefix="/dossiers", tags=["dossiers"])
 
@@ -106,8 +108,10 @@ async def _allowed(client: Client, row: Dossier, officer: Officer) -> list[str]:
     if Status(row.status).terminal and row.status != Status.RETURNED.value:
         return []
     try:
-        allowed = await client.get_workflow_handle(workflow_id(row.code)).query("allowed")
-    except Exception:  # the engine being away must not hide the dossier
+        allowed = await client.get_workflow_handle(workflow_id(row.code)).query(
+            DossierWorkflow.allowed
+        )
+    except (RPCError, WorkflowQueryFailedError):  # the engine away must not hide the dossier
         return []
     return list(allowed)
 
