@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from domain.portal import VIETNAM_TZ
 
-__all__ = ["VIETNAM_TZ", "Period"]
+__all__ = ["VIETNAM_TZ", "Period", "months_to"]
 
 
 def _local_midnight(day: date) -> datetime:
@@ -75,3 +75,14 @@ class Period:
     def halves(self) -> tuple[Period, Period]:
         """Cut at the middle moment (a month at its 16th, say, for a mid-month review)."""
         return self.split_at(self.start + (self.end - self.start) / 2)
+
+
+def months_to(period: Period, count: int) -> list[Period]:
+    """The `count` calendar months ending with the one `period` starts in, oldest first."""
+    local = period.start.astimezone(VIETNAM_TZ)
+    year, month = local.year, local.month
+    months = []
+    for _ in range(count):
+        months.append(Period.month(year, month))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]

@@ -150,3 +150,14 @@ def responsible_for(entries: tuple[LateEntry, ...]) -> tuple[Responsible, ...]:
         )
         for key, (count, hours) in ranked
     )
+
+
+def late_in(records: list[OutcomeRecord], period: Period) -> list[OutcomeRecord]:
+    """The period's late dossiers (Directive 15): ended late within it, or still open and
+    overdue."""
+    return [
+        r
+        for r in records
+        if (r.verdict == Verdict.LATE and r.ended_at is not None and r.ended_at in period)
+        or (r.verdict == Verdict.OVERDUE and r.ended_at is None)
+    ]

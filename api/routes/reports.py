@@ -22,10 +22,9 @@ from db.models import Agency, Dossier, IndicatorTarget
 from db.targets import target_of, targets
 from domain.clock import format_local
 from domain.indicators import Dimension, Metric, Scorecard, compute_indicators, group_by
-from domain.outcomes import AgencyLevel, OutcomeRecord, Verdict
-from domain.period import Period
-from domain.portal import VIETNAM_TZ
-from domain.publications import LateList, MonthlyReport, late_entries, responsible_for
+from domain.outcomes import AgencyLevel, OutcomeRecord
+from domain.period import Period, months_to
+from domain.publications import LateList, MonthlyReport, late_entries, late_in, responsible_for
 from domain.targets import Assessment, Forecast, assess, forecast
 from reports import late_list_csv, register_xlsx, render_late_list, render_monthly_report
 from reports.charts import on_time_trend_png
@@ -51,17 +50,33 @@ class PeriodQuery(BaseModel):
 PeriodDep = Annotated[PeriodQuery, Query()]
 
 
+MEDIA = {
+    "csv": "text/csv; charset=utf-8",
+    "pdf": "application/pdf",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _file(content: str | bytes, filename: str) -> Response:
+    """A download named `filename`: PDFs open in the browser, tables are saved. CSV text gets
+    a byte-order mark so that spreadsheet programs read the Vietnamese text as UTF-8."""
+    kind = filename.rsplit(".", 1)[-1]
+    if isinstance(content, str):
+        content = "\ufeff" + content
+    how = "inline" if kind == "pdf" else "attachment"
+    return Response(
+        content,
+        media_type=MEDIA[kind],
+        headers={"Content-Disposition": f'{how}; filename="{filename}"'},
+    )
+
+
 def _csv(rows: Iterable[dict[str, Any]], columns: list[str], filename: str) -> Response:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore")
     writer.writeheader()
     writer.writerows(rows)
-    # a byte-order mark so that spreadsheet programs read the Vietnamese text as UTF-8
-    return Response(
-        "\ufeff" + out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return _file(out.getvalue(), filename)
 
 
 def _period_out(period: Period) -> dict[str, Any]:
@@ -289,11 +304,7 @@ async def register(
     writer = csv.writer(out)
     writer.writerow([title for _, title in REGISTER_COLUMNS])
     writer.writerows([[line[key] for key, _ in REGISTER_COLUMNS] for line in lines])
-    return Response(
-        "\ufeff" + out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="so-theo-doi-{period.label}.csv"'},
-    )
+    return _file(out.getvalue(), f"so-theo-doi-{period.label}.csv")
 
 
 @router.get("/reports/register.xlsx")
@@ -306,24 +317,14 @@ async def register_spreadsheet(
     """The dossier register as a spreadsheet."""
     period = when.period()
     lines = await _register(session, officer, period, agency)
-    return Response(
-        register_xlsx(lines, REGISTER_COLUMNS),
-        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        headers={"Content-Disposition": f'attachment; filename="so-theo-doi-{period.label}.xlsx"'},
-    )
+    return _file(register_xlsx(lines, REGISTER_COLUMNS), f"so-theo-doi-{period.label}.xlsx")
 
 
 async def _late_list(
     session: SessionDep, period: Period, scope: set[str] | None, *, public: bool
 ) -> LateList:
     records, rows = await reports.records_in(session, period, scope)
-    # the month's late dossiers: ended late in the period, or still open and overdue at its end
-    in_month = [
-        r
-        for r in records
-        if (r.verdict == Verdict.LATE and r.ended_at is not None and r.ended_at in period)
-        or (r.verdict == Verdict.OVERDUE and r.ended_at is None)
-    ]
+    in_month = late_in(records, period)
     names = None if public else {code: row.applicant_name for code, row in rows.items()}
     agency_names = sorted({r.agency_name for r in in_month}) if scope is not None else []
     return LateList(
@@ -365,17 +366,9 @@ def _late_rows(late: LateList) -> list[dict[str, Any]]:
 def _late_answer(late: LateList, format: LateFormat, filename: str) -> Any:
     rows = _late_rows(late)
     if format == "csv":
-        return Response(
-            "\ufeff" + late_list_csv(late),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
-        )
+        return _file(late_list_csv(late), f"{filename}.csv")
     if format == "pdf":
-        return Response(
-            render_late_list(late),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{filename}.pdf"'},
-        )
+        return _file(render_late_list(late), f"{filename}.pdf")
     return {
         "title": late.title,
         "agency": late.agency_name,
@@ -528,14 +521,15 @@ async def remove_target(
 # --------------------------------------------------------------------------- the monthly report
 
 
-def _months_back(period: Period, count: int) -> list[Period]:
-    local = period.start.astimezone(VIETNAM_TZ)
-    year, month = local.year, local.month
-    months = []
-    for _ in range(count):
-        months.append(Period.month(year, month))
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    return months[::-1]
+async def _year_to(
+    session: SessionDep, period: Period, scope: set[str] | None
+) -> tuple[list[OutcomeRecord], tuple[tuple[str, float | None], ...]]:
+    """The records of the twelve months ending with `period`, and the on-time rate (2.1) of
+    each month, oldest first."""
+    months = months_to(period, 12)
+    records, _ = await reports.records_in(session, Period(months[0].start, period.end), scope)
+    trend = tuple((m.label, compute_indicators(records, m).metric("2.1").ratio) for m in months)
+    return records, trend
 
 
 @router.get("/reports/monthly.pdf")
@@ -552,11 +546,8 @@ async def monthly_report(
     scope = await reports.agency_scope(session, officer, agency)
     row = await session.get(Agency, agency) if agency else None
     level = AgencyLevel(row.level) if row is not None else AgencyLevel.PROVINCE
-    months = _months_back(period, 12)
-    year = Period(months[0].start, period.end, "12 months")
-    records, _ = await reports.records_in(session, year, scope)
+    records, trend = await _year_to(session, period, scope)
     card = compute_indicators(records, period)
-    trend = tuple((m.label, compute_indicators(records, m).metric("2.1").ratio) for m in months)
     everyone, _ = await reports.records_in(session, period, None)
     ranking = sorted(
         (
@@ -582,11 +573,7 @@ async def monthly_report(
         trend=trend,
         ranking=tuple(ranking),
     )
-    return Response(
-        render_monthly_report(report),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="bao-cao-{period.label}.pdf"'},
-    )
+    return _file(render_monthly_report(report), f"bao-cao-{period.label}.pdf")
 
 
 @router.get("/reports/on-time.png")
@@ -600,11 +587,8 @@ async def on_time_chart(
     in force drawn across it: the chart of the monthly report, on its own."""
     period = reports.period_of(month=month)
     scope = await reports.agency_scope(session, officer, agency)
-    row = await session.get(Agency, agency) if agency else None
-    level = AgencyLevel(row.level) if row is not None else AgencyLevel.DEPARTMENT
-    months = _months_back(period, 12)
-    records, _ = await reports.records_in(session, Period(months[0].start, period.end), scope)
-    trend = [(m.label, compute_indicators(records, m).metric("2.1").ratio) for m in months]
+    level = await _level(session, None, agency)
+    records, trend = await _year_to(session, period, scope)
     card = compute_indicators(records, period)
     minimums = [
         a.minimum for a in assess(card, await targets(session), level) if a.indicator == "2.1"

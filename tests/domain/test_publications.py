@@ -64,3 +64,30 @@ def test_officials_and_units_who_caused_delays_are_summed_and_ranked() -> None:
         (r.unit_code, r.officer, r.dossiers, r.overrun_hours) for r in responsible_for(entries)
     ]
     assert ranked == [("U1", "an", 2, 11.0), ("U2", "", 2, 5.0), ("U1", "binh", 1, 1.0)]
+
+
+def test_the_months_of_a_year_to_a_period_cross_the_new_year() -> None:
+    from domain.period import Period, months_to
+
+    months = months_to(Period.month(2026, 2), 4)
+    assert months == [
+        Period.month(2025, 11),
+        Period.month(2025, 12),
+        *(Period.month(2026, m) for m in (1, 2)),
+    ]
+
+
+def test_the_periods_late_list_is_ended_late_within_it_or_open_and_overdue() -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    from domain.period import Period
+    from domain.publications import late_in
+
+    november = Period.month(2026, 11)
+    late_now = record("late-now", Verdict.LATE, 2)
+    late_before = replace(record("late-before", Verdict.LATE, 2), ended_at=T - timedelta(days=40))
+    overdue = replace(record("overdue", Verdict.OVERDUE, 2), ended_at=None)
+    on_time = record("on-time", Verdict.ON_TIME)
+    found = late_in([late_now, late_before, overdue, on_time], november)
+    assert [r.code for r in found] == ["late-now", "overdue"]
