@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -140,8 +140,7 @@ async def outcome_records(
         await session.scalars(
             select(col(PortalOutboxRecord.dossier_code))
             .where(col(PortalOutboxRecord.dossier_code).in_(codes))
-            .group_by(col(PortalOutboxRecord.dossier_code))
-            .having(func.count() > 0)
+            .distinct()
         )
     )
     records = []

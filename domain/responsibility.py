@@ -37,8 +37,8 @@ def _begin(step: StepProgress, now: datetime) -> StepAttempt:
 
 def track_attempts(state: DossierState, request: ActionRequest, now: datetime) -> None:
     """Bring the attempts up to date after `request` was applied (and the step's ledger and
-    due moments were written): close the attempt the action ended, open the one it began,
-    record an assignment, follow the due moments of the open ones."""
+    due moments were derived, which `refresh_due_moments` also copies to the open attempts):
+    close the attempt the action ended, open the one it began, record an assignment."""
     action = request.action
     step = state.current_step
     if action in (Action.ASSIGN, Action.TAKE) and step is not None:
@@ -61,7 +61,6 @@ def track_attempts(state: DossierState, request: ActionRequest, now: datetime) -
             attempt.finished_by = request.actor.username
         if action in (Action.FORWARD, Action.RETURN) and step is not None:
             state.step_attempts.append(_begin(step, now))
-    follow_due_moments(state)
 
 
 def follow_due_moments(state: DossierState) -> None:
