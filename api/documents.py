@@ -8,19 +8,16 @@ from datetime import UTC, datetime
 
 from fastapi import UploadFile
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client, WorkflowUpdateFailedError
-from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.client import Client
 
 from activities.storage import DocumentStore
+from api import engine
 from api.errors import Problem
 from api.pdf_safety import refuse_active_content
-from api.services import refusal
 from db.document_models import Document
 from db.document_repository import document_by_public_id, reusable_document
 from db.models import Dossier
 from db.repository import dossier_components
-from domain.codes import workflow_id
 from domain.documents import (
     SNIFF_BYTES,
     DocumentKind,
@@ -36,8 +33,6 @@ from domain.dossier import (
     Role,
     attachment_forbidden,
 )
-from domain.lifecycle import Action, IllegalTransition, Status
-from workflows.dossier import DossierWorkflow
 from workflows.shared import ActionOutcome
 
 _ALIASES = {".jpeg": ".jpg", ".tiff": ".tif"}
@@ -225,20 +220,4 @@ async def _record_and_attach(
 
 
 async def _attach(client: Client, row: Dossier, attachment: DocumentAttachment) -> ActionOutcome:
-    handle = client.get_workflow_handle(workflow_id(row.code))
-    try:
-        return await handle.execute_update(DossierWorkflow.attach_document, attachment)
-    except WorkflowUpdateFailedError as exc:
-        if isinstance(exc.cause, ApplicationError):
-            raise refusal(exc.cause, Action.ATTACH_DOCUMENT) from None
-        raise
-    except RPCError as exc:
-        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            current = Status(row.status)
-            raise IllegalTransition(
-                current,
-                Action.ATTACH_DOCUMENT,
-                [],
-                f"the dossier is closed ({current.value}); its documents can no longer change",
-            ) from None
-        raise
+    return await engine.attach(client, row.code, attachment, status=row.status)

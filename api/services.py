@@ -1,5 +1,5 @@
-"""What the dossier routes do, kept out of the route bodies: submission (idempotent) and
-actions (Workflow Updates, with the engine's refusals turned back into domain errors)."""
+"""Submission of a dossier, kept out of the route bodies: registered once (idempotent) and its
+workflow started, also when a crash came between the two. Actions go through `api.engine`."""
 
 from __future__ import annotations
 
@@ -9,21 +9,18 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.workflow import UpdateMethodMultiParam
 
 from api.errors import Problem
-from api.schemas import ActionIn, SubmitIn
+from api.schemas import SubmitIn
 from db.document_repository import handed_in_components, write_digitization
 from db.engine import write_turn
 from db.models import Dossier
 from db.payment_repository import dossier_payments, write_payments
 from db.projection import new_row, write_steps
 from db.repository import allocate_code, find_by_idempotency_key, get_procedure
-from domain.actions import Preview
 from domain.codes import workflow_id
 from domain.dossier import (
     Actor,
@@ -34,33 +31,12 @@ from domain.dossier import (
     InvalidAction,
     Role,
 )
-from domain.lifecycle import Action, IllegalTransition, Status
 from domain.payment import PaymentPurpose
 from domain.procedures import Procedure
 from workflows.dossier import DossierWorkflow
-from workflows.shared import ActionInput, ActionOutcome, DossierInput, PreviewInput, Refusal
+from workflows.shared import DossierInput
 
 LOCAL = timedelta(hours=7)
-
-#: The update each action path runs.
-UPDATES: dict[Action, UpdateMethodMultiParam[[DossierWorkflow, ActionInput], ActionOutcome]] = {
-    Action.ACCEPT: DossierWorkflow.accept,
-    Action.REQUEST_SUPPLEMENT: DossierWorkflow.request_supplement,
-    Action.SUPPLEMENT: DossierWorkflow.supplement,
-    Action.REFUSE: DossierWorkflow.refuse,
-    Action.FORWARD: DossierWorkflow.forward,
-    # temporalio's update(name=...) overload types an async method's result as its coroutine
-    Action.RETURN: DossierWorkflow.return_to_previous,  # type: ignore[dict-item]
-    Action.RESOLVE: DossierWorkflow.resolve,
-    Action.DELIVER: DossierWorkflow.deliver,
-    Action.WITHDRAW: DossierWorkflow.withdraw,
-    Action.RATE: DossierWorkflow.rate,
-    Action.APOLOGIZE: DossierWorkflow.apologize,
-    Action.REQUEST_PAYMENT: DossierWorkflow.request_payment,
-    Action.PAY: DossierWorkflow.pay,
-    Action.ASSIGN: DossierWorkflow.assign,
-    Action.TAKE: DossierWorkflow.take,
-}
 
 
 @dataclass(frozen=True)
@@ -228,72 +204,6 @@ async def _ensure_started(
             raise
 
 
-async def act(
-    *,
-    client: Client,
-    code: str,
-    action: Action,
-    body: ActionIn,
-    actor: Actor,
-    status: str,
-    assignee: Actor | None = None,
-    idempotency_key: str | None = None,
-) -> ActionOutcome:
-    """Run the action as a Workflow Update. With an `Idempotency-Key` the update gets an id
-    of its own: Temporal runs an update id once and answers a retry with its first outcome,
-    so a retried request never applies an action twice."""
-    update = UPDATES.get(action)
-    if update is None:
-        raise Problem(
-            404,
-            f"'{action.value}' is not an action officers send here",
-            allowed_actions=[a.value for a in UPDATES],
-        )
-    handle = client.get_workflow_handle(workflow_id(code))
-    fields = body.model_dump(exclude={"result_document_id", "assignee"})
-    payload = ActionInput(actor=actor, assignee=assignee, **fields)
-    update_id = f"{action.value}:{actor.username}:{idempotency_key}" if idempotency_key else None
-    try:
-        return await handle.execute_update(update, payload, id=update_id)
-    except WorkflowUpdateFailedError as exc:
-        cause = exc.cause
-        if isinstance(cause, ApplicationError):
-            raise refusal(cause, action) from None
-        raise
-    except RPCError as exc:
-        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            current = Status(status)
-            raise IllegalTransition(
-                current, action, [], f"the dossier is closed ({current.value}); nothing can change"
-            ) from None
-        raise
-
-
-async def preview(
-    *, client: Client, code: str, action: Action, body: ActionIn, actor: Actor
-) -> Preview:
-    """What `action` would do to the dossier's clock, asked of its workflow (the clock's own
-    derivation on a copy); refused as the action itself would be."""
-    if action not in UPDATES:
-        raise Problem(404, f"'{action.value}' is not an action officers send here")
-    fields = body.model_dump(exclude={"result_document_id", "assignee"})
-    trial = PreviewInput(action=action.value, input=ActionInput(actor=actor, **fields))
-    handle = client.get_workflow_handle(workflow_id(code))
-    try:
-        answer = await handle.query(DossierWorkflow.preview, trial)
-    except RPCError as exc:
-        if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            raise Problem(409, "the dossier is closed; nothing can change") from None
-        raise
-    if answer.preview is not None:
-        return answer.preview
-    if answer.kind == Refusal.INVALID_ACTION:
-        raise InvalidAction(answer.field or "body", answer.refusal)
-    if answer.kind == Refusal.FORBIDDEN:
-        raise Forbidden(answer.refusal)
-    raise Problem(409, answer.refusal)
-
-
 async def _paid_online(session: AsyncSession, *, code: str) -> bool:
     """Whether the submission chose the gateway for its fees, as its payment row recorded it
     (the choice only shapes that payment: without fees there is none, and nothing to keep)."""
@@ -302,16 +212,3 @@ async def _paid_online(session: AsyncSession, *, code: str) -> bool:
         for p in await dossier_payments(session, code=code)
         if p.purpose == PaymentPurpose.SUBMISSION
     )
-
-
-def refusal(cause: ApplicationError, action: Action) -> Exception:
-    """The workflow's refusal as the domain error the API maps to a status code."""
-    details = cause.details[0] if cause.details else {}
-    if cause.type == Refusal.ILLEGAL_TRANSITION:
-        allowed = [Action(a) for a in details.get("allowed_actions", [])]
-        return IllegalTransition(Status(details["status"]), action, allowed, cause.message)
-    if cause.type == Refusal.INVALID_ACTION:
-        return InvalidAction(details.get("field", "body"), cause.message)
-    if cause.type == Refusal.FORBIDDEN:
-        return Forbidden(cause.message)
-    return Problem(409, cause.message)

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Form, Path, Request, Response, UploadFile
 from pydantic import ValidationError
 
 from api import documents as document_service
-from api import services
 from api.deps import SessionDep
+from api.engine import preview as preview_action
+from api.engine import request_of
 from api.errors import Problem
 from api.routes import dossiers as dossier_routes
 from api.routes import forms as form_routes
@@ -162,12 +163,8 @@ async def act(
         engine = engine_for_action(request)
         if form_text(form, "do") == "preview":  # what it would do to the clock; nothing changes
             await dossier_routes._visible(session, user.officer, code)
-            shown = await services.preview(
-                client=engine,
-                code=code,
-                action=Action(action),
-                body=body,
-                actor=actor_of(user.officer),
+            shown = await preview_action(
+                engine, code, request_of(Action(action), body, actor_of(user.officer))
             )
             return await dossier_page(
                 request,

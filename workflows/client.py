@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
+from typing import Any
 
 from pydantic import TypeAdapter
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import (
     PydanticJSONPlainPayloadConverter,
     PydanticPayloadConverter,
@@ -13,6 +14,8 @@ from temporalio.contrib.pydantic import (
 from temporalio.converter import DataConverter
 
 from config import Settings
+from domain.dossier import ActionRequest
+from workflows.shared import ActionOutcome, update_name
 
 #: One pydantic TypeAdapter per type for the whole process (thread-safe, bounded).
 _TYPE_ADAPTERS = functools.lru_cache(maxsize=1024)(TypeAdapter)
@@ -41,3 +44,14 @@ async def connect(settings: Settings) -> Client:
         namespace=settings.temporal_namespace,
         data_converter=data_converter,
     )
+
+
+async def run_action(
+    handle: WorkflowHandle[Any, Any], request: ActionRequest, *, update_id: str | None = None
+) -> ActionOutcome:
+    """Send an action to a dossier workflow as the Workflow Update named after it. With an
+    `update_id`, Temporal runs it once and answers a repeat with the first outcome."""
+    outcome: ActionOutcome = await handle.execute_update(
+        update_name(request.action), request, id=update_id, result_type=ActionOutcome
+    )
+    return outcome

@@ -5,9 +5,12 @@ rules live in `domain.dossier`, the workflow only orders them in time."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 
+from pydantic import ValidationError
 from temporalio import workflow
+from temporalio.common import RawValue
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
@@ -24,22 +27,22 @@ with workflow.unsafe.imports_passed_through():
         Forbidden,
         InvalidAction,
     )
-    from domain.lifecycle import Action, IllegalTransition, Status
+    from domain.lifecycle import IllegalTransition, Status
     from domain.statutory import ClockConfig, Timer
     from workflows.payments import PaymentSteps
     from workflows.shared import (
+        ACTION_REQUEST,
         NOTICE_TIMEOUT,
         NOTIFY_RETRY,
         NOTIFY_TIMEOUT,
         PROJECTION_RETRY,
         PROJECTION_TIMEOUT,
-        ActionInput,
+        UPDATE_ACTIONS,
         ActionOutcome,
         DeadlineView,
         DossierInput,
         Notice,
         PreviewAnswer,
-        PreviewInput,
         Projection,
         Refusal,
     )
@@ -234,11 +237,10 @@ class DossierWorkflow(PaymentSteps):
         return [a.value for a in self.state.allowed_actions()]
 
     @workflow.query
-    def preview(self, trial: PreviewInput) -> PreviewAnswer:
+    def preview(self, request: ActionRequest) -> PreviewAnswer:
         """What an action would do to the clock, on a copy: nothing changes, nothing is
         recorded; a refusal is answered with the kind and message the update would give."""
         assert self._calendar is not None
-        request = self._request(Action(trial.action), trial.input)
         try:
             return PreviewAnswer(
                 preview=actions.preview(
@@ -262,85 +264,15 @@ class DossierWorkflow(PaymentSteps):
 
     # ------------------------------------------------------------------ updates
 
-    @workflow.update
-    async def accept(self, input: ActionInput) -> ActionOutcome:
-        return await self._act(Action.ACCEPT, input)
+    @workflow.update(dynamic=True)
+    async def act(self, name: str, args: Sequence[RawValue]) -> ActionOutcome:
+        """Every action a person sends (`accept`, `forward`, ... `take`: the update is named
+        after the action, see `workflows.shared.update_name`), with the action's request."""
+        return await self._act(self._request(name, args))
 
-    @accept.validator
-    def _v_accept(self, input: ActionInput) -> None:
-        self._check(Action.ACCEPT, input)
-
-    @workflow.update
-    async def request_supplement(self, input: ActionInput) -> ActionOutcome:
-        return await self._act(Action.REQUEST_SUPPLEMENT, input)
-
-    @request_supplement.validator
-    def _v_request_supplement(self, input: ActionInput) -> None:
-        self._check(Action.REQUEST_SUPPLEMENT, input)
-
-    @workflow.update
-    async def supplement(self, input: ActionInput) -> ActionOutcome:
-        return await self._act(Action.SUPPLEMENT, input)
-
-    @supplement.validator
-    def _v_supplement(self, input: ActionInput) -> None:
-        self._check(Action.SUPPLEMENT, input)
-
-    @workflow.update
-    async def refuse(self, input: ActionInput) -> ActionOutcome:
-        return await self._act(Action.REFUSE, input)
-
-    @refuse.validator
-    def _v_refuse(self, input: ActionInput) -> None:
-        self._check(Action.REFUSE, input)
-
-    @workflow.update
-    async def forward(self, input: ActionInput) -> ActionOutcome:
-        return await self._act(Action.FORWARD, input)
-
-    @forward.validator
-    def _v_forward(self, input: ActionInput) -> None:
-        self._check(Action.FORWARD, input)
-
-    @workflow.update(name="return")
-    async def return_to_previous(self, input: ActionInput) -> ActionOutcome:
-        return await self._act(Action.RETURN, input)
-
-    @return_to_previous.validator
-    def _v_return(self, input: ActionInput) -> None:
-        self._check(Action.RETURN, input)
-
-    @workflow.update
-    async def resolve(self, input: ActionInput) -> ActionOutcome:
-        return await self._act(Action.RESOLVE, input)
-
-    @resolve.validator
-    def _v_resolve(self, input: ActionInput) -> None:
-        self._check(Action.RESOLVE, input)
-
-    @workflow.update
-    async def deliver(self, input: ActionInput) -> ActionOutcome:
-        return await self._act(Action.DELIVER, input)
-
-    @deliver.validator
-    def _v_deliver(self, input: ActionInput) -> None:
-        self._check(Action.DELIVER, input)
-
-    @workflow.update
-    async def withdraw(self, input: ActionInput) -> ActionOutcome:
-        return await self._act(Action.WITHDRAW, input)
-
-    @withdraw.validator
-    def _v_withdraw(self, input: ActionInput) -> None:
-        self._check(Action.WITHDRAW, input)
-
-    @workflow.update
-    async def rate(self, input: ActionInput) -> ActionOutcome:
-        return await self._act(Action.RATE, input)
-
-    @rate.validator
-    def _v_rate(self, input: ActionInput) -> None:
-        self._check(Action.RATE, input)
+    @act.validator
+    def _v_act(self, name: str, args: Sequence[RawValue]) -> None:
+        self._check(self._request(name, args))
 
     @workflow.update
     async def attach_document(self, attachment: DocumentAttachment) -> ActionOutcome:
@@ -361,60 +293,39 @@ class DossierWorkflow(PaymentSteps):
         except REFUSALS as exc:
             raise rejection(exc, self.state) from None
 
-    @workflow.update
-    async def apologize(self, input: ActionInput) -> ActionOutcome:
-        return await self._act(Action.APOLOGIZE, input)
-
-    @apologize.validator
-    def _v_apologize(self, input: ActionInput) -> None:
-        self._check(Action.APOLOGIZE, input)
-
-    @workflow.update
-    async def assign(self, input: ActionInput) -> ActionOutcome:
-        return await self._act(Action.ASSIGN, input)
-
-    @assign.validator
-    def _v_assign(self, input: ActionInput) -> None:
-        self._check(Action.ASSIGN, input)
-
-    @workflow.update
-    async def take(self, input: ActionInput) -> ActionOutcome:
-        return await self._act(Action.TAKE, input)
-
-    @take.validator
-    def _v_take(self, input: ActionInput) -> None:
-        self._check(Action.TAKE, input)
-
     # ------------------------------------------------------------------ internals
 
-    def _request(self, action: Action, input: ActionInput) -> ActionRequest:
-        return ActionRequest(
-            action=action,
-            actor=input.actor,
-            note=input.note,
-            reason=input.reason,
-            items=tuple(input.items),
-            result_kind=input.result_kind,
-            result_summary=input.result_summary,
-            rating=input.rating,
-            new_due=input.new_due,
-            fee_lines=tuple(input.fee_lines),
-            assignee=input.assignee,
-        )
-
-    def _check(self, action: Action, input: ActionInput) -> None:
-        try:
-            actions.check(
-                self.state, self._request(action, input), workflow.now(), self._apology_calendar
+    def _request(self, name: str, args: Sequence[RawValue]) -> ActionRequest:
+        """The request of an action's update; an unknown name or payload is refused."""
+        action = UPDATE_ACTIONS.get(name)
+        if action is None or len(args) != 1:
+            raise ApplicationError(
+                f"'{name}' is not an action on a dossier",
+                {"field": "action"},
+                type=Refusal.INVALID_ACTION,
+                non_retryable=True,
             )
+        fields = workflow.payload_converter().from_payload(args[0].payload, dict)
+        try:
+            return ACTION_REQUEST.validate_python({**fields, "action": action})
+        except ValidationError as exc:
+            raise ApplicationError(
+                f"the {action.value} request cannot be read: {exc.errors()[0]['msg']}",
+                {"field": "body"},
+                type=Refusal.INVALID_ACTION,
+                non_retryable=True,
+            ) from None
+
+    def _check(self, request: ActionRequest) -> None:
+        try:
+            actions.check(self.state, request, workflow.now(), self._apology_calendar)
         except REFUSALS as exc:
             raise rejection(exc, self.state) from None
 
-    async def _act(self, action: Action, input: ActionInput) -> ActionOutcome:
+    async def _act(self, request: ActionRequest) -> ActionOutcome:
         await workflow.wait_condition(lambda: self._ready)
         async with self._lock:
             assert self._calendar is not None
-            request = self._request(action, input)
             try:
                 event = actions.act(
                     self.state,

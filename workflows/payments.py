@@ -24,8 +24,6 @@ with workflow.unsafe.imports_passed_through():
         GATEWAY_RETRY,
         GATEWAY_SCHEDULE_TIMEOUT,
         GATEWAY_TIMEOUT,
-        ActionInput,
-        ActionOutcome,
         PaymentInit,
         PaymentOutcome,
         Refusal,
@@ -54,32 +52,9 @@ class PaymentSteps:
 
     if TYPE_CHECKING:
 
-        async def _act(self, action: Action, input: ActionInput) -> ActionOutcome: ...
-
-        def _check(self, action: Action, input: ActionInput) -> None: ...
-
         async def _project(self, event: DossierEvent) -> None: ...
 
     # ------------------------------------------------------------------ updates
-
-    @workflow.update
-    async def request_payment(self, input: ActionInput) -> ActionOutcome:
-        """The officer of the current step sets a financial obligation: awaiting_payment,
-        the clock paused until it is paid."""
-        return await self._act(Action.REQUEST_PAYMENT, input)
-
-    @request_payment.validator
-    def _v_request_payment(self, input: ActionInput) -> None:
-        self._check(Action.REQUEST_PAYMENT, input)
-
-    @workflow.update
-    async def pay(self, input: ActionInput) -> ActionOutcome:
-        """The clerk records an obligation paid in cash at the one-stop desk."""
-        return await self._act(Action.PAY, input)
-
-    @pay.validator
-    def _v_pay(self, input: ActionInput) -> None:
-        self._check(Action.PAY, input)
 
     @workflow.update
     async def confirm_payment(self, confirmation: PaymentConfirmation) -> PaymentOutcome:

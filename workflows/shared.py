@@ -1,19 +1,16 @@
 """Data passed into and out of workflows and activities (one dataclass per call)."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from pydantic import TypeAdapter
 from temporalio.common import RetryPolicy
 
 from domain.actions import Preview
-from domain.dossier import (
-    Actor,
-    DossierEvent,
-    DossierState,
-    ResultKind,
-)
-from domain.payment import FeeLine, FeeLineDraft, PaymentPurpose, PaymentState
+from domain.dossier import ActionRequest, DossierEvent, DossierState
+from domain.lifecycle import Action
+from domain.payment import FeeLine, PaymentPurpose, PaymentState
 from domain.statutory import ClockConfig, DeadlineStep, DeadlineView, Timer
 
 __all__ = ["DeadlineStep", "DeadlineView"]
@@ -55,20 +52,20 @@ class Notice:
     event: DossierEvent
 
 
-@dataclass
-class ActionInput:
-    """What a person sends with an action; fields not used by the action are ignored."""
+def update_name(action: Action) -> str:
+    """The Workflow Update an action arrives as (`request-supplement` -> `request_supplement`),
+    the names the recorded histories hold; the workflow answers them all with one handler."""
+    return action.value.replace("-", "_")
 
-    actor: Actor
-    note: str = ""
-    reason: str = ""
-    items: list[str] = field(default_factory=list)
-    result_kind: ResultKind | None = None
-    result_summary: str = ""
-    rating: int | None = None
-    new_due: datetime | None = None
-    fee_lines: list[FeeLineDraft] = field(default_factory=list)
-    assignee: Actor | None = None  # assign: the officer of the step's unit
+
+#: The actions a person sends to a dossier, by the name of their update. Stopping is the
+#: workflow's own (a timer), attaching a document has its own update and shape.
+UPDATE_ACTIONS: dict[str, Action] = {
+    update_name(a): a for a in Action if a not in (Action.STOP, Action.ATTACH_DOCUMENT)
+}
+
+#: An action's request from its update's payload, the action named by the update.
+ACTION_REQUEST = TypeAdapter(ActionRequest)
 
 
 class Refusal(StrEnum):
@@ -80,14 +77,6 @@ class Refusal(StrEnum):
     FORBIDDEN = "Forbidden"
     CLOCK_CONFLICT = "ClockConflict"
     PAYMENT_REJECTED = "PaymentRejected"
-
-
-@dataclass
-class PreviewInput:
-    """An action to try on a copy of the dossier (the `preview` query)."""
-
-    action: str
-    input: ActionInput
 
 
 @dataclass

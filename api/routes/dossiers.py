@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from temporalio.client import Client, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
-from api import documents, services
+from api import documents, engine, services
 from api.audit import DOSSIER_KEY
 from api.deps import CurrentOfficer, SessionDep, SettingsDep, TemporalDep
 from api.errors import Problem
@@ -329,14 +329,11 @@ async def run_action(
     key = (idempotency_key or "").strip() or None
     with phase("update"):
         try:
-            outcome = await services.act(
-                client=client,
-                code=code,
-                action=action,
-                body=body,
-                actor=actor_of(officer),
+            outcome = await engine.act(
+                client,
+                code,
+                engine.request_of(action, body, actor_of(officer), assignee=assignee),
                 status=row.status,
-                assignee=assignee,
                 idempotency_key=key,
             )
         except IllegalTransition:
@@ -371,8 +368,8 @@ async def preview_action(
     """The due moment an action (a supplement request, an apology, …) would leave, from the
     clock's own derivation; refused as the action itself would be."""
     await _visible(session, officer, code)
-    shown = await services.preview(
-        client=client, code=code, action=action, body=body or ActionIn(), actor=actor_of(officer)
+    shown = await engine.preview(
+        client, code, engine.request_of(action, body or ActionIn(), actor_of(officer))
     )
     return PreviewOut(
         action=shown.action,

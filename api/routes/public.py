@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from temporalio.client import Client
 
-from api import services
+from api import engine
 from api.deps import DocumentStoreDep, SessionDep, TemporalDep
 from api.errors import Problem
 from api.payments import public_payments_of
@@ -92,8 +92,8 @@ async def _as_applicant(
     session: SessionDep, row: Dossier, client: Client, action: Action, body: ActionIn
 ) -> None:
     applicant = Actor(username="applicant", full_name=row.applicant_name, role=Role.APPLICANT)
-    await services.act(
-        client=client, code=row.code, action=action, body=body, actor=applicant, status=row.status
+    await engine.act(
+        client, row.code, engine.request_of(action, body, applicant), status=row.status
     )
     await session.refresh(row)  # as the projection left it
 

@@ -22,12 +22,14 @@ from temporalio.worker import Worker
 
 from db.seed import DONRE, PROCEDURES, TAX, WARD
 from domain.calendar import CalendarOverride
-from domain.dossier import Actor, Applicant, DossierState, ResultKind, Role
+from domain.dossier import ActionRequest, Actor, Applicant, DossierState, ResultKind, Role
+from domain.lifecycle import Action
 from domain.payment import FeeLineDraft, PaymentConfirmation
 from tests.support.workflows import RecordingProjection, clock_config
+from workflows.client import run_action
 from workflows.dossier import DossierWorkflow
 from workflows.sandbox import workflow_runner
-from workflows.shared import ActionInput, DossierInput
+from workflows.shared import DossierInput
 
 HISTORIES = Path(__file__).parent / "histories"
 BIN = Path(sys.executable).parent
@@ -45,68 +47,70 @@ Scenario = Callable[[WorkflowEnvironment, WorkflowHandle], Awaitable[None]]  # t
 
 
 async def full_route(env: WorkflowEnvironment, h: WorkflowHandle) -> None:  # type: ignore[type-arg]
-    await h.execute_update(DossierWorkflow.accept, ActionInput(actor=CLERK))
-    await h.execute_update(DossierWorkflow.forward, ActionInput(actor=CLERK))
+    await run_action(h, ActionRequest(Action.ACCEPT, actor=CLERK))
+    await run_action(h, ActionRequest(Action.FORWARD, actor=CLERK))
     await env.sleep(timedelta(days=9))  # the ward step runs late: warning and escalations
-    await h.execute_update(
-        DossierWorkflow.request_supplement,
-        ActionInput(actor=WARD_OFFICER, reason="Thiếu giấy tờ", items=["Sơ đồ thửa đất"]),
-    )
-    await env.sleep(timedelta(days=2))
-    await h.execute_update(DossierWorkflow.supplement, ActionInput(actor=CLERK))
-    await h.execute_update(DossierWorkflow.forward, ActionInput(actor=WARD_OFFICER))
-    state = await h.query(DossierWorkflow.current)
-    await h.execute_update(
-        DossierWorkflow.apologize,
-        ActionInput(
-            actor=DONRE_HEAD, reason="Chờ đo đạc", new_due=state.due_at + timedelta(days=3)
+    await run_action(
+        h,
+        ActionRequest(
+            Action.REQUEST_SUPPLEMENT,
+            actor=WARD_OFFICER,
+            reason="Thiếu giấy tờ",
+            items=["Sơ đồ thửa đất"],
         ),
     )
-    await h.execute_update(
-        DossierWorkflow.return_to_previous, ActionInput(actor=VPDK, note="bổ sung")
+    await env.sleep(timedelta(days=2))
+    await run_action(h, ActionRequest(Action.SUPPLEMENT, actor=CLERK))
+    await run_action(h, ActionRequest(Action.FORWARD, actor=WARD_OFFICER))
+    state = await h.query(DossierWorkflow.current)
+    await run_action(
+        h,
+        ActionRequest(
+            Action.APOLOGIZE,
+            actor=DONRE_HEAD,
+            reason="Chờ đo đạc",
+            new_due=state.due_at + timedelta(days=3),
+        ),
     )
-    await h.execute_update(DossierWorkflow.forward, ActionInput(actor=WARD_OFFICER))
-    await h.execute_update(DossierWorkflow.forward, ActionInput(actor=VPDK))
-    await h.execute_update(DossierWorkflow.forward, ActionInput(actor=TAX_OFFICER))
-    await h.execute_update(
-        DossierWorkflow.resolve, ActionInput(actor=QLDD, result_kind=ResultKind.APPROVAL)
-    )
-    await h.execute_update(DossierWorkflow.deliver, ActionInput(actor=CLERK))
-    await h.execute_update(DossierWorkflow.rate, ActionInput(actor=CLERK, rating=5))
+    await run_action(h, ActionRequest(Action.RETURN, actor=VPDK, note="bổ sung"))
+    await run_action(h, ActionRequest(Action.FORWARD, actor=WARD_OFFICER))
+    await run_action(h, ActionRequest(Action.FORWARD, actor=VPDK))
+    await run_action(h, ActionRequest(Action.FORWARD, actor=TAX_OFFICER))
+    await run_action(h, ActionRequest(Action.RESOLVE, actor=QLDD, result_kind=ResultKind.APPROVAL))
+    await run_action(h, ActionRequest(Action.DELIVER, actor=CLERK))
+    await run_action(h, ActionRequest(Action.RATE, actor=CLERK, rating=5))
 
 
 async def stopped(env: WorkflowEnvironment, h: WorkflowHandle) -> None:  # type: ignore[type-arg]
-    await h.execute_update(DossierWorkflow.accept, ActionInput(actor=CLERK))
-    await h.execute_update(DossierWorkflow.forward, ActionInput(actor=CLERK))
-    await h.execute_update(
-        DossierWorkflow.request_supplement,
-        ActionInput(actor=WARD_OFFICER, reason="Thiếu giấy tờ", items=["Sơ đồ"]),
+    await run_action(h, ActionRequest(Action.ACCEPT, actor=CLERK))
+    await run_action(h, ActionRequest(Action.FORWARD, actor=CLERK))
+    await run_action(
+        h,
+        ActionRequest(
+            Action.REQUEST_SUPPLEMENT, actor=WARD_OFFICER, reason="Thiếu giấy tờ", items=["Sơ đồ"]
+        ),
     )
     await env.sleep(timedelta(days=60))
 
 
 async def calendar_change(env: WorkflowEnvironment, h: WorkflowHandle) -> None:  # type: ignore[type-arg]
-    await h.execute_update(DossierWorkflow.accept, ActionInput(actor=CLERK))
-    await h.execute_update(DossierWorkflow.forward, ActionInput(actor=CLERK))
+    await run_action(h, ActionRequest(Action.ACCEPT, actor=CLERK))
+    await run_action(h, ActionRequest(Action.FORWARD, actor=CLERK))
     state = await h.query(DossierWorkflow.current)
     day = state.steps[0].started_at.date() + timedelta(days=1)
     override = CalendarOverride(day=day, kind="day_off", name="Nghỉ theo quyết định")
     await h.signal(DossierWorkflow.calendar_changed, clock_config((override,), version="v2"))
     await env.sleep(timedelta(days=3))
-    await h.execute_update(
-        DossierWorkflow.withdraw, ActionInput(actor=CLERK, reason="Công dân rút hồ sơ")
-    )
+    await run_action(h, ActionRequest(Action.WITHDRAW, actor=CLERK, reason="Công dân rút hồ sơ"))
 
 
 async def tax_obligation(env: WorkflowEnvironment, h: WorkflowHandle) -> None:  # type: ignore[type-arg]
-    await h.execute_update(DossierWorkflow.accept, ActionInput(actor=CLERK))
-    await h.execute_update(DossierWorkflow.forward, ActionInput(actor=CLERK))
-    await h.execute_update(DossierWorkflow.forward, ActionInput(actor=WARD_OFFICER))
-    await h.execute_update(DossierWorkflow.forward, ActionInput(actor=VPDK))
+    await run_action(h, ActionRequest(Action.ACCEPT, actor=CLERK))
+    await run_action(h, ActionRequest(Action.FORWARD, actor=CLERK))
+    await run_action(h, ActionRequest(Action.FORWARD, actor=WARD_OFFICER))
+    await run_action(h, ActionRequest(Action.FORWARD, actor=VPDK))
     lines = [FeeLineDraft("TNCN", "Thuế thu nhập cá nhân", 3_000_000)]
-    await h.execute_update(
-        DossierWorkflow.request_payment, ActionInput(actor=TAX_OFFICER, fee_lines=lines)
-    )
+    await run_action(h, ActionRequest(Action.REQUEST_PAYMENT, actor=TAX_OFFICER, fee_lines=lines))
     await env.sleep(timedelta(hours=1))
     state = await h.query(DossierWorkflow.current)
     payment = state.payments[-1]
@@ -119,11 +123,9 @@ async def tax_obligation(env: WorkflowEnvironment, h: WorkflowHandle) -> None:  
             result_code="00",
         ),
     )
-    await h.execute_update(DossierWorkflow.forward, ActionInput(actor=TAX_OFFICER))
-    await h.execute_update(
-        DossierWorkflow.resolve, ActionInput(actor=QLDD, result_kind=ResultKind.APPROVAL)
-    )
-    await h.execute_update(DossierWorkflow.deliver, ActionInput(actor=CLERK))
+    await run_action(h, ActionRequest(Action.FORWARD, actor=TAX_OFFICER))
+    await run_action(h, ActionRequest(Action.RESOLVE, actor=QLDD, result_kind=ResultKind.APPROVAL))
+    await run_action(h, ActionRequest(Action.DELIVER, actor=CLERK))
 
 
 SCENARIOS: dict[str, Scenario] = {

@@ -10,11 +10,12 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
 from db.seed import DONRE, PROCEDURES, TAX, WARD
-from domain.dossier import Actor, Applicant, DossierState, ResultKind, Role
-from domain.lifecycle import Status
+from domain.dossier import ActionRequest, Actor, Applicant, DossierState, ResultKind, Role
+from domain.lifecycle import Action, Status
 from tests.support.workflows import Harness
+from workflows.client import run_action
 from workflows.dossier import DossierWorkflow
-from workflows.shared import ActionInput, DossierInput
+from workflows.shared import DossierInput
 
 LAND = next(p for p in PROCEDURES if p.code == "1.004227")
 CLERK = Actor("motcua.tnmt", "Trần Thị Mai", Role.CLERK, DONRE, "H29.14.MC")
@@ -45,15 +46,15 @@ async def start(harness: Harness, rating_window_days: int = 30) -> WorkflowHandl
 
 async def test_lifecycle_through_updates_and_completion(harness: Harness) -> None:
     handle = await start(harness, rating_window_days=10)
-    outcome = await handle.execute_update(DossierWorkflow.accept, ActionInput(actor=CLERK))
+    outcome = await run_action(handle, ActionRequest(Action.ACCEPT, actor=CLERK))
     assert outcome.status == "received" and outcome.due_at is not None
-    await handle.execute_update(DossierWorkflow.forward, ActionInput(actor=CLERK))
+    await run_action(handle, ActionRequest(Action.FORWARD, actor=CLERK))
     for officer in OFFICERS:
-        await handle.execute_update(DossierWorkflow.forward, ActionInput(actor=officer))
-    await handle.execute_update(
-        DossierWorkflow.resolve, ActionInput(actor=LAST, result_kind=ResultKind.APPROVAL)
+        await run_action(handle, ActionRequest(Action.FORWARD, actor=officer))
+    await run_action(
+        handle, ActionRequest(Action.RESOLVE, actor=LAST, result_kind=ResultKind.APPROVAL)
     )
-    outcome = await handle.execute_update(DossierWorkflow.deliver, ActionInput(actor=CLERK))
+    outcome = await run_action(handle, ActionRequest(Action.DELIVER, actor=CLERK))
     assert outcome.status == "returned" and outcome.portal_code == 10
     state = await handle.query(DossierWorkflow.current)
     assert state.status == Status.RETURNED and state.seq == 7
@@ -75,10 +76,10 @@ async def test_lifecycle_through_updates_and_completion(harness: Harness) -> Non
 
 async def test_illegal_update_is_rejected_before_anything_is_written(harness: Harness) -> None:
     handle = await start(harness)
-    await handle.execute_update(DossierWorkflow.accept, ActionInput(actor=CLERK))
+    await run_action(handle, ActionRequest(Action.ACCEPT, actor=CLERK))
     written = len(harness.projection.events)
     with pytest.raises(WorkflowUpdateFailedError) as caught:
-        await handle.execute_update(DossierWorkflow.deliver, ActionInput(actor=CLERK))
+        await run_action(handle, ActionRequest(Action.DELIVER, actor=CLERK))
     cause = caught.value.cause
     assert isinstance(cause, ApplicationError) and cause.type == "IllegalTransition"
     assert cause.details[0]["status"] == "received"
@@ -91,16 +92,16 @@ async def test_illegal_update_is_rejected_before_anything_is_written(harness: Ha
 async def test_invalid_input_and_wrong_agency_are_rejected(harness: Harness) -> None:
     handle = await start(harness)
     with pytest.raises(WorkflowUpdateFailedError) as caught:
-        await handle.execute_update(DossierWorkflow.refuse, ActionInput(actor=CLERK))
+        await run_action(handle, ActionRequest(Action.REFUSE, actor=CLERK))
     assert caught.value.cause.type == "InvalidAction"  # type: ignore[union-attr]
     with pytest.raises(WorkflowUpdateFailedError) as caught:
-        await handle.execute_update(DossierWorkflow.accept, ActionInput(actor=OFFICERS[2]))
+        await run_action(handle, ActionRequest(Action.ACCEPT, actor=OFFICERS[2]))
     assert caught.value.cause.type == "Forbidden"  # type: ignore[union-attr]
 
 
 async def test_withdrawn_dossier_completes(harness: Harness) -> None:
     handle = await start(harness)
-    await handle.execute_update(
-        DossierWorkflow.withdraw, ActionInput(actor=CLERK, reason="Công dân rút hồ sơ")
+    await run_action(
+        handle, ActionRequest(Action.WITHDRAW, actor=CLERK, reason="Công dân rút hồ sơ")
     )
     assert await handle.result() == "withdrawn"

@@ -13,13 +13,14 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
 from db.seed import DONRE, PROCEDURES, WARD
 from domain.clock import add_working_time, working_time_between
-from domain.dossier import Actor, Applicant, DossierState, Role
-from domain.lifecycle import Status
+from domain.dossier import ActionRequest, Actor, Applicant, DossierState, Role
+from domain.lifecycle import Action, Status
 from domain.payment import FeeLineDraft, PaymentConfirmation, PaymentState
 from tests.support.polling import eventually
 from tests.support.workflows import Harness, clock_config
+from workflows.client import run_action
 from workflows.dossier import DossierWorkflow
-from workflows.shared import ActionInput, DossierInput
+from workflows.shared import DossierInput
 
 LAND = next(p for p in PROCEDURES if p.code == "1.004227")  # 100 000 đồng at submission
 CLERK = Actor("motcua.tnmt", "Trần Thị Mai", Role.CLERK, DONRE, "H29.14.MC")
@@ -58,12 +59,12 @@ async def awaiting_obligation(
 ) -> tuple[WorkflowHandle, DossierState, DossierState]:  # type: ignore[type-arg]
     """A dossier at its first step, then asked for the tax obligation: (handle, before, after)."""
     handle = await start(harness, pay_online=False)
-    await handle.execute_update(DossierWorkflow.accept, ActionInput(actor=CLERK))
-    await handle.execute_update(DossierWorkflow.forward, ActionInput(actor=CLERK))
+    await run_action(handle, ActionRequest(Action.ACCEPT, actor=CLERK))
+    await run_action(handle, ActionRequest(Action.FORWARD, actor=CLERK))
     await harness.env.sleep(timedelta(hours=2))
     before = await state_of(handle)
-    outcome = await handle.execute_update(
-        DossierWorkflow.request_payment, ActionInput(actor=WARD_OFFICER, fee_lines=TAX)
+    outcome = await run_action(
+        handle, ActionRequest(Action.REQUEST_PAYMENT, actor=WARD_OFFICER, fee_lines=TAX)
     )
     assert outcome.status == "awaiting_payment" and outcome.portal_code == 6
     return handle, before, await state_of(handle)
@@ -176,11 +177,11 @@ async def test_online_submission_fees_hold_reception_until_paid(harness: Harness
     assert fees.amount == 100_000 and fees.online
     await initiated(handle, fees.reference)
     with pytest.raises(WorkflowUpdateFailedError) as caught:
-        await handle.execute_update(DossierWorkflow.accept, ActionInput(actor=CLERK))
+        await run_action(handle, ActionRequest(Action.ACCEPT, actor=CLERK))
     assert "not paid yet" in str(caught.value.cause)
     outcome = await handle.execute_update(DossierWorkflow.confirm_payment, confirmation(fees))
     assert (outcome.outcome, outcome.status) == ("paid", "submitted")
-    accepted = await handle.execute_update(DossierWorkflow.accept, ActionInput(actor=CLERK))
+    accepted = await run_action(handle, ActionRequest(Action.ACCEPT, actor=CLERK))
     assert accepted.status == "received"
     assert (await state_of(handle)).paid_online
 
@@ -194,8 +195,8 @@ async def test_unpaid_online_submission_is_stopped_at_the_waiting_limit(harness:
 async def test_counter_payment_by_the_clerk(harness: Harness) -> None:
     handle, _, paused = await awaiting_obligation(harness)
     with pytest.raises(WorkflowUpdateFailedError):
-        await handle.execute_update(DossierWorkflow.pay, ActionInput(actor=WARD_OFFICER))
-    outcome = await handle.execute_update(DossierWorkflow.pay, ActionInput(actor=CLERK))
+        await run_action(handle, ActionRequest(Action.PAY, actor=WARD_OFFICER))
+    outcome = await run_action(handle, ActionRequest(Action.PAY, actor=CLERK))
     assert outcome.status == "processing"
     payment = (await state_of(handle)).payments[-1]
     assert (
@@ -207,12 +208,12 @@ async def test_counter_payment_by_the_clerk(harness: Harness) -> None:
 
 async def test_obligation_lines_are_checked(harness: Harness) -> None:
     handle = await start(harness, pay_online=False)
-    await handle.execute_update(DossierWorkflow.accept, ActionInput(actor=CLERK))
-    await handle.execute_update(DossierWorkflow.forward, ActionInput(actor=CLERK))
+    await run_action(handle, ActionRequest(Action.ACCEPT, actor=CLERK))
+    await run_action(handle, ActionRequest(Action.FORWARD, actor=CLERK))
     bad = [FeeLineDraft("TNCN", "Thuế", -5)]
     with pytest.raises(WorkflowUpdateFailedError) as caught:
-        await handle.execute_update(
-            DossierWorkflow.request_payment, ActionInput(actor=WARD_OFFICER, fee_lines=bad)
+        await run_action(
+            handle, ActionRequest(Action.REQUEST_PAYMENT, actor=WARD_OFFICER, fee_lines=bad)
         )
     assert caught.value.cause.details[0]["field"] == "fee_lines.0.amount"  # type: ignore[union-attr]
     assert (await state_of(handle)).status == Status.PROCESSING

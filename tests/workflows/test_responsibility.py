@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from domain.clock import add_working_time
-from domain.dossier import Actor, ResultKind, Role
+from domain.dossier import ActionRequest, Actor, ResultKind, Role
+from domain.lifecycle import Action
 from domain.outcomes import Verdict
 from tests.support.workflows import Harness
 from tests.workflows.test_statutory_timers import (
@@ -17,8 +18,7 @@ from tests.workflows.test_statutory_timers import (
     calendar,
     state_of,
 )
-from workflows.dossier import DossierWorkflow
-from workflows.shared import ActionInput
+from workflows.client import run_action
 
 VPDK = Actor("cv.vpdk", "Hoàng Văn Nam", Role.OFFICER, DONRE, "H29.14.VPDK")
 VPDK_2 = Actor("cv2.vpdk", "Lý Thị Hoa", Role.OFFICER, DONRE, "H29.14.VPDK")
@@ -27,7 +27,7 @@ VPDK_HEAD = Actor("gd.vpdk", "Võ Minh Quân", Role.UNIT_HEAD, DONRE, "H29.14.VP
 
 async def at_step_two(harness: Harness):  # type: ignore[no-untyped-def]
     handle, _ = await at_first_step(harness)
-    await handle.execute_update(DossierWorkflow.forward, ActionInput(actor=WARD_OFFICER))
+    await run_action(handle, ActionRequest(Action.FORWARD, actor=WARD_OFFICER))
     return handle, await state_of(handle)
 
 
@@ -36,10 +36,13 @@ async def sleep_until(harness: Harness, moment: datetime) -> None:
 
 
 async def refuse(handle, actor: Actor) -> None:  # type: ignore[no-untyped-def]
-    await handle.execute_update(
-        DossierWorkflow.resolve,
-        ActionInput(
-            actor=actor, result_kind=ResultKind.REFUSAL, result_summary="không đủ điều kiện"
+    await run_action(
+        handle,
+        ActionRequest(
+            Action.RESOLVE,
+            actor=actor,
+            result_kind=ResultKind.REFUSAL,
+            result_summary="không đủ điều kiện",
         ),
     )
 
@@ -48,7 +51,7 @@ async def test_a_dossier_that_overran_step_two_is_step_twos_unit_and_officer(
     harness: Harness,
 ) -> None:
     handle, state = await at_step_two(harness)
-    await handle.execute_update(DossierWorkflow.take, ActionInput(actor=VPDK))
+    await run_action(handle, ActionRequest(Action.TAKE, actor=VPDK))
     step_due = (await state_of(handle)).steps[1].due_at
     assert step_due is not None
     # step 1 took no time, step 2 runs 14 working days over its 7: past the dossier's 20
@@ -69,14 +72,12 @@ async def test_a_reassigned_step_is_the_officer_who_held_it_when_it_overran(
     harness: Harness,
 ) -> None:
     handle, _ = await at_step_two(harness)
-    await handle.execute_update(DossierWorkflow.take, ActionInput(actor=VPDK))
+    await run_action(handle, ActionRequest(Action.TAKE, actor=VPDK))
     step_due = (await state_of(handle)).steps[1].due_at
     assert step_due is not None
     # past the due moment, clear of the escalation ladder's next rung (2 working days on)
     await sleep_until(harness, step_due + timedelta(hours=27))
-    await handle.execute_update(
-        DossierWorkflow.assign, ActionInput(actor=VPDK_HEAD, assignee=VPDK_2)
-    )
+    await run_action(handle, ActionRequest(Action.ASSIGN, actor=VPDK_HEAD, assignee=VPDK_2))
     await sleep_until(harness, add_working_time(calendar(), step_due, 14 * DAY))
     await refuse(handle, VPDK_2)
     final = await state_of(handle)

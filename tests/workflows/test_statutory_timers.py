@@ -13,11 +13,12 @@ from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from db.seed import DONRE, PROCEDURES, WARD
 from domain.calendar import CalendarOverride, WorkCalendar
 from domain.clock import add_working_time, subtract_working_time, working_time_between
-from domain.dossier import Actor, Applicant, DossierState, Role
-from domain.lifecycle import Status
+from domain.dossier import ActionRequest, Actor, Applicant, DossierState, Role
+from domain.lifecycle import Action, Status
 from tests.support.workflows import Harness, clock_config
+from workflows.client import run_action
 from workflows.dossier import DossierWorkflow
-from workflows.shared import ActionInput, DossierInput
+from workflows.shared import DossierInput
 
 LAND = next(p for p in PROCEDURES if p.code == "1.004227")  # restart policy, 4 steps
 TRANSFER = next(p for p in PROCEDURES if p.code == "1.003010")  # pause policy
@@ -55,8 +56,8 @@ async def state_of(handle: WorkflowHandle) -> DossierState:  # type: ignore[type
 
 async def at_first_step(harness: Harness, **kw) -> tuple[WorkflowHandle, DossierState]:  # type: ignore[no-untyped-def,type-arg]
     handle = await start(harness, **kw)
-    await handle.execute_update(DossierWorkflow.accept, ActionInput(actor=CLERK))
-    await handle.execute_update(DossierWorkflow.forward, ActionInput(actor=CLERK))
+    await run_action(handle, ActionRequest(Action.ACCEPT, actor=CLERK))
+    await run_action(handle, ActionRequest(Action.FORWARD, actor=CLERK))
     return handle, await state_of(handle)
 
 
@@ -104,7 +105,7 @@ async def test_warning_then_escalation_ladder_at_exact_moments(harness: Harness)
 async def test_forwarding_in_time_cancels_the_escalation(harness: Harness) -> None:
     handle, state = await at_first_step(harness)
     await harness.env.sleep(timedelta(days=1))
-    await handle.execute_update(DossierWorkflow.forward, ActionInput(actor=WARD_OFFICER))
+    await run_action(handle, ActionRequest(Action.FORWARD, actor=WARD_OFFICER))
     due = state.steps[0].due_at
     assert due is not None
     await harness.env.sleep(due - await harness.env.get_current_time() + timedelta(days=1))
@@ -114,33 +115,42 @@ async def test_forwarding_in_time_cancels_the_escalation(harness: Harness) -> No
 
 async def test_apology_once_before_the_due_moment(harness: Harness) -> None:
     handle, _ = await at_first_step(harness)
-    await handle.execute_update(DossierWorkflow.forward, ActionInput(actor=WARD_OFFICER))
+    await run_action(handle, ActionRequest(Action.FORWARD, actor=WARD_OFFICER))
     state = await state_of(handle)
     assert state.due_at is not None
     new_due = state.due_at + timedelta(days=7)
     with pytest.raises(WorkflowUpdateFailedError) as caught:
-        await handle.execute_update(
-            DossierWorkflow.apologize,
-            ActionInput(actor=DONRE_HEAD, reason="chờ đo đạc", new_due=state.due_at),
+        await run_action(
+            handle,
+            ActionRequest(
+                Action.APOLOGIZE, actor=DONRE_HEAD, reason="chờ đo đạc", new_due=state.due_at
+            ),
         )
     assert caught.value.cause.type == "InvalidAction"  # type: ignore[union-attr]
     with pytest.raises(WorkflowUpdateFailedError) as caught:
-        await handle.execute_update(
-            DossierWorkflow.apologize,
-            ActionInput(actor=VPDK, reason="chờ đo đạc", new_due=new_due),
+        await run_action(
+            handle,
+            ActionRequest(Action.APOLOGIZE, actor=VPDK, reason="chờ đo đạc", new_due=new_due),
         )
     assert caught.value.cause.type == "Forbidden"  # type: ignore[union-attr]
-    outcome = await handle.execute_update(
-        DossierWorkflow.apologize,
-        ActionInput(actor=DONRE_HEAD, reason="chờ kết quả đo đạc", new_due=new_due),
+    outcome = await run_action(
+        handle,
+        ActionRequest(
+            Action.APOLOGIZE, actor=DONRE_HEAD, reason="chờ kết quả đo đạc", new_due=new_due
+        ),
     )
     assert outcome.due_at == new_due
     after = await state_of(handle)
     assert after.apologised and after.original_due_at == state.due_at
     with pytest.raises(WorkflowUpdateFailedError) as caught:
-        await handle.execute_update(
-            DossierWorkflow.apologize,
-            ActionInput(actor=DONRE_HEAD, reason="lần hai", new_due=new_due + timedelta(days=1)),
+        await run_action(
+            handle,
+            ActionRequest(
+                Action.APOLOGIZE,
+                actor=DONRE_HEAD,
+                reason="lần hai",
+                new_due=new_due + timedelta(days=1),
+            ),
         )
     assert caught.value.cause.type == "IllegalTransition"  # type: ignore[union-attr]
     assert "only once" in str(caught.value.cause)
@@ -148,35 +158,45 @@ async def test_apology_once_before_the_due_moment(harness: Harness) -> None:
 
 async def test_apology_after_the_due_moment_is_refused(harness: Harness) -> None:
     handle, _ = await at_first_step(harness)
-    await handle.execute_update(DossierWorkflow.forward, ActionInput(actor=WARD_OFFICER))
+    await run_action(handle, ActionRequest(Action.FORWARD, actor=WARD_OFFICER))
     state = await state_of(handle)
     assert state.due_at is not None
     await harness.env.sleep(
         state.due_at - await harness.env.get_current_time() + timedelta(hours=1)
     )
     with pytest.raises(WorkflowUpdateFailedError) as caught:
-        await handle.execute_update(
-            DossierWorkflow.apologize,
-            ActionInput(actor=DONRE_HEAD, reason="muộn", new_due=state.due_at + timedelta(days=9)),
+        await run_action(
+            handle,
+            ActionRequest(
+                Action.APOLOGIZE,
+                actor=DONRE_HEAD,
+                reason="muộn",
+                new_due=state.due_at + timedelta(days=9),
+            ),
         )
     assert "has passed" in str(caught.value.cause)
 
 
 async def _supplement_round(harness: Harness, procedure, wait: timedelta):  # type: ignore[no-untyped-def]
     handle = await start(harness, procedure=procedure)
-    await handle.execute_update(DossierWorkflow.accept, ActionInput(actor=CLERK))
-    await handle.execute_update(DossierWorkflow.forward, ActionInput(actor=CLERK))
+    await run_action(handle, ActionRequest(Action.ACCEPT, actor=CLERK))
+    await run_action(handle, ActionRequest(Action.FORWARD, actor=CLERK))
     officer = VPDK if procedure is TRANSFER else WARD_OFFICER
     before = await state_of(handle)
     await harness.env.sleep(timedelta(hours=2))
-    await handle.execute_update(
-        DossierWorkflow.request_supplement,
-        ActionInput(actor=officer, reason="Thiếu giấy tờ", items=["Sơ đồ thửa đất"]),
+    await run_action(
+        handle,
+        ActionRequest(
+            Action.REQUEST_SUPPLEMENT,
+            actor=officer,
+            reason="Thiếu giấy tờ",
+            items=["Sơ đồ thửa đất"],
+        ),
     )
     paused = await state_of(handle)
     assert paused.status == Status.SUPPLEMENT_REQUESTED and paused.due_at is None
     await harness.env.sleep(wait)
-    await handle.execute_update(DossierWorkflow.supplement, ActionInput(actor=CLERK))
+    await run_action(handle, ActionRequest(Action.SUPPLEMENT, actor=CLERK))
     return before, paused, await state_of(handle)
 
 
@@ -204,9 +224,11 @@ async def test_restart_policy_starts_the_term_again(harness: Harness) -> None:
 
 async def test_waiting_limit_stops_the_dossier(harness: Harness) -> None:
     handle, _ = await at_first_step(harness)
-    await handle.execute_update(
-        DossierWorkflow.request_supplement,
-        ActionInput(actor=WARD_OFFICER, reason="Thiếu giấy tờ", items=["Sơ đồ"]),
+    await run_action(
+        handle,
+        ActionRequest(
+            Action.REQUEST_SUPPLEMENT, actor=WARD_OFFICER, reason="Thiếu giấy tờ", items=["Sơ đồ"]
+        ),
     )
     await harness.env.sleep(timedelta(days=60))
     assert await handle.result() == "stopped"

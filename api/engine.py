@@ -1,0 +1,152 @@
+"""The API's one way into the dossier workflows: an action (a Workflow Update named after it),
+an attachment, and the preview of an action (a query). The workflow's refusals come back here,
+and only here, as the domain's own errors, which `api.errors` turns into 403/409/422; a
+workflow that has finished is the dossier being closed."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import TypeVar
+
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.errors import Problem
+from api.schemas import ActionIn
+from domain.actions import Preview
+from domain.codes import workflow_id
+from domain.dossier import (
+    ActionRequest,
+    Actor,
+    DocumentAttachment,
+    Forbidden,
+    InvalidAction,
+)
+from domain.lifecycle import Action, IllegalTransition, Status
+from domain.payment import FeeLineDraft
+from workflows.client import run_action
+from workflows.dossier import DossierWorkflow
+from workflows.shared import UPDATE_ACTIONS, ActionOutcome, Refusal
+
+T = TypeVar("T")
+
+#: What a person may send on a dossier's action path (stop is the workflow's own timer).
+ACTIONS = frozenset(UPDATE_ACTIONS.values())
+
+
+def request_of(
+    action: Action, body: ActionIn, actor: Actor, *, assignee: Actor | None = None
+) -> ActionRequest:
+    """The domain's request for an action, from the body the API validated."""
+    if action not in ACTIONS:
+        raise Problem(
+            404,
+            f"'{action.value}' is not an action officers send here",
+            allowed_actions=sorted(a.value for a in ACTIONS),
+        )
+    return ActionRequest(
+        action=action,
+        actor=actor,
+        note=body.note,
+        reason=body.reason,
+        items=tuple(body.items),
+        result_kind=body.result_kind,
+        result_summary=body.result_summary,
+        rating=body.rating,
+        new_due=body.new_due,
+        fee_lines=tuple(FeeLineDraft(**line.model_dump()) for line in body.fee_lines),
+        assignee=assignee,
+    )
+
+
+def closed_workflow(exc: RPCError) -> bool:
+    """The workflow has finished (or was never started): nothing can change any more."""
+    return exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION)
+
+
+async def _updating(call: Awaitable[T], action: Action, status: str, closed: str) -> T:
+    try:
+        return await call
+    except WorkflowUpdateFailedError as exc:
+        if isinstance(exc.cause, ApplicationError):
+            raise refusal(exc.cause, action) from None
+        raise
+    except RPCError as exc:
+        if closed_workflow(exc):
+            current = Status(status)
+            raise IllegalTransition(
+                current, action, [], closed.format(status=current.value)
+            ) from None
+        raise
+
+
+async def act(
+    client: Client,
+    code: str,
+    request: ActionRequest,
+    *,
+    status: str,
+    idempotency_key: str | None = None,
+) -> ActionOutcome:
+    """Run the action. With an `Idempotency-Key` the update gets an id of its own: Temporal
+    runs an update id once and answers a retry with its first outcome, so a retried request
+    never applies an action twice. `status` is the read model's, said when the dossier is
+    closed."""
+    update_id = (
+        f"{request.action.value}:{request.actor.username}:{idempotency_key}"
+        if idempotency_key
+        else None
+    )
+    handle = client.get_workflow_handle(workflow_id(code))
+    return await _updating(
+        run_action(handle, request, update_id=update_id),
+        request.action,
+        status,
+        "the dossier is closed ({status}); nothing can change",
+    )
+
+
+async def attach(
+    client: Client, code: str, attachment: DocumentAttachment, *, status: str
+) -> ActionOutcome:
+    """A stored file becomes a digitized component or the electronic result."""
+    handle = client.get_workflow_handle(workflow_id(code))
+    return await _updating(
+        handle.execute_update(DossierWorkflow.attach_document, attachment),
+        Action.ATTACH_DOCUMENT,
+        status,
+        "the dossier is closed ({status}); its documents can no longer change",
+    )
+
+
+async def preview(client: Client, code: str, request: ActionRequest) -> Preview:
+    """What the action would do to the dossier's clock, asked of its workflow (the clock's own
+    derivation on a copy); refused as the action itself would be."""
+    handle = client.get_workflow_handle(workflow_id(code))
+    try:
+        answer = await handle.query(DossierWorkflow.preview, request)
+    except RPCError as exc:
+        if closed_workflow(exc):
+            raise Problem(409, "the dossier is closed; nothing can change") from None
+        raise
+    if answer.preview is not None:
+        return answer.preview
+    if answer.kind == Refusal.INVALID_ACTION:
+        raise InvalidAction(answer.field or "body", answer.refusal)
+    if answer.kind == Refusal.FORBIDDEN:
+        raise Forbidden(answer.refusal)
+    raise Problem(409, answer.refusal)
+
+
+def refusal(cause: ApplicationError, action: Action) -> Exception:
+    """The workflow's refusal as the domain error the API maps to a status code."""
+    details = cause.details[0] if cause.details else {}
+    if cause.type == Refusal.ILLEGAL_TRANSITION:
+        allowed = [Action(a) for a in details.get("allowed_actions", [])]
+        return IllegalTransition(Status(details["status"]), action, allowed, cause.message)
+    if cause.type == Refusal.INVALID_ACTION:
+        return InvalidAction(details.get("field", "body"), cause.message)
+    if cause.type == Refusal.FORBIDDEN:
+        return Forbidden(cause.message)
+    return Problem(409, cause.message)
