@@ -28,6 +28,7 @@ from activities.payment_client import PaymentGatewayClient
 from activities.payments import PaymentActivities, callback_url
 from activities.portal_client import PortalClient
 from activities.portal_sync import PortalSyncActivities
+from activities.portal_wake import PortalWaker
 from activities.projection import ProjectionActivities
 from config import Settings, UnsafeSettings, get_settings
 from db.engine import is_sqlite, make_engine, make_session_maker
@@ -58,13 +59,30 @@ def build_notifier(settings: Settings, sessions) -> Notifier:  # type: ignore[no
     )
 
 
+class DossierWorker:
+    """The dossier worker with the portal waker beside it (run it with `async with`)."""
+
+    def __init__(self, worker: Worker, waker: PortalWaker):
+        self.worker, self.waker = worker, waker
+        self._stack = AsyncExitStack()
+
+    async def __aenter__(self) -> DossierWorker:
+        await self._stack.enter_async_context(self.waker)
+        await self._stack.enter_async_context(self.worker)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self._stack.aclose()  # the worker first: its last projections still poke
+
+
 def build_dossier_worker(  # type: ignore[no-untyped-def]
     client: Client, settings: Settings, sessions, notifier: Notifier | None = None
-) -> Worker:
-    """The dossier worker; `notifier` is woken by each warning or escalation it records."""
-    projection = ProjectionActivities(
-        sessions, client=client, portal_task_queue=settings.portal_task_queue
-    )
+) -> DossierWorker:
+    """The dossier worker; `notifier` is woken by each warning or escalation it records, the
+    portal waker by each event the projection puts in a dossier's portal outbox."""
+    wake = functools.partial(wake_portal_sync, client, task_queue=settings.portal_task_queue)
+    waker = PortalWaker(lambda code, reason: wake(code, reason=reason), sessions)
+    projection = ProjectionActivities(sessions, on_enqueued=waker.poke)
     clock = ClockActivities(sessions, notifier=notifier or build_notifier(settings, sessions))
     payments = PaymentActivities(
         PaymentGatewayClient(
@@ -73,7 +91,7 @@ def build_dossier_worker(  # type: ignore[no-untyped-def]
         callback_url=callback_url(settings.public_base_url),
         query_after=timedelta(seconds=settings.payment_query_after_seconds),
     )
-    return Worker(
+    worker = Worker(
         client,
         task_queue=settings.task_queue,
         workflows=[DossierWorkflow],
@@ -88,6 +106,7 @@ def build_dossier_worker(  # type: ignore[no-untyped-def]
         workflow_runner=workflow_runner(),
         max_cached_workflows=settings.worker_max_cached_workflows,
     )
+    return DossierWorker(worker, waker)
 
 
 def build_portal_worker(  # type: ignore[no-untyped-def]

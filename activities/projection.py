@@ -4,37 +4,34 @@ event already recorded changes nothing, and an older snapshot never overwrites a
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
-from temporalio.client import Client
 
-from config import PORTAL_TASK_QUEUE
 from db.document_repository import write_digitization
 from db.engine import writing
 from db.models import Dossier
 from db.payment_repository import write_payments
 from db.portal_outbox import enqueue_event
 from db.projection import apply_state, new_row, record_timeline, write_steps
-from workflows.portal_sync_client import wake_portal_sync
 from workflows.shared import Projection
 
 
 class ProjectionActivities:
     """Writes the read model and, in the same transaction, the dossier's portal outbox records;
-    then wakes the dossier's portal-sync workflow. It never talks to the portal itself, so a
-    portal outage cannot slow a clerk's action."""
+    then tells `on_enqueued` (the worker's `PortalWaker`) that the dossier has records to send.
+    It never talks to the portal, nor to Temporal, so neither can slow a clerk's action."""
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
         *,
-        client: Client | None = None,
-        portal_task_queue: str = PORTAL_TASK_QUEUE,
+        on_enqueued: Callable[[str, str], None] | None = None,
     ):
         self._sessions = sessions
-        self._client = client
-        self._portal_task_queue = portal_task_queue
+        self._on_enqueued = on_enqueued
 
     @activity.defn(name="project_dossier")
     async def record(self, projection: Projection) -> None:
@@ -52,8 +49,6 @@ class ProjectionActivities:
                 await write_payments(session, state)
             await record_timeline(session, state.code, event)
             await enqueue_event(session, state, event)
-        if self._client is not None:
-            # after the commit: the records the workflow will look for are visible
-            await wake_portal_sync(
-                self._client, state.code, task_queue=self._portal_task_queue, reason=event.action
-            )
+        if self._on_enqueued is not None:
+            # after the commit: the records the sync workflow will look for are visible
+            self._on_enqueued(state.code, event.action)

@@ -277,3 +277,14 @@ async def latest_reconciliation(session: AsyncSession) -> PortalReconciliation |
         .order_by(col(PortalReconciliation.id).desc())
         .limit(1)
     )
+
+
+async def codes_with_pending(session: AsyncSession, *, limit: int = 10_000) -> list[str]:
+    """The dossiers with records still to deliver (a worker wakes their sync at start)."""
+    rows = await session.scalars(
+        select(col(PortalOutboxRecord.dossier_code))
+        .where(col(PortalOutboxRecord.state) == RecordState.PENDING.value)
+        .distinct()
+        .limit(limit)
+    )
+    return list(rows)
