@@ -21,6 +21,7 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.calendar import CalendarActivities
 from activities.clock import ClockActivities
 from activities.notifier import Notifier
 from activities.notify import EmailChannel, LogChannel
@@ -32,6 +33,7 @@ from activities.portal_wake import PortalWaker
 from activities.projection import ProjectionActivities
 from config import Settings, UnsafeSettings, get_settings
 from db.engine import is_sqlite, make_engine, make_session_maker
+from workflows.calendar import CalendarChangeWorkflow
 from workflows.client import connect
 from workflows.dossier import DossierWorkflow
 from workflows.portal_sync import PortalSyncWorkflow, ReconcileWorkflow
@@ -94,9 +96,10 @@ def build_dossier_worker(  # type: ignore[no-untyped-def]
     worker = Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[DossierWorkflow],
+        workflows=[DossierWorkflow, CalendarChangeWorkflow],
         activities=[
             projection.record,
+            CalendarActivities(sessions, client).broadcast,
             clock.load_config,
             clock.record_notice,
             clock.send_notifications,

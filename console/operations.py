@@ -72,7 +72,7 @@ async def add_override(
     try:
         body = clock_routes.OverrideIn(day=day, kind=kind, name=name)  # type: ignore[arg-type]
         change = await clock_routes.add_override(
-            body, user.officer, session, engine_for_action(request)
+            body, user.officer, session, engine_for_action(request), settings_of(request)
         )
     except (*REFUSALS, ValueError) as exc:
         return redirect(request, user, HERE, error=(await problem_of(request, exc))[1])
@@ -94,7 +94,9 @@ async def remove_override(
 ) -> Response:
     check_csrf(user.csrf, csrf)
     try:
-        await clock_routes.remove_override(day, user.officer, session, engine_for_action(request))
+        await clock_routes.remove_override(
+            day, user.officer, session, engine_for_action(request), settings_of(request)
+        )
     except REFUSALS as exc:
         return redirect(request, user, HERE, error=(await problem_of(request, exc))[1])
     return redirect(request, user, HERE, message=f"{day}: đã bỏ ngày điều chỉnh.")

@@ -1,6 +1,6 @@
 """Data passed into and out of workflows and activities (one dataclass per call)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -158,3 +158,17 @@ class PaymentOutcome:
     reference: str
     status: str
     seq: int
+
+
+#: Handing a new calendar to the open dossiers: bounded, heartbeating, resumed where it was.
+BROADCAST_TIMEOUT = timedelta(minutes=30)
+BROADCAST_HEARTBEAT = timedelta(seconds=30)
+
+
+@dataclass
+class CalendarBroadcast:
+    """What a calendar change reached: the open dossiers told, and those that could not be
+    (closed meanwhile)."""
+
+    notified: int = 0
+    failed: list[str] = field(default_factory=list)

@@ -3,7 +3,6 @@ overrides admins keep, and the report of late dossiers."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import UTC, date, datetime
 from typing import Annotated, Literal
@@ -13,8 +12,9 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, or_, select
 from sqlmodel import col
 from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy
 
-from api.deps import CurrentOfficer, SessionDep, TemporalDep
+from api.deps import CurrentOfficer, SessionDep, SettingsDep, TemporalDep
 from api.errors import Problem
 from api.routes.dossiers import _visible
 from api.schemas import Name, StepTimesOut
@@ -24,14 +24,12 @@ from db.clock_models import CalendarOverrideRecord, Escalation
 from db.models import Dossier, Officer, Unit
 from db.repository import OPEN_STATUSES
 from domain.codes import workflow_id
-from domain.statutory import ClockConfig, working_days_late
+from domain.statutory import working_days_late
+from workflows.calendar import CalendarChangeWorkflow, calendar_workflow_id
 from workflows.dossier import DossierWorkflow
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["statutory clock"])
-
-#: How many workflows are signalled at once when the calendar changes.
-BROADCAST_CONCURRENCY = 50
 
 
 # --------------------------------------------------------------------------- deadline
@@ -144,34 +142,20 @@ def _require_admin(officer: Officer) -> None:
         raise Problem(403, "only a system administrator changes the working calendar")
 
 
-async def broadcast(client: Client, codes: list[str], config: ClockConfig) -> list[str]:
-    """Hand the new calendar to every open dossier; they re-derive their due moments."""
-    gate = asyncio.Semaphore(BROADCAST_CONCURRENCY)
-    failed: list[str] = []
-
-    async def one(code: str) -> None:
-        async with gate:
-            try:
-                await client.get_workflow_handle(workflow_id(code)).signal(
-                    DossierWorkflow.calendar_changed, config
-                )
-            except Exception as exc:  # a closed workflow has nothing to re-derive
-                log.info("calendar change not delivered to %s: %s", code, exc)
-                failed.append(code)
-
-    await asyncio.gather(*(one(code) for code in codes))
-    return failed
-
-
-async def _apply_change(session: SessionDep, client: Client) -> tuple[int, list[str]]:
+async def _apply_change(
+    session: SessionDep, client: Client, settings: SettingsDep
+) -> tuple[int, list[str]]:
+    """Hand the calendar as it now is to every open dossier, through the calendar's workflow
+    (durable: a restart of the API loses no dossier); answer when it has."""
     config = await load_clock_config(session)
-    codes = list(
-        await session.scalars(
-            select(col(Dossier.code)).where(col(Dossier.status).in_(OPEN_STATUSES))
-        )
+    handle = await client.start_workflow(
+        CalendarChangeWorkflow.run,
+        id=calendar_workflow_id(config.version),
+        task_queue=settings.task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
-    failed = await broadcast(client, codes, config)
-    return len(codes) - len(failed), failed
+    done = await handle.result()
+    return done.notified, done.failed
 
 
 @router.get("/admin/calendar/overrides", response_model=list[OverrideOut])
@@ -186,7 +170,11 @@ async def list_overrides(officer: CurrentOfficer, session: SessionDep) -> list[O
     "/admin/calendar/overrides", response_model=CalendarChange, status_code=status.HTTP_201_CREATED
 )
 async def add_override(
-    body: OverrideIn, officer: CurrentOfficer, session: SessionDep, client: TemporalDep
+    body: OverrideIn,
+    officer: CurrentOfficer,
+    session: SessionDep,
+    client: TemporalDep,
+    settings: SettingsDep,
 ) -> CalendarChange:
     """Add (or replace) an extra day off or a make-up working day; open dossiers follow."""
     _require_admin(officer)
@@ -197,7 +185,7 @@ async def add_override(
     row.kind, row.name = body.kind, body.name
     row.created_by, row.created_at = officer.username, datetime.now(UTC)
     await session.commit()
-    notified, failed = await _apply_change(session, client)
+    notified, failed = await _apply_change(session, client, settings)
     return CalendarChange(
         override=OverrideOut.model_validate(row, from_attributes=True),
         open_dossiers_notified=notified,
@@ -207,7 +195,11 @@ async def add_override(
 
 @router.delete("/admin/calendar/overrides/{day}", response_model=CalendarChange)
 async def remove_override(
-    day: date, officer: CurrentOfficer, session: SessionDep, client: TemporalDep
+    day: date,
+    officer: CurrentOfficer,
+    session: SessionDep,
+    client: TemporalDep,
+    settings: SettingsDep,
 ) -> CalendarChange:
     _require_admin(officer)
     row = await session.get(CalendarOverrideRecord, day)
@@ -215,7 +207,7 @@ async def remove_override(
         raise Problem(404, f"there is no calendar override on {day}")
     await session.delete(row)
     await session.commit()
-    notified, failed = await _apply_change(session, client)
+    notified, failed = await _apply_change(session, client, settings)
     return CalendarChange(override=None, open_dossiers_notified=notified, failed=failed)
 
 
