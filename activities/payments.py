@@ -11,7 +11,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.payment_client import GatewayRejected, PaymentGatewayClient
 from domain.payment import PaymentRequest
-from workflows.shared import PaymentInit, PaymentInitiated, PaymentQueried
+from workflows.shared import PaymentInitiated, PaymentQueried
 
 log = logging.getLogger(__name__)
 
@@ -35,17 +35,9 @@ class PaymentActivities:
         self._query_after = query_after
 
     @activity.defn(name="init_payment")
-    async def init(self, payment: PaymentInit) -> PaymentInitiated:
-        request = PaymentRequest(
-            reference=payment.reference,
-            dossier_code=payment.dossier_code,
-            procedure_code=payment.procedure_code,
-            amount=payment.amount,
-            lines=tuple(payment.lines),
-            purpose=payment.purpose,
-        )
+    async def init(self, payment: PaymentRequest) -> PaymentInitiated:
         try:
-            answer = await self._gateway.init(request, self._callback_url)
+            answer = await self._gateway.init(payment, self._callback_url)
         except GatewayRejected as error:
             raise ApplicationError(
                 error.message, type="GatewayRejected", non_retryable=True

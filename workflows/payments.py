@@ -24,7 +24,6 @@ with workflow.unsafe.imports_passed_through():
         GATEWAY_RETRY,
         GATEWAY_SCHEDULE_TIMEOUT,
         GATEWAY_TIMEOUT,
-        PaymentInit,
         PaymentOutcome,
         Refusal,
     )
@@ -108,14 +107,7 @@ class PaymentSteps:
             payment = self.state.payment(timer.reference)
             if payment is None or not payment.outstanding:
                 return
-            init = PaymentInit(
-                reference=payment.reference,
-                dossier_code=self.state.code,
-                procedure_code=self.state.procedure.code,
-                amount=payment.amount,
-                lines=list(payment.lines),
-                purpose=payment.purpose,
-            )
+            init = payment.as_request(self.state.code, self.state.procedure.code)
         try:
             if timer.kind == "payment-init":
                 initiated = await workflow.execute_activity_method(

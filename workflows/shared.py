@@ -10,7 +10,7 @@ from temporalio.common import RetryPolicy
 from domain.actions import Preview
 from domain.dossier import ActionRequest, DossierEvent, DossierState
 from domain.lifecycle import Action
-from domain.payment import FeeLine, PaymentPurpose, PaymentState
+from domain.payment import PaymentState
 from domain.statutory import ClockConfig, DeadlineStep, DeadlineView, Timer
 
 __all__ = ["DeadlineStep", "DeadlineView"]
@@ -118,18 +118,6 @@ GATEWAY_RETRY = RetryPolicy(
     maximum_interval=timedelta(seconds=20),
     non_retryable_error_types=["GatewayRejected"],
 )
-
-
-@dataclass
-class PaymentInit:
-    """What the gateway is told at INIT for one payment of a dossier."""
-
-    reference: str
-    dossier_code: str
-    procedure_code: str
-    amount: int
-    lines: list[FeeLine]
-    purpose: PaymentPurpose
 
 
 @dataclass

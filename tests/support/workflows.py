@@ -10,11 +10,10 @@ from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import CalendarOverride, build_calendar
-from domain.payment import PaymentState
+from domain.payment import PaymentRequest, PaymentState
 from domain.statutory import ClockConfig
 from workflows.shared import (
     Notice,
-    PaymentInit,
     PaymentInitiated,
     PaymentQueried,
     Projection,
@@ -45,7 +44,7 @@ class RecordingProjection:
     sent: list[list[int]] = field(default_factory=list)
     #: the fake gateway: INITs asked, QUERYs asked, and what QUERY answers per reference
     #: (pending unless a test sets it)
-    inits: list[PaymentInit] = field(default_factory=list)
+    inits: list[PaymentRequest] = field(default_factory=list)
     queries: list[str] = field(default_factory=list)
     gateway_states: dict[str, PaymentState] = field(default_factory=dict)
     query_after_seconds: float = 15 * 60
@@ -69,7 +68,7 @@ class RecordingProjection:
         return len(ids)
 
     @activity.defn(name="init_payment")
-    async def init_payment(self, payment: PaymentInit) -> PaymentInitiated:
+    async def init_payment(self, payment: PaymentRequest) -> PaymentInitiated:
         self.inits.append(payment)
         return PaymentInitiated(
             payment_url=f"https://gateway.test/pay/{payment.reference}",
