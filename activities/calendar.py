@@ -19,7 +19,7 @@ from db.calendar import load_clock_config
 from db.models import Dossier
 from db.repository import OPEN_STATUSES
 from domain.codes import workflow_id
-from workflows.shared import CalendarBroadcast
+from messages import CalendarBroadcast
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from db.models import Agency, Officer, Unit
 from db.projection import timeline_entry
 from domain.clock import format_local
 from domain.statutory import ClockConfig, Timer
-from workflows.shared import Notice
+from messages import Notice
 
 log = logging.getLogger(__name__)
 

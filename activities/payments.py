@@ -11,7 +11,7 @@ from temporalio.exceptions import ApplicationError
 
 from activities.payment_client import GatewayRejected, PaymentGatewayClient
 from domain.payment import PaymentRequest
-from workflows.shared import PaymentInitiated, PaymentQueried
+from messages import PaymentInitiated, PaymentQueried
 
 log = logging.getLogger(__name__)
 

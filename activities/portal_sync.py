@@ -9,7 +9,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -23,6 +22,14 @@ from db.engine import writing
 from db.portal_models import PortalReconciliation, PortalSyncState, RecordState
 from domain.portal import SyncRecord
 from domain.portal_sync import Divergence, compare_with_portal
+from messages import (
+    DeliveryInput,
+    DeliveryOutcome,
+    ReconcileBatch,
+    ReconcileBatchInput,
+    ReconcileReport,
+    ReconcileTally,
+)
 
 log = logging.getLogger(__name__)
 
@@ -31,58 +38,6 @@ HEARTBEAT_EVERY_SECONDS = 2.0
 
 Wake = Callable[[str], Awaitable[None]]
 T = TypeVar("T")
-
-
-@dataclass
-class DeliveryInput:
-    dossier_code: str
-    max_records: int = 50
-
-
-@dataclass
-class DeliveryOutcome:
-    delivered: int
-    remaining: int
-    parked: bool = False
-    reason: str = ""
-
-
-@dataclass
-class ReconcileBatchInput:
-    after_code: str = ""
-    limit: int = 100
-
-
-@dataclass
-class ReconcileTally:
-    dossiers: int = 0
-    in_sync: int = 0
-    pending: int = 0
-    parked: int = 0
-    resent: int = 0
-    unreachable: int = 0
-
-    def add(self, other: ReconcileTally) -> None:
-        for name in ("dossiers", "in_sync", "pending", "parked", "resent", "unreachable"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-
-    @property
-    def rate(self) -> float:
-        return 1.0 if self.dossiers == 0 else round(self.in_sync / self.dossiers, 4)
-
-
-@dataclass
-class ReconcileBatch:
-    tally: ReconcileTally
-    next_after: str | None
-
-
-@dataclass
-class ReconcileReport:
-    started_at: datetime
-    tally: ReconcileTally
-    rate: float
-    id: int | None = None
 
 
 class _Pulse:

@@ -16,7 +16,7 @@ from db.models import Dossier
 from db.payment_repository import write_payments
 from db.portal_outbox import enqueue_event
 from db.projection import apply_state, new_row, record_timeline, write_steps
-from workflows.shared import Projection
+from messages import Projection
 
 
 class ProjectionActivities:

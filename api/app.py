@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 import console
-from activities.storage import LocalDocumentStore
 from api import errors, logsafe
 from api.audit import AuditMiddleware
 from api.routes import (
@@ -30,6 +29,7 @@ from api.routes import (
 )
 from api.routes.clock import router as clock_router
 from api.routes.portal import router as portal_router
+from api.storage import LocalDocumentStore
 from api.timing import ServerTimingMiddleware
 from config import Settings, get_settings
 from db.engine import make_engine, make_session_maker

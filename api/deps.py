@@ -10,10 +10,10 @@ from fastapi.security import OAuth2PasswordBearer
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
-from activities.storage import DocumentStore
 from api.audit import ACTOR_KEY
 from api.errors import Problem, engine_unavailable
 from api.security import token_subject
+from api.storage import DocumentStore
 from api.timing import phase
 from config import Settings
 from db.models import Officer

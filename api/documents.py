@@ -10,10 +10,10 @@ from fastapi import UploadFile
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
 
-from activities.storage import DocumentStore
 from api import engine
 from api.errors import Problem
 from api.pdf_safety import refuse_active_content
+from api.storage import DocumentStore
 from db.document_models import Document
 from db.document_repository import document_by_public_id, reusable_document
 from db.models import Dossier
@@ -33,7 +33,7 @@ from domain.dossier import (
     Role,
     attachment_forbidden,
 )
-from workflows.shared import ActionOutcome
+from messages import ActionOutcome
 
 _ALIASES = {".jpeg": ".jpg", ".tiff": ".tif"}
 _TYPE_SUFFIXES = frozenset({".pdf", ".jpg", ".jpeg", ".png", ".tif", ".tiff"})

@@ -1,5 +1,6 @@
-"""The API's one way into the dossier workflows: an action (a Workflow Update named after it),
-an attachment, and the preview of an action (a query). The workflow's refusals come back here,
+"""The API's one way into the engine: a dossier's start, its actions (a Workflow Update named
+after each), attachments, payment confirmations, queries (allowed actions, deadline, preview),
+and a calendar change handed to the open dossiers. The workflow's refusals come back here,
 and only here, as the domain's own errors, which `api.errors` turns into 403/409/422; a
 workflow that has finished is the dossier being closed."""
 
@@ -8,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Awaitable
 from typing import TypeVar
 
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client, WorkflowQueryFailedError, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -20,14 +22,24 @@ from domain.dossier import (
     ActionRequest,
     Actor,
     DocumentAttachment,
+    DossierState,
     Forbidden,
     InvalidAction,
 )
 from domain.lifecycle import Action, IllegalTransition, Status
-from domain.payment import FeeLineDraft
+from domain.payment import FeeLineDraft, PaymentConfirmation
+from domain.statutory import DeadlineView
+from messages import (
+    UPDATE_ACTIONS,
+    ActionOutcome,
+    CalendarBroadcast,
+    DossierInput,
+    PaymentOutcome,
+    Refusal,
+)
+from workflows.calendar import CalendarChangeWorkflow, calendar_workflow_id
 from workflows.client import run_action
 from workflows.dossier import DossierWorkflow
-from workflows.shared import UPDATE_ACTIONS, ActionOutcome, Refusal
 
 T = TypeVar("T")
 
@@ -150,3 +162,55 @@ def refusal(cause: ApplicationError, action: Action) -> Exception:
     if cause.type == Refusal.FORBIDDEN:
         return Forbidden(cause.message)
     return Problem(409, cause.message)
+
+
+async def start(client: Client, state: DossierState, *, task_queue: str, window: int) -> None:
+    """Start the dossier's workflow with its initial state; a repeat finds the one running,
+    and a dossier whose workflow has already finished is left as it is."""
+    try:
+        await client.start_workflow(
+            DossierWorkflow.run,
+            DossierInput(state=state, rating_window_days=window),
+            id=workflow_id(state.code),
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+    except RPCError as exc:
+        if exc.status != RPCStatusCode.ALREADY_EXISTS:  # it ran and has finished
+            raise
+
+
+async def confirm_payment(
+    client: Client, code: str, confirmation: PaymentConfirmation
+) -> PaymentOutcome:
+    """The gateway's verified word on a payment; refusals are left to the caller (a refused
+    or stranded confirmation is a refund to record, not a clerk's error)."""
+    handle = client.get_workflow_handle(workflow_id(code))
+    return await handle.execute_update(DossierWorkflow.confirm_payment, confirmation)
+
+
+async def allowed(client: Client, code: str) -> list[str]:
+    """The actions the dossier's workflow would take now (none when the engine is away)."""
+    try:
+        names = await client.get_workflow_handle(workflow_id(code)).query(DossierWorkflow.allowed)
+    except (RPCError, WorkflowQueryFailedError):  # the engine away must not hide the dossier
+        return []
+    return list(names)
+
+
+async def deadline(client: Client, code: str) -> DeadlineView:
+    """The dossier's clock as its workflow derives it now."""
+    return await client.get_workflow_handle(workflow_id(code)).query(DossierWorkflow.deadline)
+
+
+async def broadcast_calendar(client: Client, version: str, *, task_queue: str) -> CalendarBroadcast:
+    """Hand the calendar as it now is to every open dossier, through the calendar's workflow
+    (durable: a restart of the API loses no dossier); answer when it has."""
+    handle = await client.start_workflow(
+        CalendarChangeWorkflow.run,
+        id=calendar_workflow_id(version),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    return await handle.result()

@@ -12,8 +12,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
-from temporalio.service import RPCError, RPCStatusCode
+from temporalio.service import RPCError
 
+from api import engine
 from api.errors import Problem
 from api.schemas import FeeOut, PaymentOut, PublicPaymentOut
 from db.engine import writing
@@ -21,7 +22,6 @@ from db.models import Dossier
 from db.payment_models import Payment
 from db.payment_repository import dossier_payments, get_payment
 from db.refund_models import PaymentRefund
-from domain.codes import workflow_id
 from domain.lifecycle import Status
 from domain.payment import (
     CallbackOutcome,
@@ -34,8 +34,7 @@ from domain.payment import (
     verify_confirm,
 )
 from domain.text import for_log
-from workflows.dossier import DossierWorkflow
-from workflows.shared import PaymentOutcome, Refusal
+from messages import PaymentOutcome, Refusal
 
 log = logging.getLogger("motcua.payments")
 
@@ -94,11 +93,9 @@ async def receive_callback(
     if decision.outcome == CallbackOutcome.DUPLICATE:
         log.info("payment callback for %s is a duplicate; nothing changes", row.reference)
         return PaymentOutcome("duplicate", row.reference, "", -1)
-    handle = client.get_workflow_handle(workflow_id(row.dossier_code))
     try:
-        outcome = await handle.execute_update(
-            DossierWorkflow.confirm_payment,
-            PaymentConfirmation.of(decision),
+        outcome = await engine.confirm_payment(
+            client, row.dossier_code, PaymentConfirmation.of(decision)
         )
     except WorkflowUpdateFailedError as error:
         cause = error.cause
@@ -112,7 +109,7 @@ async def receive_callback(
             raise
         return refunded
     except RPCError as error:
-        if error.status not in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+        if not engine.closed_workflow(error):
             raise
         refunded = await _refund_if_stranded(session, sessions, row, body, secret, closed=True)
         if refunded is None:

@@ -10,9 +10,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.service import RPCError, RPCStatusCode
 
+from api import engine
 from api.errors import Problem
 from api.schemas import SubmitIn
 from db.document_repository import handed_in_components, write_digitization
@@ -21,7 +20,6 @@ from db.models import Dossier
 from db.payment_repository import dossier_payments, write_payments
 from db.projection import new_row, write_steps
 from db.repository import allocate_code, find_by_idempotency_key, get_procedure
-from domain.codes import workflow_id
 from domain.dossier import (
     Actor,
     Applicant,
@@ -33,8 +31,6 @@ from domain.dossier import (
 )
 from domain.payment import PaymentPurpose
 from domain.procedures import Procedure
-from workflows.dossier import DossierWorkflow
-from workflows.shared import DossierInput
 
 LOCAL = timedelta(hours=7)
 
@@ -152,14 +148,7 @@ async def submit(
         if idempotency_key and (earlier := await replay()) is not None:
             return earlier
         raise raced
-    await client.start_workflow(
-        DossierWorkflow.run,
-        DossierInput(state=state, rating_window_days=rating_window_days),
-        id=workflow_id(code),
-        task_queue=task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-    )
+    await engine.start(client, state, task_queue=task_queue, window=rating_window_days)
     return Submitted(code=code, created=True)
 
 
@@ -190,18 +179,7 @@ async def _ensure_started(
         handed_in=handed_in,
         pay_online=pay_online,
     )
-    try:
-        await client.start_workflow(
-            DossierWorkflow.run,
-            DossierInput(state=state, rating_window_days=window),
-            id=workflow_id(row.code),
-            task_queue=task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-        )
-    except RPCError as exc:
-        if exc.status != RPCStatusCode.ALREADY_EXISTS:  # it ran and has finished
-            raise
+    await engine.start(client, state, task_queue=task_queue, window=window)
 
 
 async def _paid_online(session: AsyncSession, *, code: str) -> bool:

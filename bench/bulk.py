@@ -40,9 +40,9 @@ from domain.dossier import ActionRequest, Actor, Applicant, Channel, DossierStat
 from domain.lifecycle import Action, Status
 from domain.procedures import Procedure
 from domain.statutory import ClockConfig
+from messages import DossierInput
 from workflows.client import data_converter
 from workflows.dossier import DossierWorkflow
-from workflows.shared import DossierInput
 
 #: Agency part of bench dossier codes: `BENCH-YYMMDD-NNNN`, a prefix no seeded agency uses.
 BENCH_AGENCY = "BENCH"

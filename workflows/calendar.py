@@ -9,7 +9,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import CalendarActivities
-    from workflows.shared import (
+    from messages import (
         BROADCAST_HEARTBEAT,
         BROADCAST_TIMEOUT,
         PROJECTION_RETRY,

@@ -15,7 +15,7 @@ from temporalio.converter import DataConverter
 
 from config import Settings
 from domain.dossier import ActionRequest
-from workflows.shared import ActionOutcome, update_name
+from messages import ActionOutcome, update_name
 
 #: One pydantic TypeAdapter per type for the whole process (thread-safe, bounded).
 _TYPE_ADAPTERS = functools.lru_cache(maxsize=1024)(TypeAdapter)

@@ -29,8 +29,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from domain.lifecycle import IllegalTransition, Status
     from domain.statutory import ClockConfig, Timer
-    from workflows.payments import PaymentSteps
-    from workflows.shared import (
+    from messages import (
         ACTION_REQUEST,
         NOTICE_TIMEOUT,
         NOTIFY_RETRY,
@@ -46,6 +45,7 @@ with workflow.unsafe.imports_passed_through():
         Projection,
         Refusal,
     )
+    from workflows.payments import PaymentSteps
 
 
 def rejection(exc: Exception, state: DossierState) -> ApplicationError:

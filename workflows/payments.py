@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.lifecycle import Action
     from domain.payment import CallbackRejected, PaymentConfirmation, PaymentState
     from domain.statutory import ClockConfig, Timer
-    from workflows.shared import (
+    from messages import (
         GATEWAY_RETRY,
         GATEWAY_SCHEDULE_TIMEOUT,
         GATEWAY_TIMEOUT,

@@ -8,7 +8,6 @@ ReconcileWorkflow: compares every dossier with the portal's copy and reports the
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
 from temporalio import workflow
@@ -16,11 +15,14 @@ from temporalio.common import RetryPolicy
 from temporalio.exceptions import CancelledError, FailureError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.portal_sync import (
+    from activities.portal_sync import PortalSyncActivities
+    from messages import (
         DeliveryInput,
         DeliveryOutcome,
-        PortalSyncActivities,
+        PortalSyncInput,
+        PortalWake,
         ReconcileBatchInput,
+        ReconcileInput,
         ReconcileReport,
         ReconcileTally,
     )
@@ -63,18 +65,6 @@ SAVE_TIMEOUT = timedelta(seconds=30)
 
 def portal_sync_workflow_id(code: str) -> str:
     return f"portal-sync-{code}"
-
-
-@dataclass
-class PortalSyncInput:
-    dossier_code: str
-
-
-@dataclass
-class PortalWake:
-    """Why the workflow was woken (for the history; the reason changes nothing)."""
-
-    reason: str = ""
 
 
 @workflow.defn
@@ -127,11 +117,6 @@ class PortalSyncWorkflow:
             heartbeat_timeout=DELIVERY_HEARTBEAT_TIMEOUT,
             retry_policy=DELIVERY_RETRY,
         )
-
-
-@dataclass
-class ReconcileInput:
-    batch_size: int = 100
 
 
 @workflow.defn

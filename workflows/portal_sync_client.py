@@ -18,13 +18,10 @@ from temporalio.client import (
     WorkflowHandle,
 )
 
-from activities.portal_sync import ReconcileReport
+from messages import PortalSyncInput, PortalWake, ReconcileInput, ReconcileReport
 from workflows.portal_sync import (
     WAKE_SIGNAL,
-    PortalSyncInput,
     PortalSyncWorkflow,
-    PortalWake,
-    ReconcileInput,
     ReconcileWorkflow,
     portal_sync_workflow_id,
 )

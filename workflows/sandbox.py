@@ -3,7 +3,7 @@ passing them through keeps one copy of each in memory (and lets pydantic resolve
 
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-PASSED_THROUGH = ("domain", "workflows.shared", "pydantic", "pydantic_core", "annotated_types")
+PASSED_THROUGH = ("domain", "messages", "pydantic", "pydantic_core", "annotated_types")
 
 
 def workflow_runner() -> SandboxedWorkflowRunner:

@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import func, or_, select
 from sqlmodel import col
 from temporalio.client import Client
-from temporalio.common import WorkflowIDConflictPolicy
 
+from api import engine
 from api.deps import CurrentOfficer, SessionDep, SettingsDep, TemporalDep
 from api.errors import Problem
 from api.routes.dossiers import _visible
@@ -23,10 +23,7 @@ from db.calendar import load_clock_config
 from db.clock_models import CalendarOverrideRecord, Escalation
 from db.models import Dossier, Officer, Unit
 from db.repository import OPEN_STATUSES
-from domain.codes import workflow_id
 from domain.statutory import working_days_late
-from workflows.calendar import CalendarChangeWorkflow, calendar_workflow_id
-from workflows.dossier import DossierWorkflow
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["statutory clock"])
@@ -81,7 +78,7 @@ async def deadline(
 ) -> DeadlineOut:
     await _visible(session, officer, code)
     try:
-        view = await client.get_workflow_handle(workflow_id(code)).query(DossierWorkflow.deadline)
+        view = await engine.deadline(client, code)
     except Exception as exc:
         log.warning("deadline query for %s failed: %s", code, exc)
         raise Problem(503, "the dossier's clock cannot be read right now; try again") from None
@@ -145,16 +142,8 @@ def _require_admin(officer: Officer) -> None:
 async def _apply_change(
     session: SessionDep, client: Client, settings: SettingsDep
 ) -> tuple[int, list[str]]:
-    """Hand the calendar as it now is to every open dossier, through the calendar's workflow
-    (durable: a restart of the API loses no dossier); answer when it has."""
     config = await load_clock_config(session)
-    handle = await client.start_workflow(
-        CalendarChangeWorkflow.run,
-        id=calendar_workflow_id(config.version),
-        task_queue=settings.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )
-    done = await handle.result()
+    done = await engine.broadcast_calendar(client, config.version, task_queue=settings.task_queue)
     return done.notified, done.failed
 
 

@@ -11,12 +11,12 @@ from urllib.parse import quote
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile, status
 from fastapi import Path as FastPath
 
-from activities.storage import BlobNotFound, DocumentStore
 from api import documents
 from api.deps import CurrentOfficer, DocumentStoreDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import Problem
 from api.routes.dossiers import _visible as visible_dossier
 from api.schemas import DocumentOut, ReuseIn
+from api.storage import BlobNotFound, DocumentStore
 from db.document_models import Document
 from db.document_repository import document_by_public_id, dossier_documents, public_ids
 from db.repository import actor_of

@@ -7,8 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from pydantic import BaseModel, Field
-from temporalio.client import Client, WorkflowQueryFailedError
-from temporalio.service import RPCError
+from temporalio.client import Client
 
 from api import documents, engine, services
 from api.audit import DOSSIER_KEY
@@ -47,12 +46,10 @@ from db.repository import (
     list_dossiers,
     step_attempts,
 )
-from domain.codes import workflow_id
 from domain.dossier import InvalidAction, Role
 from domain.lifecycle import Action, IllegalTransition, Status
 from domain.outcomes import OnTimeVerdict
 from domain.text import UnsafeText, clean_text
-from workflows.dossier import DossierWorkflow
 
 router = APIRouter(prefix="/dossiers", tags=["dossiers"])
 
@@ -107,13 +104,7 @@ async def _allowed(client: Client, row: Dossier, officer: Officer) -> list[str]:
         return list(row.allowed_actions)  # projected with the state: no workflow query
     if Status(row.status).terminal and row.status != Status.RETURNED.value:
         return []
-    try:
-        allowed = await client.get_workflow_handle(workflow_id(row.code)).query(
-            DossierWorkflow.allowed
-        )
-    except (RPCError, WorkflowQueryFailedError):  # the engine away must not hide the dossier
-        return []
-    return list(allowed)
+    return await engine.allowed(client, row.code)
 
 
 async def detail(

@@ -11,7 +11,7 @@ from api.services import submit
 from db.seed import DONRE
 from domain.dossier import Actor, Role
 from domain.payment import PaymentPurpose
-from workflows.shared import DossierInput
+from messages import DossierInput
 
 LAND = "1.004227"  # a procedure with a fee due at submission
 CLERK = Actor(

@@ -21,8 +21,8 @@ from db.models import TimelineEntry
 from domain.dossier import DossierEvent
 from domain.lifecycle import Status
 from domain.statutory import Timer
+from messages import Notice
 from tests.support.processes import free_port
-from workflows.shared import Notice
 
 
 class Inbox:

@@ -25,11 +25,11 @@ from domain.calendar import CalendarOverride
 from domain.dossier import ActionRequest, Actor, Applicant, DossierState, ResultKind, Role
 from domain.lifecycle import Action
 from domain.payment import FeeLineDraft, PaymentConfirmation
+from messages import DossierInput
 from tests.support.workflows import RecordingProjection, clock_config
 from workflows.client import run_action
 from workflows.dossier import DossierWorkflow
 from workflows.sandbox import workflow_runner
-from workflows.shared import DossierInput
 
 HISTORIES = Path(__file__).parent / "histories"
 BIN = Path(sys.executable).parent

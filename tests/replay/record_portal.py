@@ -22,14 +22,8 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.portal_sync import DeliveryInput, DeliveryOutcome
-from workflows.portal_sync import (
-    WAKE_SIGNAL,
-    PortalSyncInput,
-    PortalSyncWorkflow,
-    PortalWake,
-    portal_sync_workflow_id,
-)
+from messages import DeliveryInput, DeliveryOutcome, PortalSyncInput, PortalWake
+from workflows.portal_sync import WAKE_SIGNAL, PortalSyncWorkflow, portal_sync_workflow_id
 from workflows.sandbox import workflow_runner
 
 HISTORIES = Path(__file__).parent / "histories" / "portal-sync"

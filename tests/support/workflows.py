@@ -12,7 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.calendar import CalendarOverride, build_calendar
 from domain.payment import PaymentRequest, PaymentState
 from domain.statutory import ClockConfig
-from workflows.shared import (
+from messages import (
     Notice,
     PaymentInitiated,
     PaymentQueried,

@@ -12,10 +12,10 @@ from temporalio.exceptions import ApplicationError
 from db.seed import DONRE, PROCEDURES, TAX, WARD
 from domain.dossier import ActionRequest, Actor, Applicant, DossierState, ResultKind, Role
 from domain.lifecycle import Action, Status
+from messages import DossierInput
 from tests.support.workflows import Harness
 from workflows.client import run_action
 from workflows.dossier import DossierWorkflow
-from workflows.shared import DossierInput
 
 LAND = next(p for p in PROCEDURES if p.code == "1.004227")
 CLERK = Actor("motcua.tnmt", "Trần Thị Mai", Role.CLERK, DONRE, "H29.14.MC")

@@ -16,11 +16,11 @@ from domain.clock import add_working_time, working_time_between
 from domain.dossier import ActionRequest, Actor, Applicant, DossierState, Role
 from domain.lifecycle import Action, Status
 from domain.payment import FeeLineDraft, PaymentConfirmation, PaymentState
+from messages import DossierInput
 from tests.support.polling import eventually
 from tests.support.workflows import Harness, clock_config
 from workflows.client import run_action
 from workflows.dossier import DossierWorkflow
-from workflows.shared import DossierInput
 
 LAND = next(p for p in PROCEDURES if p.code == "1.004227")  # 100 000 đồng at submission
 CLERK = Actor("motcua.tnmt", "Trần Thị Mai", Role.CLERK, DONRE, "H29.14.MC")

@@ -15,10 +15,10 @@ from domain.calendar import CalendarOverride, WorkCalendar
 from domain.clock import add_working_time, subtract_working_time, working_time_between
 from domain.dossier import ActionRequest, Actor, Applicant, DossierState, Role
 from domain.lifecycle import Action, Status
+from messages import DossierInput
 from tests.support.workflows import Harness, clock_config
 from workflows.client import run_action
 from workflows.dossier import DossierWorkflow
-from workflows.shared import DossierInput
 
 LAND = next(p for p in PROCEDURES if p.code == "1.004227")  # restart policy, 4 steps
 TRANSFER = next(p for p in PROCEDURES if p.code == "1.003010")  # pause policy

@@ -1,4 +1,6 @@
-"""Data passed into and out of workflows and activities (one dataclass per call)."""
+"""The Temporal messages: what is passed into and out of workflows, their updates, signals and
+activities (one dataclass per call), with the timeouts and retries of the calls. Workflows,
+activities and the API import them from here, and none of them from each other."""
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -160,3 +162,75 @@ class CalendarBroadcast:
 
     notified: int = 0
     failed: list[str] = field(default_factory=list)
+
+
+# --------------------------------------------------------------------------- portal sync
+
+
+@dataclass
+class PortalSyncInput:
+    dossier_code: str
+
+
+@dataclass
+class PortalWake:
+    """Why the workflow was woken (for the history; the reason changes nothing)."""
+
+    reason: str = ""
+
+
+@dataclass
+class ReconcileInput:
+    batch_size: int = 100
+
+
+@dataclass
+class DeliveryInput:
+    dossier_code: str
+    max_records: int = 50
+
+
+@dataclass
+class DeliveryOutcome:
+    delivered: int
+    remaining: int
+    parked: bool = False
+    reason: str = ""
+
+
+@dataclass
+class ReconcileBatchInput:
+    after_code: str = ""
+    limit: int = 100
+
+
+@dataclass
+class ReconcileTally:
+    dossiers: int = 0
+    in_sync: int = 0
+    pending: int = 0
+    parked: int = 0
+    resent: int = 0
+    unreachable: int = 0
+
+    def add(self, other: "ReconcileTally") -> None:
+        for name in ("dossiers", "in_sync", "pending", "parked", "resent", "unreachable"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    @property
+    def rate(self) -> float:
+        return 1.0 if self.dossiers == 0 else round(self.in_sync / self.dossiers, 4)
+
+
+@dataclass
+class ReconcileBatch:
+    tally: ReconcileTally
+    next_after: str | None
+
+
+@dataclass
+class ReconcileReport:
+    started_at: datetime
+    tally: ReconcileTally
+    rate: float
+    id: int | None = None

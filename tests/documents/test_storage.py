@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from activities.storage import (
+from api.storage import (
     BlobNotFound,
     InvalidDigest,
     LocalDocumentStore,
