@@ -99,6 +99,50 @@ async def _first_version(session: SessionDep, record: ProcedureRecord) -> list[P
     return versions
 
 
+class VersionBrief(BaseModel):
+    version: int
+    state: str
+    effective_from: UTCDateTime | None
+
+
+class ProcedureSummary(BaseModel):
+    """A procedure of the catalogue with its versions (their definitions left out)."""
+
+    code: str
+    name: str
+    agency_code: str
+    active: bool
+    versions: list[VersionBrief]
+
+
+@router.get("", response_model=list[ProcedureSummary])
+async def catalogue(officer: CurrentOfficer, session: SessionDep) -> list[ProcedureSummary]:
+    """Every procedure, in force, drafted or retired, with its versions."""
+    _admin(officer)
+    records = list(
+        await session.scalars(select(ProcedureRecord).order_by(col(ProcedureRecord.code)))
+    )
+    by_code: dict[str, list[VersionBrief]] = {}
+    for v in await session.scalars(
+        select(ProcedureVersion).order_by(col(ProcedureVersion.version))
+    ):
+        by_code.setdefault(v.procedure_code, []).append(
+            VersionBrief(version=v.version, state=v.state, effective_from=v.effective_from)
+        )
+    return [
+        ProcedureSummary(
+            code=r.code,
+            name=r.name,
+            agency_code=r.agency_code,
+            active=r.active,
+            # an entry from before versions existed is its own published version 1
+            versions=by_code.get(r.code)
+            or [VersionBrief(version=1, state="published", effective_from=None)],
+        )
+        for r in records
+    ]
+
+
 @router.get("/{code}/versions", response_model=list[VersionOut])
 async def versions(code: Code, officer: CurrentOfficer, session: SessionDep) -> list[VersionOut]:
     _admin(officer)

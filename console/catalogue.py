@@ -1,0 +1,223 @@
+"""The administrator's pages for managed data: the catalogue of procedures
+(`/console/catalogue`: create, edit a draft, publish with the moment it takes effect, revise,
+retire) and the users (`/console/users`: create, change role or unit, reset the password,
+deactivate). Each form calls the admin API's own route, so the page and the API refuse the
+same things with the same words."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request, Response
+from pydantic import ValidationError
+
+from api.deps import SessionDep
+from api.errors import Problem
+from api.routes import admin_org as org_routes
+from api.routes import admin_procedures as catalogue_routes
+from console.render import LOCAL, REFUSALS, User, page, problem_of, redirect
+from console.session import check_csrf
+from domain.dossier import Role
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+CATALOGUE = "/console/catalogue"
+USERS = "/console/users"
+Text = Annotated[str, Form(max_length=200_000)]
+Csrf = Annotated[str, Form(max_length=100)]
+
+
+def _definition(text: str) -> dict[str, Any]:
+    """The procedure definition typed in the page, as the API takes it."""
+    try:
+        body = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise Problem(
+            422, f"the definition is not valid JSON (line {error.lineno}: {error.msg})"
+        ) from None
+    if not isinstance(body, dict):
+        raise Problem(422, 'the definition is a JSON object: {"name": …, "steps": […], …}')
+    return body
+
+
+def _moment(text: str) -> datetime | None:
+    """A local date and time typed in the form (Vietnam), as a UTC moment; empty: now."""
+    if not text.strip():
+        return None
+    try:
+        local = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise Problem(422, f"{text!r} is not a date and time") from None
+    return (local - LOCAL).replace(tzinfo=UTC) if local.tzinfo is None else local.astimezone(UTC)
+
+
+@router.get("/catalogue")
+async def catalogue(request: Request, user: User, session: SessionDep) -> Response:
+    try:
+        procedures = await catalogue_routes.catalogue(user.officer, session)
+    except REFUSALS as exc:
+        code, detail = await problem_of(request, exc)
+        return page(request, user, "error.html", code, status=code, detail=detail)
+    return page(request, user, "catalogue.html", procedures=procedures)
+
+
+@router.get("/catalogue/{code}")
+async def procedure(request: Request, code: str, user: User, session: SessionDep) -> Response:
+    try:
+        versions = await catalogue_routes.versions(code, user.officer, session)
+    except REFUSALS as exc:
+        status, detail = await problem_of(request, exc)
+        return page(request, user, "error.html", status, status=status, detail=detail)
+    await session.commit()  # a catalogue entry older than versions became its version 1
+    shown = [
+        {**v.model_dump(), "text": json.dumps(v.definition, ensure_ascii=False, indent=2)}
+        for v in versions
+    ]
+    draft = next((v for v in shown if v["state"] == "draft"), None)
+    return page(request, user, "catalogue_procedure.html", code=code, versions=shown, draft=draft)
+
+
+@router.post("/catalogue")
+async def create(
+    request: Request, user: User, session: SessionDep, definition: Text, csrf: Csrf = ""
+) -> Response:
+    check_csrf(user.csrf, csrf)
+    try:
+        draft = await catalogue_routes.create(user.officer, session, _definition(definition))
+    except REFUSALS as exc:
+        return redirect(request, user, CATALOGUE, error=(await problem_of(request, exc))[1])
+    return redirect(
+        request,
+        user,
+        f"{CATALOGUE}/{draft.procedure_code}",
+        message=f"{draft.procedure_code}: đã tạo bản nháp phiên bản 1.",
+    )
+
+
+@router.post("/catalogue/{code}/versions/{number}")
+async def save_draft(
+    request: Request,
+    code: str,
+    number: int,
+    user: User,
+    session: SessionDep,
+    definition: Text,
+    csrf: Csrf = "",
+) -> Response:
+    check_csrf(user.csrf, csrf)
+    here = f"{CATALOGUE}/{code}"
+    try:
+        await catalogue_routes.edit(code, number, user.officer, session, _definition(definition))
+    except REFUSALS as exc:
+        return redirect(request, user, here, error=(await problem_of(request, exc))[1])
+    return redirect(request, user, here, message=f"Phiên bản {number}: đã lưu bản nháp.")
+
+
+@router.post("/catalogue/{code}/versions/{number}/publish")
+async def publish(
+    request: Request,
+    code: str,
+    number: int,
+    user: User,
+    session: SessionDep,
+    effective_from: Annotated[str, Form(max_length=40)] = "",
+    csrf: Csrf = "",
+) -> Response:
+    check_csrf(user.csrf, csrf)
+    here = f"{CATALOGUE}/{code}"
+    try:
+        body = catalogue_routes.PublishIn(effective_from=_moment(effective_from))
+        await catalogue_routes.publish(code, number, user.officer, session, body)
+    except REFUSALS as exc:
+        return redirect(request, user, here, error=(await problem_of(request, exc))[1])
+    return redirect(request, user, here, message=f"Phiên bản {number}: đã ban hành.")
+
+
+@router.post("/catalogue/{code}/revise")
+async def revise(
+    request: Request, code: str, user: User, session: SessionDep, csrf: Csrf = ""
+) -> Response:
+    """A new draft that starts as a copy of the latest version."""
+    check_csrf(user.csrf, csrf)
+    here = f"{CATALOGUE}/{code}"
+    try:
+        latest = (await catalogue_routes.versions(code, user.officer, session))[-1]
+        draft = await catalogue_routes.revise(code, user.officer, session, latest.definition)
+    except REFUSALS as exc:
+        return redirect(request, user, here, error=(await problem_of(request, exc))[1])
+    return redirect(request, user, here, message=f"Đã tạo bản nháp phiên bản {draft.version}.")
+
+
+@router.post("/catalogue/{code}/retire")
+async def retire(
+    request: Request, code: str, user: User, session: SessionDep, csrf: Csrf = ""
+) -> Response:
+    check_csrf(user.csrf, csrf)
+    here = f"{CATALOGUE}/{code}"
+    try:
+        await catalogue_routes.retire(code, user.officer, session)
+    except REFUSALS as exc:
+        return redirect(request, user, here, error=(await problem_of(request, exc))[1])
+    return redirect(request, user, here, message=f"{code}: đã ngừng áp dụng cho hồ sơ mới.")
+
+
+# --------------------------------------------------------------------------- users
+
+
+@router.get("/users")
+async def users(request: Request, user: User, session: SessionDep) -> Response:
+    try:
+        officers = await org_routes.users(user.officer, session)
+        agencies = await org_routes.agencies(user.officer, session)
+        units = await org_routes.units(user.officer, session)
+    except REFUSALS as exc:
+        code, detail = await problem_of(request, exc)
+        return page(request, user, "error.html", code, status=code, detail=detail)
+    return page(
+        request,
+        user,
+        "users.html",
+        officers=officers,
+        agencies=agencies,
+        units=units,
+        roles=[r for r in Role if r not in (Role.SYSTEM, Role.APPLICANT)],
+    )
+
+
+@router.post("/users")
+async def put_user(
+    request: Request,
+    user: User,
+    session: SessionDep,
+    username: Annotated[str, Form(max_length=60)],
+    full_name: Annotated[str, Form(max_length=200)],
+    role: Annotated[str, Form(max_length=20)],
+    agency_code: Annotated[str, Form(max_length=40)] = "",
+    unit_code: Annotated[str, Form(max_length=60)] = "",
+    title: Annotated[str, Form(max_length=200)] = "",
+    email: Annotated[str, Form(max_length=200)] = "",
+    active: Annotated[str, Form(max_length=5)] = "",
+    password: Annotated[str, Form(max_length=200)] = "",
+    csrf: Csrf = "",
+) -> Response:
+    """Create a user or change one: role, agency and unit, details, a new password (to reset
+    it), or the account switched off (their history stays)."""
+    check_csrf(user.csrf, csrf)
+    try:
+        body = org_routes.OfficerIn(
+            full_name=full_name,
+            role=Role(role),
+            agency_code=agency_code or None,
+            unit_code=unit_code or None,
+            title=title,
+            email=email,
+            active=active == "on",
+            password=password or None,
+        )
+        await org_routes.put_user(username.strip(), body, user.officer, session)
+    except (*REFUSALS, ValidationError) as exc:
+        return redirect(request, user, USERS, error=(await problem_of(request, exc))[1])
+    except ValueError:  # a role that is not one
+        return redirect(request, user, USERS, error=f"{role!r} is not a role")
+    return redirect(request, user, USERS, message=f"{username}: đã lưu tài khoản.")
