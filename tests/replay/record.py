@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from temporalio.client import Client, WorkflowHandle
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -27,7 +26,7 @@ from domain.lifecycle import Action
 from domain.payment import FeeLineDraft, PaymentConfirmation
 from messages import DossierInput
 from tests.support.workflows import RecordingProjection, clock_config
-from workflows.client import run_action
+from workflows.client import data_converter, run_action
 from workflows.dossier import DossierWorkflow
 from workflows.sandbox import workflow_runner
 
@@ -139,7 +138,7 @@ SCENARIOS: dict[str, Scenario] = {
 async def record(label: str) -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
     )
     client: Client = env.client
     fakes = RecordingProjection()

@@ -18,11 +18,11 @@ from pathlib import Path
 
 from temporalio import activity
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from messages import DeliveryInput, DeliveryOutcome, PortalSyncInput, PortalWake
+from workflows.client import data_converter
 from workflows.portal_sync import WAKE_SIGNAL, PortalSyncWorkflow, portal_sync_workflow_id
 from workflows.sandbox import workflow_runner
 
@@ -121,7 +121,7 @@ async def record(label: str) -> None:
     HISTORIES.mkdir(parents=True, exist_ok=True)
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
     )
     client: Client = env.client
     portal = ScriptedPortal()

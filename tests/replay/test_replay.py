@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from workflows.client import data_converter
 from workflows.dossier import DossierWorkflow
 from workflows.portal_sync import PortalSyncWorkflow
 from workflows.sandbox import workflow_runner
@@ -40,6 +40,6 @@ async def test_replays_without_nondeterminism(path: Path, workflow: type, prefix
     replayer = Replayer(
         workflows=[workflow],
         workflow_runner=workflow_runner(),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
     )
     await replayer.replay_workflow(history)
