@@ -267,7 +267,7 @@ class DossierWorkflow(PaymentSteps):
     @workflow.update(dynamic=True)
     async def act(self, name: str, args: Sequence[RawValue]) -> ActionOutcome:
         """Every action a person sends (`accept`, `forward`, ... `take`: the update is named
-        after the action, see `workflows.shared.update_name`), with the action's request."""
+        after the action, see `messages.update_name`), with the action's request."""
         return await self._act(self._request(name, args))
 
     @act.validator

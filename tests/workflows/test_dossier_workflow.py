@@ -12,7 +12,7 @@ from temporalio.exceptions import ApplicationError
 from db.seed import DONRE, PROCEDURES, TAX, WARD
 from domain.dossier import ActionRequest, Actor, Applicant, DossierState, ResultKind, Role
 from domain.lifecycle import Action, Status
-from messages import DossierInput
+from messages import ActionOutcome, DossierInput
 from tests.support.workflows import Harness
 from workflows.client import run_action
 from workflows.dossier import DossierWorkflow
@@ -105,3 +105,30 @@ async def test_withdrawn_dossier_completes(harness: Harness) -> None:
         handle, ActionRequest(Action.WITHDRAW, actor=CLERK, reason="Công dân rút hồ sơ")
     )
     assert await handle.result() == "withdrawn"
+
+
+async def test_an_update_that_is_no_action_or_cannot_be_read_is_refused_and_changes_nothing(
+    harness: Harness,
+) -> None:
+    handle = await start(harness)
+    with pytest.raises(WorkflowUpdateFailedError) as unknown:
+        await handle.execute_update("stop", ActionRequest(Action.STOP, actor=CLERK))
+    cause = unknown.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == "InvalidAction"
+    assert "'stop' is not an action" in cause.message
+    with pytest.raises(WorkflowUpdateFailedError) as garbled:
+        await handle.execute_update("accept", {"actor": {"username": 5}})
+    cause = garbled.value.cause
+    assert isinstance(cause, ApplicationError) and cause.type == "InvalidAction"
+    assert "the accept request cannot be read" in cause.message
+    state = await handle.query(DossierWorkflow.current)
+    assert state.status == Status.SUBMITTED and state.seq == 0
+
+
+async def test_an_action_named_by_its_update_takes_the_updates_action(harness: Harness) -> None:
+    """The update's name says the action: a payload naming another one does not change it."""
+    handle = await start(harness)
+    outcome = await handle.execute_update(
+        "accept", ActionRequest(Action.REFUSE, actor=CLERK), result_type=ActionOutcome
+    )
+    assert outcome.status == "received"
