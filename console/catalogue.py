@@ -7,6 +7,7 @@ same things with the same words."""
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -18,7 +19,7 @@ from api.errors import Problem
 from api.routes import admin_org as org_routes
 from api.routes import admin_procedures as catalogue_routes
 from console.render import LOCAL, REFUSALS, User, page, problem_of, redirect
-from console.session import check_csrf
+from console.session import ConsoleUser, check_csrf
 from domain.dossier import Role
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -50,6 +51,18 @@ def _moment(text: str) -> datetime | None:
     except ValueError:
         raise Problem(422, f"{text!r} is not a date and time") from None
     return (local - LOCAL).replace(tzinfo=UTC) if local.tzinfo is None else local.astimezone(UTC)
+
+
+async def _then(
+    request: Request, user: ConsoleUser, here: str, work: Callable[[], Awaitable[str]]
+) -> Response:
+    """Run the admin route behind a form; back to `here` with what it did, or with the
+    refusal the API would answer (nothing changed)."""
+    try:
+        message = await work()
+    except REFUSALS as exc:
+        return redirect(request, user, here, error=(await problem_of(request, exc))[1])
+    return redirect(request, user, here, message=message)
 
 
 @router.get("/catalogue")
@@ -87,11 +100,9 @@ async def create(
         draft = await catalogue_routes.create(user.officer, session, _definition(definition))
     except REFUSALS as exc:
         return redirect(request, user, CATALOGUE, error=(await problem_of(request, exc))[1])
+    here = f"{CATALOGUE}/{draft.procedure_code}"
     return redirect(
-        request,
-        user,
-        f"{CATALOGUE}/{draft.procedure_code}",
-        message=f"{draft.procedure_code}: đã tạo bản nháp phiên bản 1.",
+        request, user, here, message=f"{draft.procedure_code}: đã tạo bản nháp phiên bản 1."
     )
 
 
@@ -106,12 +117,13 @@ async def save_draft(
     csrf: Csrf = "",
 ) -> Response:
     check_csrf(user.csrf, csrf)
-    here = f"{CATALOGUE}/{code}"
-    try:
-        await catalogue_routes.edit(code, number, user.officer, session, _definition(definition))
-    except REFUSALS as exc:
-        return redirect(request, user, here, error=(await problem_of(request, exc))[1])
-    return redirect(request, user, here, message=f"Phiên bản {number}: đã lưu bản nháp.")
+
+    async def work() -> str:
+        body = _definition(definition)
+        await catalogue_routes.edit(code, number, user.officer, session, body)
+        return f"Phiên bản {number}: đã lưu bản nháp."
+
+    return await _then(request, user, f"{CATALOGUE}/{code}", work)
 
 
 @router.post("/catalogue/{code}/versions/{number}/publish")
@@ -125,13 +137,13 @@ async def publish(
     csrf: Csrf = "",
 ) -> Response:
     check_csrf(user.csrf, csrf)
-    here = f"{CATALOGUE}/{code}"
-    try:
+
+    async def work() -> str:
         body = catalogue_routes.PublishIn(effective_from=_moment(effective_from))
         await catalogue_routes.publish(code, number, user.officer, session, body)
-    except REFUSALS as exc:
-        return redirect(request, user, here, error=(await problem_of(request, exc))[1])
-    return redirect(request, user, here, message=f"Phiên bản {number}: đã ban hành.")
+        return f"Phiên bản {number}: đã ban hành."
+
+    return await _then(request, user, f"{CATALOGUE}/{code}", work)
 
 
 @router.post("/catalogue/{code}/revise")
@@ -140,13 +152,13 @@ async def revise(
 ) -> Response:
     """A new draft that starts as a copy of the latest version."""
     check_csrf(user.csrf, csrf)
-    here = f"{CATALOGUE}/{code}"
-    try:
+
+    async def work() -> str:
         latest = (await catalogue_routes.versions(code, user.officer, session))[-1]
         draft = await catalogue_routes.revise(code, user.officer, session, latest.definition)
-    except REFUSALS as exc:
-        return redirect(request, user, here, error=(await problem_of(request, exc))[1])
-    return redirect(request, user, here, message=f"Đã tạo bản nháp phiên bản {draft.version}.")
+        return f"Đã tạo bản nháp phiên bản {draft.version}."
+
+    return await _then(request, user, f"{CATALOGUE}/{code}", work)
 
 
 @router.post("/catalogue/{code}/retire")
@@ -154,12 +166,12 @@ async def retire(
     request: Request, code: str, user: User, session: SessionDep, csrf: Csrf = ""
 ) -> Response:
     check_csrf(user.csrf, csrf)
-    here = f"{CATALOGUE}/{code}"
-    try:
+
+    async def work() -> str:
         await catalogue_routes.retire(code, user.officer, session)
-    except REFUSALS as exc:
-        return redirect(request, user, here, error=(await problem_of(request, exc))[1])
-    return redirect(request, user, here, message=f"{code}: đã ngừng áp dụng cho hồ sơ mới.")
+        return f"{code}: đã ngừng áp dụng cho hồ sơ mới."
+
+    return await _then(request, user, f"{CATALOGUE}/{code}", work)
 
 
 # --------------------------------------------------------------------------- users

@@ -78,6 +78,18 @@ async def test_the_admin_drafts_publishes_revises_and_retires_a_procedure(
     assert "Không" in await admin.page.locator("#procedures tr", has_text=code).inner_text()
 
 
+async def save_user(page: Any, username: str, *, password: str = "", active: bool = True) -> None:
+    """Fill the account form for an officer of the land department and save it."""
+    await page.get_by_label("Tên đăng nhập").fill(username)
+    await page.get_by_label("Họ tên").fill("Lê Thị Thử")
+    await page.get_by_label("Vai trò").select_option("officer")
+    await page.get_by_label("Cơ quan").select_option("000.00.14.H29")
+    await page.get_by_label("Mật khẩu mới (ít nhất 12 ký tự)").fill(password)
+    await page.get_by_label("Hoạt động").set_checked(active)
+    await page.get_by_role("button", name="Lưu tài khoản").click()
+    await page.wait_for_load_state()
+
+
 async def test_the_admin_creates_a_user_who_signs_in_and_switches_them_off(
     open_as: Any, browser: Any, console_url: str
 ) -> None:
@@ -85,23 +97,11 @@ async def test_the_admin_creates_a_user_who_signs_in_and_switches_them_off(
     await admin.goto("/console/users")
     username = f"cv.{uuid.uuid4().hex[:6]}"
     page = admin.page
-    await page.get_by_label("Tên đăng nhập").fill(username)
-    await page.get_by_label("Họ tên").fill("Lê Thị Thử")
-    await page.get_by_label("Vai trò").select_option("officer")
-    await page.get_by_label("Cơ quan").select_option("000.00.14.H29")
-    await page.get_by_label("Mật khẩu mới (ít nhất 12 ký tự)").fill("ngan")
-    await page.get_by_role("button", name="Lưu tài khoản").click()
-    await page.wait_for_load_state()
+    await save_user(page, username, password="ngan")
     assert await page.locator("#refusal").count() == 1  # too short a password
     assert await page.locator("#users tr", has_text=username).count() == 0
 
-    await page.get_by_label("Tên đăng nhập").fill(username)
-    await page.get_by_label("Họ tên").fill("Lê Thị Thử")
-    await page.get_by_label("Vai trò").select_option("officer")
-    await page.get_by_label("Cơ quan").select_option("000.00.14.H29")
-    await page.get_by_label("Mật khẩu mới (ít nhất 12 ký tự)").fill("mat-khau-du-dai-1")
-    await page.get_by_role("button", name="Lưu tài khoản").click()
-    await page.wait_for_load_state()
+    await save_user(page, username, password="mat-khau-du-dai-1")
     assert "Hoạt động" in await page.locator("#users tr", has_text=username).inner_text()
     await admin.shot("users")
 
@@ -120,12 +120,6 @@ async def test_the_admin_creates_a_user_who_signs_in_and_switches_them_off(
 
     assert (await sign_in()).endswith("/console/")
 
-    await page.get_by_label("Tên đăng nhập").fill(username)
-    await page.get_by_label("Họ tên").fill("Lê Thị Thử")
-    await page.get_by_label("Vai trò").select_option("officer")
-    await page.get_by_label("Cơ quan").select_option("000.00.14.H29")
-    await page.get_by_label("Hoạt động").uncheck()
-    await page.get_by_role("button", name="Lưu tài khoản").click()
-    await page.wait_for_load_state()
+    await save_user(page, username, active=False)
     assert "Đã khoá" in await page.locator("#users tr", has_text=username).inner_text()
     assert "/console/login" in await sign_in()
