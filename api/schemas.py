@@ -128,6 +128,13 @@ class ActionIn(BaseModel):
     assignee: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = (
         Field(default=None, description="assign only: the username of an officer of the unit")
     )
+    step_index: int | None = Field(
+        default=None,
+        ge=0,
+        le=200,
+        description="a parallel stage: the branch (step index) acted on, when the actor could "
+        "hold more than one (an agency head, an admin); otherwise the actor's unit picks it",
+    )
 
 
 class StepTimesOut(BaseModel):
@@ -142,11 +149,18 @@ class StepTimesOut(BaseModel):
     started_at: UTCDateTime | None
     finished_at: UTCDateTime | None
     due_at: UTCDateTime | None
+    stage: int = Field(
+        default=1, description="the route stage (1-based); steps of one stage run in parallel"
+    )
 
 
 class DossierStepOut(StepTimesOut):
     handled_by: str
     current: bool
+    closed: bool = Field(
+        default=False,
+        description="a parallel branch closed unanswered once the stage's quorum answered",
+    )
     assignee: str = Field(default="", description="the officer holding the step ('': the unit)")
     assignee_name: str = ""
 
@@ -217,6 +231,9 @@ class TimelineOut(BaseModel):
     to_status: str
     step_index: int
     note: str
+    branch_index: int | None = Field(
+        default=None, description="a parallel stage: the branch (step index) that acted"
+    )
 
 
 class ComponentOut(BaseModel):

@@ -400,6 +400,7 @@ class DossierWorkflow(PaymentSteps):
             new_due=input.new_due,
             fee_lines=tuple(input.fee_lines),
             assignee=input.assignee,
+            step_index=input.step_index,
         )
 
     def _check(self, action: Action, input: ActionInput) -> None:

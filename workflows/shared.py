@@ -69,6 +69,7 @@ class ActionInput:
     new_due: datetime | None = None
     fee_lines: list[FeeLineDraft] = field(default_factory=list)
     assignee: Actor | None = None  # assign: the officer of the step's unit
+    step_index: int | None = None  # a parallel stage: the branch acted on (see ActionRequest)
 
 
 class Refusal(StrEnum):

@@ -163,7 +163,10 @@ async def detail(
                 finished_at=s.finished_at,
                 due_at=s.due_at,
                 handled_by=s.handled_by,
-                current=s.idx == row.step_index and row.status == Status.PROCESSING.value,
+                current=(s.open or s.idx == row.step_index)
+                and row.status == Status.PROCESSING.value,
+                stage=s.stage,
+                closed=s.closed,
                 assignee=s.assignee,
                 assignee_name=s.assignee_name,
             )
