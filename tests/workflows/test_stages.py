@@ -8,8 +8,13 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 
+from activities.clock import ClockActivities
+from activities.notify import LogChannel
+from db.clock_models import Escalation
+from db.projection import new_row
 from domain.clock import add_working_time
 from domain.dossier import Applicant, DossierState, ResultKind
 from domain.lifecycle import Status
@@ -17,11 +22,13 @@ from domain.outcomes import Verdict
 from tests.support.stages import (
     CLERK,
     DOC_OFFICER,
+    LAND,
     PARALLEL,
     QLDD,
     TAX_OFFICER,
     VPDK,
     WARD_OFFICER,
+    WARD_UNIT_HEAD,
 )
 from tests.support.workflows import Harness, clock_config
 from workflows.dossier import DossierWorkflow
@@ -55,7 +62,9 @@ async def at_consultation(harness: Harness) -> WorkflowHandle:  # type: ignore[t
     return handle
 
 
-async def test_one_late_agency_is_warned_escalated_and_blamed_alone(harness: Harness) -> None:
+async def test_one_late_agency_is_warned_escalated_and_blamed_alone(  # type: ignore[no-untyped-def]
+    harness: Harness, sessions
+) -> None:
     handle = await at_consultation(harness)
     cal = clock_config().work_calendar()
     state = await state_of(handle)
@@ -87,6 +96,18 @@ async def test_one_late_agency_is_warned_escalated_and_blamed_alone(harness: Har
     assert kinds == [("warning", 0), ("escalation", 1), ("escalation", 2)]
     assert step_notices[1].timer.target == "unit_head"  # the ward unit's head, from the chart
     assert all(n.event.branch_index == 3 for n in step_notices)
+    # written by the real notice writer, the escalation reaches the head of the ward's unit
+    async with sessions() as session:
+        row = new_row(await state_of(handle))
+        row.procedure_code = LAND.code  # the read model's catalogue holds the seeded ones
+        session.add(row)
+        await session.commit()
+    await ClockActivities(sessions, channels=[LogChannel()]).record_notice(step_notices[1])
+    async with sessions() as session:
+        [row] = await session.scalars(
+            select(Escalation).where(Escalation.dossier_code == state.code)
+        )
+        assert (row.step_index, row.recipient_username) == (3, WARD_UNIT_HEAD)
 
     await handle.execute_update(DossierWorkflow.forward, ActionInput(actor=WARD_OFFICER))
     state = await state_of(handle)
