@@ -39,6 +39,11 @@ class StepOut(BaseModel):
     agency_name: str
     term_days: float
     task: str = ""
+    stage: int = Field(
+        default=0,
+        description="steps with the same non-zero stage number run in parallel (liên thông "
+        "song song); 0: a stage of its own",
+    )
 
 
 class FeeOut(BaseModel):
@@ -68,6 +73,14 @@ class ProcedureOut(BaseModel):
     fees: list[FeeOut]
     fee_total: int
     components: list[ComponentSpecOut]
+    lead_agency_code: str = Field(
+        default="", description="the lead agency (cơ quan chủ trì), owner of the total term"
+    )
+    stage_quorum: dict[int, int] = Field(
+        default_factory=dict,
+        description="parallel stages joined before all their branches answered: stage number "
+        "→ how many answers move the dossier on",
+    )
 
 
 class ApplicantIn(BaseModel):

@@ -26,6 +26,10 @@ async def test_a_parallel_stage_published_by_the_admin_runs_branch_by_branch(  #
     unreachable = {**definition, "stage_quorum": {"2": 4}}
     bad = await api.post(BASE, json=unreachable, headers=admin)
     assert bad.status_code == 422 and "quorum must be from 1 to 3" in bad.json()["detail"]
+    misplaced = {**definition, "steps": [dict(s) for s in definition["steps"]]}
+    misplaced["steps"][2]["agency_code"] = misplaced["steps"][1]["agency_code"]
+    bad = await api.post(BASE, json=misplaced, headers=admin)
+    assert bad.status_code == 422 and "no unit 'H29.20.CPXD' in agency" in bad.json()["detail"]
     assert (await api.get(f"{BASE}/{code}/versions", headers=admin)).status_code == 404
 
     created = await api.post(BASE, json=definition, headers=admin)
@@ -67,3 +71,6 @@ async def test_a_parallel_stage_published_by_the_admin_runs_branch_by_branch(  #
 
     detail = await act(api, await login("cv.vpdk"), dossier, "resolve", result_kind="approval")
     assert detail["status"] == "resolved"
+    catalogue = (await api.get(f"/api/v1/procedures/{code}")).json()
+    assert [s["stage"] for s in catalogue["steps"]] == [0, 2, 2, 2, 0]
+    assert catalogue["lead_agency_code"] == PARALLEL.lead_agency_code
