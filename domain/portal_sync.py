@@ -69,6 +69,10 @@ def portal_dossier(
     step = state.current_step
     if state.status == Status.PROCESSING and step is not None:
         unit = step.agency_name
+    elif state.status == Status.PROCESSING and state.current_steps:
+        # a parallel consultation: every agency still to answer
+        names = dict.fromkeys(s.agency_name for s in state.current_steps)
+        unit = "; ".join(names)
     else:
         unit = state.procedure.agency_name
     results: tuple[PortalResultDocument, ...] = ()

@@ -25,6 +25,7 @@ from domain.dossier import (
 )
 from domain.lifecycle import Action, IllegalTransition, Status
 from domain.outcomes import Verdict
+from domain.portal_sync import portal_dossier, portal_progress
 from domain.procedures import ComponentSpec, Procedure, ProcedureError, RouteStep
 from domain.responsibility import NOT_NEEDED
 from domain.statutory import pending_timers
@@ -290,3 +291,21 @@ def test_a_supplement_request_pauses_every_open_branch() -> None:
     after = {s.index: s.due_at for s in d.state.steps[2:4]}
     assert all(after[i] > before[i] for i in (2, 3))  # type: ignore[operator]
     assert d.state.steps[1].due_at == later(2 * DAY, later(DAY // 2))
+
+
+# --------------------------------------------------------------------------- portal
+
+
+def test_the_portal_hears_which_branch_answered_and_who_is_still_consulted() -> None:
+    d = Dossier().to_consultation()
+    event = act(d.state, ActionRequest(action=Action.FORWARD, actor=OFF_C), later(DAY), CAL)
+    assert event.branch_index == 2 and event.step_index == 1
+    progress = portal_progress(d.state, event)
+    assert progress.unit_name == "Phòng Môi trường"
+    assert progress.step_due == d.state.steps[2].due_at
+    assert portal_dossier(d.state).handling_unit_name == "Sở Xây dựng; Sở Công Thương"
+    last = act(d.state, ActionRequest(action=Action.FORWARD, actor=OFF_B), later(DAY), CAL)
+    last = act(d.state, ActionRequest(action=Action.FORWARD, actor=OFF_D), later(DAY), CAL)
+    assert last.branch_index == 3 and last.step_index == 4
+    assert portal_progress(d.state, last).unit_name == "Phòng Kinh tế"
+    assert portal_dossier(d.state).handling_unit_name == "Sở Kế hoạch và Đầu tư"
