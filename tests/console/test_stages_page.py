@@ -38,6 +38,12 @@ async def test_the_route_groups_the_parallel_branches_of_a_stage(  # type: ignor
     await act(api, await login("cv.thue"), dossier, "forward")
 
     ward = await open_as("cc.diachinh")
+    # the ward's branch is in the ward unit's queue, not yet taken; the tax office's is done
+    await ward.goto(f"/console/?view=unit&q={dossier}")
+    assert await ward.page.locator(f"tr[data-code='{dossier}']").count() == 1
+    tax = await open_as("cv.thue")
+    await tax.goto(f"/console/?view=unit&q={dossier}")
+    assert await tax.page.locator(f"tr[data-code='{dossier}']").count() == 0
     answer = await ward.goto(f"/console/dossiers/{dossier}")
     assert answer.status == 200
     stage = ward.page.locator("tbody.parallel-stage")
