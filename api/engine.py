@@ -69,6 +69,7 @@ def request_of(
         new_due=body.new_due,
         fee_lines=tuple(FeeLineDraft(**line.model_dump()) for line in body.fee_lines),
         assignee=assignee,
+        step_index=body.step_index,
     )
 
 

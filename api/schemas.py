@@ -39,6 +39,11 @@ class StepOut(BaseModel):
     agency_name: str
     term_days: float
     task: str = ""
+    stage: int = Field(
+        default=0,
+        description="steps with the same non-zero stage number run in parallel (liên thông "
+        "song song); 0: a stage of its own",
+    )
 
 
 class FeeOut(BaseModel):
@@ -68,6 +73,14 @@ class ProcedureOut(BaseModel):
     fees: list[FeeOut]
     fee_total: int
     components: list[ComponentSpecOut]
+    lead_agency_code: str = Field(
+        default="", description="the lead agency (cơ quan chủ trì), owner of the total term"
+    )
+    stage_quorum: dict[int, int] = Field(
+        default_factory=dict,
+        description="parallel stages joined before all their branches answered: stage number "
+        "→ how many answers move the dossier on",
+    )
 
 
 class ApplicantIn(BaseModel):
@@ -128,6 +141,13 @@ class ActionIn(BaseModel):
     assignee: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = (
         Field(default=None, description="assign only: the username of an officer of the unit")
     )
+    step_index: int | None = Field(
+        default=None,
+        ge=0,
+        le=200,
+        description="a parallel stage: the branch (step index) acted on, when the actor could "
+        "hold more than one (an agency head, an admin); otherwise the actor's unit picks it",
+    )
 
 
 class StepTimesOut(BaseModel):
@@ -142,11 +162,18 @@ class StepTimesOut(BaseModel):
     started_at: UTCDateTime | None
     finished_at: UTCDateTime | None
     due_at: UTCDateTime | None
+    stage: int = Field(
+        default=1, description="the route stage (1-based); steps of one stage run in parallel"
+    )
 
 
 class DossierStepOut(StepTimesOut):
     handled_by: str
     current: bool
+    closed: bool = Field(
+        default=False,
+        description="a parallel branch closed unanswered once the stage's quorum answered",
+    )
     assignee: str = Field(default="", description="the officer holding the step ('': the unit)")
     assignee_name: str = ""
 
@@ -217,6 +244,9 @@ class TimelineOut(BaseModel):
     to_status: str
     step_index: int
     note: str
+    branch_index: int | None = Field(
+        default=None, description="a parallel stage: the branch (step index) that acted"
+    )
 
 
 class ComponentOut(BaseModel):

@@ -82,7 +82,11 @@ async def dossier_page(
     now = datetime.now(UTC)
     paused = shown.status in queues.WAITING
     open_ = not Status(shown.status).terminal and shown.finished_at is None
-    current = next((s for s in shown.steps if s.current), None)
+    # the open step; in a parallel stage, the viewer's unit's branch when it is one of them
+    opened = [s for s in shown.steps if s.current]
+    current = next((s for s in opened if s.unit_code == officer.unit_code), None) or next(
+        iter(opened), None
+    )
     return page(
         request,
         user,

@@ -91,10 +91,22 @@ class View:
     actions: tuple[str, ...] = ()  # what the rows offer: "take", "assign"
 
 
-def _current_step() -> Any:
+def _current_step(officer: Officer) -> Any:
+    """The step a queue row shows: the dossier's current step, or in a parallel stage (no
+    single current unit) the open branch of the officer's own unit, one row a dossier."""
     return and_(
         col(DossierStep.dossier_code) == col(Dossier.code),
-        col(DossierStep.idx) == col(Dossier.step_index),
+        or_(
+            and_(
+                col(Dossier.current_unit_code).is_not(None),
+                col(DossierStep.idx) == col(Dossier.step_index),
+            ),
+            and_(
+                col(Dossier.current_unit_code).is_(None),
+                col(DossierStep.open).is_(True),
+                col(DossierStep.unit_code) == officer.unit_code,
+            ),
+        ),
     )
 
 
@@ -115,7 +127,11 @@ def _desk(*statuses: str, supplemented: bool | None = None) -> Callable[[Officer
 def _processing_in_unit(officer: Officer, now: datetime) -> Any:
     return and_(
         col(Dossier.status) == Status.PROCESSING.value,
-        col(Dossier.current_unit_code) == officer.unit_code,
+        or_(
+            col(Dossier.current_unit_code) == officer.unit_code,
+            # a parallel stage: the unit's own branch is open (joined by `_current_step`)
+            and_(col(DossierStep.open).is_(True), col(DossierStep.unit_code) == officer.unit_code),
+        ),
     )
 
 
@@ -248,7 +264,7 @@ SORTS: dict[str, tuple[Any, ...]] = {
 
 
 def _query(base: Any, view: View, officer: Officer, filters: QueueFilter, now: datetime) -> Any:
-    query = base.outerjoin(DossierStep, _current_step()).where(view.where(officer, now))
+    query = base.outerjoin(DossierStep, _current_step(officer)).where(view.where(officer, now))
     if filters.unit:
         query = query.where(col(Dossier.current_unit_code) == filters.unit)
     if filters.officer:

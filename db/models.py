@@ -174,6 +174,12 @@ class DossierStep(SQLModel, table=True):
     handled_by: str = ""
     assignee: str = ""  # the officer holding the step now ("": nobody took it)
     assignee_name: str = ""
+    #: the route stage (1-based) of the step; the steps of one stage run in parallel
+    stage: int = 1
+    #: a parallel branch closed unanswered once its stage's quorum answered
+    closed: bool = False
+    #: open now: the step (or one of the parallel branches) the dossier waits for
+    open: bool = False
 
 
 class StepAttemptRecord(SQLModel, table=True):
@@ -232,6 +238,8 @@ class TimelineEntry(SQLModel, table=True):
     to_status: str
     step_index: int
     note: str = ""
+    #: a parallel stage: the branch (step index) that acted
+    branch_index: int | None = None
 
 
 class Component(SQLModel, table=True):

@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.models import Dossier, DossierStep, StepAttemptRecord, TimelineEntry
 from db.outcomes import apply_verdict
 from domain.dossier import DossierEvent, DossierState
+from domain.lifecycle import Status
 
 
 def apply_state(row: Dossier, state: DossierState) -> None:
@@ -63,6 +64,7 @@ async def write_steps(session: AsyncSession, state: DossierState) -> None:
         select(DossierStep).where(col(DossierStep.dossier_code) == state.code)
     )
     existing = {row.idx: row for row in rows}  # one query, not one per step
+    current = state.current_steps if state.status == Status.PROCESSING else []
     for step in state.steps:
         row = existing.get(step.index)
         if row is None:
@@ -82,6 +84,9 @@ async def write_steps(session: AsyncSession, state: DossierState) -> None:
         row.handled_by = step.handled_by
         row.assignee = step.assignee
         row.assignee_name = step.assignee_name
+        row.stage = state.procedure.stage_of(step.index) + 1
+        row.closed = step.closed
+        row.open = step in current
     await write_attempts(session, state)
 
 
@@ -137,6 +142,7 @@ def timeline_entry(code: str, event: DossierEvent, note: str | None = None) -> T
         to_status=event.to_status.value,
         step_index=event.step_index,
         note=event.note if note is None else note,
+        branch_index=event.branch_index,
     )
 
 

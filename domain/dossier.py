@@ -118,6 +118,9 @@ class ActionRequest:
     new_due: datetime | None = None
     fee_lines: tuple[FeeLineDraft, ...] = ()  # request-payment: the financial obligation
     assignee: Actor | None = None  # assign: the officer of the unit who takes the step
+    #: A parallel stage: the branch acted on, when the actor could hold more than one (an
+    #: agency head, an admin); otherwise the actor's unit picks it.
+    step_index: int | None = None
 
 
 @dataclass
@@ -136,6 +139,9 @@ class StepProgress:
     attempt: int = 0  # how many times the step was started (a return starts it again)
     assignee: str = ""  # the officer who holds the step ("": nobody took it, the unit's)
     assignee_name: str = ""
+    #: A branch of a parallel stage closed unanswered once the stage's quorum answered (not
+    #: needed: no lateness).
+    closed: bool = False
 
 
 @dataclass
@@ -204,6 +210,8 @@ class DossierEvent:
     to_status: Status
     step_index: int
     note: str = ""
+    #: In a parallel stage: the branch (step index) that acted; None otherwise.
+    branch_index: int | None = None
 
 
 @dataclass
@@ -373,10 +381,82 @@ class DossierState:
     # ------------------------------------------------------------------ queries
 
     @property
+    def stage_steps(self) -> list[StepProgress]:
+        """Every step of the stage the dossier is at (one, or a parallel stage's branches;
+        `step_index` is the stage's first step)."""
+        if not 0 <= self.step_index < len(self.steps):
+            return []
+        stages = self.procedure.stages
+        return [self.steps[i] for i in stages[self.procedure.stage_of(self.step_index)]]
+
+    @property
+    def in_parallel_stage(self) -> bool:
+        return len(self.stage_steps) > 1
+
+    @property
+    def current_steps(self) -> list[StepProgress]:
+        """The open steps of the current stage: its single step, or the branches of a
+        parallel stage that have not answered (nor been closed) yet."""
+        steps = self.stage_steps
+        if len(steps) == 1:
+            return steps
+        return [s for s in steps if s.finished_at is None]
+
+    @property
     def current_step(self) -> StepProgress | None:
-        if 0 <= self.step_index < len(self.steps):
-            return self.steps[self.step_index]
+        """The step the dossier is at, in a stage of one step; None in a parallel stage
+        (see `current_steps` and `acting_step`)."""
+        steps = self.stage_steps
+        return steps[0] if len(steps) == 1 else None
+
+    def acting_step(self, actor: Actor, step_index: int | None = None) -> StepProgress | None:
+        """The step `actor` acts on: the current step, or in a parallel stage the open branch
+        named by `step_index`, else the one of the actor's unit, else the only open one of
+        the actor's agency (or, for the engine and admins, the only open one)."""
+        if not self.in_parallel_stage:
+            return self.current_step
+        branches = self.current_steps
+        if step_index is not None:
+            return next((s for s in branches if s.index == step_index), None)
+        head = actor.role == Role.AGENCY_HEAD
+        for candidates in (
+            [s for s in branches if actor.unit_code and s.unit_code == actor.unit_code],
+            [s for s in branches if head and s.agency_code == actor.agency_code],
+            branches if actor.role in (Role.ADMIN, Role.SYSTEM) else [],
+        ):
+            if len(candidates) == 1:
+                return candidates[0]
         return None
+
+    def _branch(self, actor: Actor, step_index: int | None) -> StepProgress:
+        """`acting_step` in a parallel stage, or why there is none (403 / 422)."""
+        step = self.acting_step(actor, step_index)
+        if step is not None:
+            return step
+        branches = self.current_steps
+        listed = ", ".join(f"{s.index}: {s.unit_name}" for s in branches)
+        if step_index is not None:
+            raise InvalidAction(
+                "step_index", f"step {step_index} is not an open branch of this stage ({listed})"
+            )
+        mine = [s for s in self.stage_steps if actor.unit_code and s.unit_code == actor.unit_code]
+        if mine:
+            raise Forbidden(
+                f"{mine[0].unit_name} has already answered in this stage; it waits for "
+                + ", ".join(s.unit_name for s in branches)
+            )
+        if actor.role in (Role.ADMIN, Role.SYSTEM) or (
+            actor.role == Role.AGENCY_HEAD
+            and any(s.agency_code == actor.agency_code for s in branches)
+        ):
+            raise InvalidAction(
+                "step_index", f"several branches are open; name the one you act on ({listed})"
+            )
+        raise Forbidden(
+            "the open branches of this stage belong to "
+            + ", ".join(f"{s.unit_name} ({s.agency_name})" for s in branches)
+            + "; their officers and heads act on them"
+        )
 
     @property
     def on_last_step(self) -> bool:
@@ -405,7 +485,7 @@ class DossierState:
             if actor is not None:
                 try:
                     self._authorize(action, actor)
-                except Forbidden:
+                except (Forbidden, InvalidAction):
                     continue
             allowed.append(action)
         return allowed
@@ -418,7 +498,9 @@ class DossierState:
         reason = self._blocked(request)
         if reason:
             raise IllegalTransition(self.status, request.action, self.allowed_actions(), reason)
-        self._authorize(request.action, request.actor)
+        self._authorize(request.action, request.actor, request.step_index)
+        if self.in_parallel_stage and self.status == Status.PROCESSING:
+            self._branch(request.actor, request.step_index)  # the engine and admins name it
         self._validate_input(request)
         return target
 
@@ -447,7 +529,9 @@ class DossierState:
             return "no financial obligation is outstanding"
         if action == Action.FORWARD and self.status == Status.PROCESSING and self.on_last_step:
             return "this is the last step of the route: resolve the dossier instead"
-        if action == Action.RETURN and self.step_index <= 0:
+        if action == Action.RETURN and (
+            self.step_index <= 0 or self.procedure.stage_of(self.step_index) == 0
+        ):
             return "the dossier is at the first step: nothing to return to"
         if (
             action == Action.RESOLVE
@@ -463,7 +547,7 @@ class DossierState:
             return "the applicant has already rated this dossier"
         if action == Action.APOLOGIZE and self.apologised:
             return "a new appointment may be set only once per dossier (Decree 61 Art. 19.9)"
-        step = self.current_step
+        step = self.acting_step(request.actor, request.step_index)
         if action == Action.TAKE and step is not None and step.assignee:
             if step.assignee == request.actor.username:
                 return "you already hold this step"
@@ -473,7 +557,7 @@ class DossierState:
             )
         return None
 
-    def _authorize(self, action: Action, actor: Actor) -> None:
+    def _authorize(self, action: Action, actor: Actor, step_index: int | None = None) -> None:
         role = actor.role
         if role in (Role.ADMIN, Role.SYSTEM):
             return
@@ -497,10 +581,14 @@ class DossierState:
                 return
             raise Forbidden(f"'{action.value}' is done by the agency, not by the applicant")
         if action in (Action.ASSIGN, Action.TAKE):
-            self._authorize_assignment(action, actor)
+            self._authorize_assignment(action, actor, step_index)
             return
         if action == Action.APOLOGIZE:
-            step = self.current_step or (self.steps[0] if self.steps else None)
+            step = (
+                self.acting_step(actor, step_index)
+                or self.current_step
+                or (self.steps[0] if self.steps else None)
+            )
             agency = step.agency_code if step else self.procedure.agency_code
             if role == Role.AGENCY_HEAD and actor.agency_code == agency:
                 return
@@ -518,7 +606,7 @@ class DossierState:
             return
         if role not in PROCESSING_ROLES:
             raise Forbidden(f"'{action.value}' is done by the officer handling the step")
-        step = self.current_step
+        step = self._branch(actor, step_index) if self.in_parallel_stage else self.current_step
         if step is None or actor.agency_code != step.agency_code:
             raise Forbidden("the current step of this dossier belongs to another agency")
         if role in (Role.OFFICER, Role.UNIT_HEAD) and actor.unit_code != step.unit_code:
@@ -531,10 +619,12 @@ class DossierState:
                 "of the unit to reassign it"
             )
 
-    def _authorize_assignment(self, action: Action, actor: Actor) -> None:
+    def _authorize_assignment(
+        self, action: Action, actor: Actor, step_index: int | None = None
+    ) -> None:
         """Assigning is the unit head's (or the agency head's); taking, an officer's of the
         step's unit."""
-        step = self.current_step
+        step = self._branch(actor, step_index) if self.in_parallel_stage else self.current_step
         if step is None:
             raise Forbidden("there is no step being processed to assign")
         if action == Action.ASSIGN:
@@ -551,7 +641,9 @@ class DossierState:
     def _validate_input(self, request: ActionRequest) -> None:
         action = request.action
         if action == Action.ASSIGN:
-            self._validate_assignee(request.assignee)
+            self._validate_assignee(
+                request.assignee, self.acting_step(request.actor, request.step_index)
+            )
         if action in (Action.REFUSE, Action.REQUEST_SUPPLEMENT, Action.WITHDRAW, Action.APOLOGIZE):
             if not request.reason.strip():
                 raise InvalidAction("reason", f"'{action.value}' needs a reason for the applicant")
@@ -574,8 +666,7 @@ class DossierState:
             except FeeLineInvalid as error:
                 raise InvalidAction(error.field, error.message) from None
 
-    def _validate_assignee(self, assignee: Actor | None) -> None:
-        step = self.current_step
+    def _validate_assignee(self, assignee: Actor | None, step: StepProgress | None) -> None:
         if assignee is None:
             raise InvalidAction("assignee", "name the officer of the unit who takes the step")
         if step is None:
@@ -622,7 +713,12 @@ class DossierState:
                 "an electronic result is attached while the dossier is processed or once it is "
                 f"resolved, not while it is {self.status.value}"
             )
-        step = self.current_step
+        step = self.acting_step(attachment.actor)
+        if step is None and self.current_steps:  # a parallel stage: the actor's agency's branch
+            step = next(
+                (s for s in self.current_steps if s.agency_code == attachment.actor.agency_code),
+                self.current_steps[0],
+            )
         refusal = attachment_forbidden(
             attachment.kind,
             attachment.actor,
@@ -782,6 +878,11 @@ class DossierState:
         source = self.status
         action = request.action
         note = request.note or request.reason or request.result_summary
+        branch = (
+            self.acting_step(request.actor, request.step_index)
+            if self.in_parallel_stage and source == Status.PROCESSING
+            else None
+        )
         effect = EFFECTS.get(action)
         if effect is not None:
             note = effect(self, request, now, source, note)
@@ -804,6 +905,7 @@ class DossierState:
             to_status=target,
             step_index=self.step_index,
             note=note,
+            branch_index=branch.index if branch is not None else None,
         )
 
     def submission_event(self) -> DossierEvent:
@@ -863,33 +965,71 @@ def _pay(state: DossierState, request: ActionRequest, now: datetime, _: Status, 
 
 
 def _finish_step(state: DossierState, request: ActionRequest, now: datetime) -> None:
-    step = state.current_step
+    """The acting step is done; in a parallel stage the branches still open close unanswered."""
+    step = state.acting_step(request.actor, request.step_index)
     if step is not None:
         step.finished_at = now
         step.handled_by = request.actor.username
+    for other in state.current_steps if state.in_parallel_stage else ():
+        other.finished_at = now
+        other.closed = True
+
+
+def _start_stage(state: DossierState, now: datetime) -> list[StepProgress]:
+    """(Re)start every step of the stage at `step_index`; its clock starts afresh (the
+    statutory clock writes the new ledgers)."""
+    steps = state.stage_steps
+    for step in steps:
+        step.started_at = now
+        step.finished_at = None
+        step.closed = False
+        step.ledger = []
+    return steps
 
 
 def _forward(
     state: DossierState, request: ActionRequest, now: datetime, _: Status, note: str
 ) -> str:
-    _finish_step(state, request, now)
+    """Forward the step on; in a parallel stage, the branch's answer, which moves the
+    dossier on only once the stage's quorum (all its branches by default) has answered."""
+    stage = state.stage_steps
+    if len(stage) > 1:
+        branch = state.acting_step(request.actor, request.step_index)
+        assert branch is not None
+        branch.finished_at = now
+        branch.handled_by = request.actor.username
+        answered = sum(1 for s in stage if s.finished_at is not None and not s.closed)
+        needed = state.procedure.quorum(state.procedure.stage_of(branch.index))
+        if answered < needed:
+            waiting = ", ".join(s.unit_name for s in state.current_steps)
+            return (
+                note
+                or f"{branch.unit_name} answered ({answered} of {needed}); waiting for {waiting}"
+            )
+        for other in state.current_steps:
+            other.finished_at = now
+            other.closed = True
+        state.step_index = stage[-1].index
+    else:
+        _finish_step(state, request, now)
     state.step_index += 1
-    state.steps[state.step_index].started_at = now
-    state.steps[state.step_index].finished_at = None
-    return note or f"to {state.steps[state.step_index].unit_name}"
+    started = _start_stage(state, now)
+    return note or "to " + ", ".join(s.unit_name for s in started)
 
 
 def _return(
     state: DossierState, request: ActionRequest, now: datetime, _: Status, note: str
 ) -> str:
-    current = state.steps[state.step_index]
-    current.started_at = None
-    current.due_at = None
-    state.step_index -= 1
-    previous = state.steps[state.step_index]
-    previous.finished_at = None
-    previous.started_at = now
-    return note or f"back to {previous.unit_name}"
+    """Back to the stage before: every branch of this stage stops, every step of that one
+    starts again."""
+    for current in state.stage_steps:
+        current.started_at = None
+        current.due_at = None
+        current.finished_at = None
+        current.closed = False
+    state.step_index = state.procedure.stages[state.procedure.stage_of(state.step_index) - 1][0]
+    previous = _start_stage(state, now)
+    return note or "back to " + ", ".join(s.unit_name for s in previous)
 
 
 def _request_supplement(
@@ -947,11 +1087,12 @@ def _hold(state: DossierState, request: ActionRequest, now: datetime, _: Status,
     """assign (by the unit head) and take (by the officer): who holds the current step."""
     holder = request.assignee if request.action == Action.ASSIGN else request.actor
     assert holder is not None
-    step = state.steps[state.step_index]
+    step = state.acting_step(request.actor, request.step_index)
+    assert step is not None
     step.assignee = holder.username
     step.assignee_name = holder.full_name
     verb = "assigned to" if request.action == Action.ASSIGN else "taken by"
-    return note or f"step {state.step_index + 1} ({step.unit_name}) {verb} {holder.full_name}"
+    return note or f"step {step.index + 1} ({step.unit_name}) {verb} {holder.full_name}"
 
 
 def _apologize(

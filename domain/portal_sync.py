@@ -45,7 +45,10 @@ def _handled_step_index(event: DossierEvent) -> int:
     """The route step whose unit acted in ``event`` (-1: the one-stop desk).
 
     A forward is done by the step it leaves and a return by the step it undoes; other
-    actions while processing belong to the current step, everything else to the desk."""
+    actions while processing belong to the current step, everything else to the desk. In a
+    parallel stage the event names the branch that acted."""
+    if event.branch_index is not None:
+        return event.branch_index
     if event.action == "forward":
         return event.step_index - 1
     if event.action == "return":
@@ -66,6 +69,10 @@ def portal_dossier(
     step = state.current_step
     if state.status == Status.PROCESSING and step is not None:
         unit = step.agency_name
+    elif state.status == Status.PROCESSING and state.current_steps:
+        # a parallel consultation: every agency still to answer
+        names = dict.fromkeys(s.agency_name for s in state.current_steps)
+        unit = "; ".join(names)
     else:
         unit = state.procedure.agency_name
     results: tuple[PortalResultDocument, ...] = ()

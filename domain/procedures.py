@@ -33,6 +33,9 @@ class RouteStep:
     agency_name: str
     term_days: float
     task: str = ""
+    #: Steps with the same non-zero stage number, next to each other in the route, run at the
+    #: same time (liên thông song song), each with its own share; 0: a stage of its own.
+    stage: int = 0
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,37 @@ class Procedure:
     version: int = 1
     #: The national procedure code (MaTTHC) when it differs from `code`.
     national_code: str = ""
+    #: Parallel stages joined before all their branches answered: stage number → how many
+    #: answers move the dossier on (the rest are closed as not needed). Absent: all of them.
+    stage_quorum: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def stages(self) -> tuple[tuple[int, ...], ...]:
+        """The route as stages: the indices of the steps of each stage, in order (a
+        sequential route is one step a stage)."""
+        stages: list[list[int]] = []
+        for i, step in enumerate(self.steps):
+            previous = self.steps[i - 1].stage if i else None
+            if stages and step.stage and step.stage == previous:
+                stages[-1].append(i)
+            else:
+                stages.append([i])
+        return tuple(tuple(stage) for stage in stages)
+
+    def stage_of(self, index: int) -> int:
+        """The position (0-based) of the stage step `index` belongs to."""
+        return next(n for n, stage in enumerate(self.stages) if index in stage)
+
+    def quorum(self, position: int) -> int:
+        """How many branches of the stage at `position` must answer before it is joined."""
+        stage = self.stages[position]
+        number = self.steps[stage[0]].stage
+        return self.stage_quorum.get(number, len(stage)) if number else 1
+
+    @property
+    def lead_agency(self) -> str:
+        """The lead agency (cơ quan chủ trì), which owns the dossier's total term."""
+        return self.lead_agency_code or self.agency_code
 
     @property
     def portal_code(self) -> str:
@@ -98,10 +132,13 @@ class Procedure:
                 f"procedure {self.code}: term {self.term_days} is not a positive number of "
                 "half working days"
             )
-        shares = sum(step.term_days for step in self.steps)
+        self._validate_stages()
+        stages = self.stages
+        shares = sum(max(self.steps[i].term_days for i in stage) for stage in stages)
         if abs(shares - self.term_days) > 1e-9:
+            what = "steps'" if len(stages) == len(self.steps) else "stages' (longest branch)"
             raise ProcedureError(
-                f"procedure {self.code}: the steps' shares add up to {shares} working days, "
+                f"procedure {self.code}: the {what} shares add up to {shares} working days, "
                 f"the term is {self.term_days}"
             )
         for step in self.steps:
@@ -119,3 +156,44 @@ class Procedure:
         if self.waiting_limit_days <= 0:
             raise ProcedureError(f"procedure {self.code}: waiting limit must be positive")
         return self
+
+    def _validate_stages(self) -> None:
+        """Parallel stages: contiguous, one branch per unit, a quorum they can reach, the
+        result decided by one unit, the lead agency on the route."""
+        stages = self.stages
+        numbers = [self.steps[stage[0]].stage for stage in stages if self.steps[stage[0]].stage]
+        if len(numbers) != len(set(numbers)):
+            raise ProcedureError(
+                f"procedure {self.code}: the steps of a parallel stage must follow each other "
+                "in the route (a stage number appears in two places)"
+            )
+        for stage in stages:
+            units = [self.steps[i].unit_code for i in stage]
+            if len(units) != len(set(units)):
+                raise ProcedureError(
+                    f"procedure {self.code}: stage {self.steps[stage[0]].stage} has two "
+                    "branches of the same unit; each agency unit answers once per stage"
+                )
+        sizes = {self.steps[s[0]].stage: len(s) for s in stages if self.steps[s[0]].stage}
+        for number, quorum in self.stage_quorum.items():
+            if number not in sizes or sizes[number] < 2:
+                raise ProcedureError(
+                    f"procedure {self.code}: quorum given for stage {number}, which is not a "
+                    "parallel stage of the route"
+                )
+            if not 1 <= quorum <= sizes[number]:
+                raise ProcedureError(
+                    f"procedure {self.code}: stage {number} has {sizes[number]} branches; its "
+                    f"quorum must be from 1 to {sizes[number]}, not {quorum}"
+                )
+        if len(stages[-1]) > 1:
+            raise ProcedureError(
+                f"procedure {self.code}: the last stage decides the result and must be a "
+                "single step (of the lead agency), not a parallel consultation"
+            )
+        agencies = {step.agency_code for step in self.steps}
+        if self.lead_agency_code and self.lead_agency_code not in agencies:
+            raise ProcedureError(
+                f"procedure {self.code}: the lead agency {self.lead_agency_code} has no step "
+                "on the route"
+            )

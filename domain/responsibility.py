@@ -19,7 +19,7 @@ def open_attempts(state: DossierState) -> list[StepAttempt]:
     return [a for a in state.step_attempts if a.open]
 
 
-def _begin(step: StepProgress, now: datetime) -> StepAttempt:
+def _begin(step: StepProgress, now: datetime, branch: str = "") -> StepAttempt:
     attempt = StepAttempt(
         step_index=step.index,
         attempt=step.attempt,
@@ -29,18 +29,24 @@ def _begin(step: StepProgress, now: datetime) -> StepAttempt:
         agency_name=step.agency_name,
         started_at=now,
         due_at=step.due_at,
+        branch=branch,
     )
     if step.assignee:  # the officer who held the step before it came back keeps it
         attempt.holdings.append(Holding(step.assignee, step.assignee_name, now, step.assignee))
     return attempt
 
 
+#: The outcome of a parallel branch closed unanswered once its stage's quorum answered.
+NOT_NEEDED = "not-needed"
+
+
 def track_attempts(state: DossierState, request: ActionRequest, now: datetime) -> None:
     """Bring the attempts up to date after `request` was applied (and the step's ledger and
     due moments were derived, which `refresh_due_moments` also copies to the open attempts):
-    close the attempt the action ended, open the one it began, record an assignment."""
+    close the attempts the action ended, open the ones it began, record an assignment. In a
+    parallel stage each branch has its own attempt (`branch`: its unit)."""
     action = request.action
-    step = state.current_step
+    step = state.acting_step(request.actor, request.step_index)
     if action in (Action.ASSIGN, Action.TAKE) and step is not None:
         current = next((a for a in open_attempts(state) if a.step_index == step.index), None)
         if current is None:  # a dossier that began before attempts were kept
@@ -51,16 +57,23 @@ def track_attempts(state: DossierState, request: ActionRequest, now: datetime) -
             Holding(step.assignee, step.assignee_name, now, request.actor.username)
         )
     elif action in (Action.FORWARD, Action.RETURN, Action.RESOLVE) or state.status.terminal:
+        moving = action in (Action.FORWARD, Action.RETURN)
+        still_open = {s.index for s in state.current_steps} if moving else set()
         for attempt in open_attempts(state):
-            if action in (Action.FORWARD, Action.RETURN) and attempt.step_index == (
-                step.index if step else -1
-            ):
+            if attempt.step_index in still_open:
                 continue
+            closed = state.steps[attempt.step_index].closed if attempt.branch else False
             attempt.finished_at = now
-            attempt.outcome = action.value
-            attempt.finished_by = request.actor.username
-        if action in (Action.FORWARD, Action.RETURN) and step is not None:
-            state.step_attempts.append(_begin(step, now))
+            attempt.outcome = NOT_NEEDED if closed else action.value
+            attempt.finished_by = "" if closed else request.actor.username
+        if moving:
+            running = {a.step_index for a in open_attempts(state)}
+            branch = state.in_parallel_stage
+            for begun in state.current_steps:
+                if begun.index not in running:
+                    state.step_attempts.append(
+                        _begin(begun, now, begun.unit_code if branch else "")
+                    )
 
 
 def follow_due_moments(state: DossierState) -> None:
@@ -104,7 +117,7 @@ def attribute_lateness(
     own due moment passed; when none did, nobody's on the route (the one-stop desk's)."""
     overran = []
     for attempt in attempts:
-        if attempt.due_at is None:
+        if attempt.due_at is None or attempt.outcome == NOT_NEEDED:
             continue
         finished = attempt.finished_at or end
         if finished > attempt.due_at:
@@ -115,6 +128,6 @@ def attribute_lateness(
         return tuple(overran)
     for attempt in attempts:
         finished = attempt.finished_at or end
-        if attempt.started_at <= due < finished:
+        if attempt.outcome != NOT_NEEDED and attempt.started_at <= due < finished:
             return (_attribution(attempt, due, _hours(cal, due, min(finished, end))),)
     return ()

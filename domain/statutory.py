@@ -137,12 +137,13 @@ def after_action(
     """Write the ledger entries an applied action implies, then re-derive due moments."""
     action = request.action
     actor = request.actor.username
-    step = state.current_step
     if action == Action.ACCEPT:
         state.ledger = [_entry("start", now, "accepted at the one-stop desk", actor)]
-    elif action in (Action.FORWARD, Action.RETURN) and step is not None:
-        step.attempt += 1
-        step.ledger = [_entry("start", now, f"{action.value} to {step.unit_name}", actor)]
+    elif action in (Action.FORWARD, Action.RETURN):
+        for step in state.current_steps:
+            if not step.ledger:  # the steps the action (re)started, each its own clock
+                step.attempt += 1
+                step.ledger = [_entry("start", now, f"{action.value} to {step.unit_name}", actor)]
     elif action in (Action.REQUEST_SUPPLEMENT, Action.REQUEST_PAYMENT) and state.ledger:
         reason = (
             "waiting for the applicant to supplement"
@@ -175,17 +176,14 @@ def after_action(
 
 def _running_ledgers(state: DossierState) -> list[list[LedgerEntry]]:
     ledgers = [state.ledger]
-    step = state.current_step
-    if step is not None and step.ledger and state.status in WAITING:
-        ledgers.append(step.ledger)
+    if state.status in WAITING:
+        ledgers.extend(step.ledger for step in state.current_steps if step.ledger)
     return [ledger for ledger in ledgers if ledger and not _paused(ledger)]
 
 
 def _paused_ledgers(state: DossierState) -> list[list[LedgerEntry]]:
     ledgers = [state.ledger]
-    step = state.current_step
-    if step is not None and step.ledger:
-        ledgers.append(step.ledger)
+    ledgers.extend(step.ledger for step in state.current_steps if step.ledger)
     return [ledger for ledger in ledgers if ledger and _paused(ledger)]
 
 
@@ -299,8 +297,9 @@ def pending_timers(state: DossierState, config: ClockConfig, cal: WorkCalendar) 
         if state.ledger and warn > state.ledger[0].at:
             key = f"dossier-t{_terms(state.ledger)}-r{_reschedules(state.ledger)}-warning"
             timers.append(Timer(key=key, kind="warning", at=warn, due_at=state.due_at))
-    step = state.current_step
-    if state.status == Status.PROCESSING and step is not None and step.due_at is not None:
+    for step in state.current_steps if state.status == Status.PROCESSING else ():
+        if step.due_at is None:
+            continue
         prefix = f"step{step.index}-a{step.attempt}-t{_terms(step.ledger)}"
         warn = subtract_working_time(cal, step.due_at, day)
         if warn > step.ledger[0].at:
@@ -419,6 +418,7 @@ def issue(state: DossierState, timer: Timer, now: datetime) -> DossierEvent:
         to_status=state.status,
         step_index=state.step_index,
         note=note,
+        branch_index=timer.step_index if state.in_parallel_stage else None,
     )
 
 
@@ -439,6 +439,8 @@ class DeadlineStep:
     late: bool
     ledger: list[dict[str, Any]]
     explanation: list[str]
+    stage: int = 1  # the stage (1-based) the step belongs to; steps of one stage run at once
+    closed: bool = False  # a parallel branch closed unanswered once the quorum answered
 
 
 @dataclass
@@ -494,9 +496,11 @@ def deadline_view(
                 started_at=s.started_at,
                 finished_at=s.finished_at,
                 due_at=s.due_at,
-                late=s.due_at is not None and (s.finished_at or now) > s.due_at,
+                late=not s.closed and s.due_at is not None and (s.finished_at or now) > s.due_at,
                 ledger=[e.to_dict() for e in s.ledger],
                 explanation=step_explanation(s, cal),
+                stage=state.procedure.stage_of(s.index) + 1,
+                closed=s.closed,
             )
             for s in state.steps
         ],

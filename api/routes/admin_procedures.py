@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from api.deps import CurrentOfficer, SessionDep
 from api.errors import Problem
 from api.timeutil import UTCDateTime
-from db.models import Agency, ProcedureRecord, ProcedureVersion
+from db.models import Agency, ProcedureRecord, ProcedureVersion, Unit
 from db.repository import PROCEDURE_ADAPTER, procedure_to_json
 from domain.procedures import Procedure, ProcedureError
 
@@ -62,6 +62,15 @@ async def _checked(session: SessionDep, code: str, body: dict[str, Any]) -> Proc
     for agency in {procedure.agency_code, *(s.agency_code for s in procedure.steps)}:
         if await session.get(Agency, agency) is None:
             raise Problem(422, f"there is no agency {agency!r} in the org chart")
+    for n, step in enumerate(procedure.steps, start=1):
+        # a branch is answered by its unit's officers: the unit must exist, in that agency
+        unit = await session.get(Unit, step.unit_code)
+        if unit is None or unit.agency_code != step.agency_code:
+            raise Problem(
+                422,
+                f"steps.{n}: there is no unit {step.unit_code!r} in agency {step.agency_code!r} "
+                "of the org chart",
+            )
     return procedure
 
 

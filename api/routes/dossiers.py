@@ -154,7 +154,12 @@ async def detail(
                 finished_at=s.finished_at,
                 due_at=s.due_at,
                 handled_by=s.handled_by,
-                current=s.idx == row.step_index and row.status == Status.PROCESSING.value,
+                # the open steps (a parallel stage's branches); rows projected before
+                # `open` existed: the step at step_index
+                current=(s.open if any(t.open for t in steps) else s.idx == row.step_index)
+                and row.status == Status.PROCESSING.value,
+                stage=s.stage,
+                closed=s.closed,
                 assignee=s.assignee,
                 assignee_name=s.assignee_name,
             )

@@ -30,6 +30,8 @@ def procedure_out(p: Procedure) -> ProcedureOut:
         ],
         fees=[FeeOut(**{k: getattr(f, k) for k in f.__dataclass_fields__}) for f in p.fees],
         fee_total=p.fee_total,
+        lead_agency_code=p.lead_agency,
+        stage_quorum=p.stage_quorum,
         components=[
             ComponentSpecOut(**{k: getattr(c, k) for k in c.__dataclass_fields__})
             for c in p.components

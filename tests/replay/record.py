@@ -1,7 +1,7 @@
 """Records the histories replayed by `test_replay.py`: run it when a workflow change is
 deliberate and old histories are kept alongside (never overwrite the ones already there).
 
-    .venv/bin/python -m tests.replay.record <label>
+    .venv/bin/python -m tests.replay.record <label> [scenario ...]
 
 Each scenario runs on the time-skipping server with in-memory activities and is saved as
 `tests/replay/histories/<label>-<scenario>.json`."""
@@ -25,6 +25,7 @@ from domain.dossier import ActionRequest, Actor, Applicant, DossierState, Result
 from domain.lifecycle import Action
 from domain.payment import FeeLineDraft, PaymentConfirmation
 from messages import DossierInput
+from tests.support import stages
 from tests.support.workflows import RecordingProjection, clock_config
 from workflows.client import data_converter, run_action
 from workflows.dossier import DossierWorkflow
@@ -127,15 +128,40 @@ async def tax_obligation(env: WorkflowEnvironment, h: WorkflowHandle) -> None:  
     await run_action(h, ActionRequest(Action.DELIVER, actor=CLERK))
 
 
+async def parallel(env: WorkflowEnvironment, h: WorkflowHandle) -> None:  # type: ignore[type-arg]
+    """A parallel consultation of three agencies: two answer, the third runs late (warned,
+    escalated), the decision returns the dossier to the consultation, all answer again."""
+    await run_action(h, ActionRequest(Action.ACCEPT, actor=stages.CLERK))
+    await run_action(h, ActionRequest(Action.FORWARD, actor=stages.CLERK))
+    await run_action(h, ActionRequest(Action.FORWARD, actor=stages.QLDD))
+    await env.sleep(timedelta(hours=2))
+    await run_action(h, ActionRequest(Action.FORWARD, actor=stages.TAX_OFFICER))
+    await run_action(h, ActionRequest(Action.TAKE, actor=stages.DOC_OFFICER))
+    await run_action(h, ActionRequest(Action.FORWARD, actor=stages.DOC_OFFICER))
+    await env.sleep(timedelta(days=8))  # the ward's branch runs late
+    await run_action(h, ActionRequest(Action.FORWARD, actor=stages.WARD_OFFICER))
+    await run_action(h, ActionRequest(Action.RETURN, actor=stages.VPDK, note="xin ý kiến lại"))
+    for officer in (stages.WARD_OFFICER, stages.TAX_OFFICER, stages.DOC_OFFICER):
+        await run_action(h, ActionRequest(Action.FORWARD, actor=officer))
+    await run_action(
+        h, ActionRequest(Action.RESOLVE, actor=stages.VPDK, result_kind=ResultKind.APPROVAL)
+    )
+    await run_action(h, ActionRequest(Action.DELIVER, actor=stages.CLERK))
+
+
 SCENARIOS: dict[str, Scenario] = {
     "tax-obligation": tax_obligation,
     "full-route": full_route,
     "stopped": stopped,
     "calendar-change": calendar_change,
+    "parallel": parallel,
 }
+#: The procedure a scenario runs (the land registration unless named here).
+PROCEDURE_OF = {"parallel": stages.PARALLEL}
 
 
-async def record(label: str) -> None:
+async def record(label: str, only: list[str]) -> None:
+    """Record every scenario (or those named in `only`) as `<label>-<scenario>.json`."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"),
         data_converter=data_converter,
@@ -150,10 +176,12 @@ async def record(label: str) -> None:
         workflow_runner=workflow_runner(),
     ):
         for name, scenario in SCENARIOS.items():
+            if only and name not in only:
+                continue
             code = f"{DONRE}-261123-{uuid.uuid4().int % 10_000:04d}"
             state = DossierState.new(
                 code=code,
-                procedure=LAND,
+                procedure=PROCEDURE_OF.get(name, LAND),
                 channel=2,
                 applicant=Applicant(name="Nguyễn Văn An"),
                 submitted_at=datetime.now(UTC),
@@ -174,4 +202,4 @@ async def record(label: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(record(sys.argv[1] if len(sys.argv) > 1 else "v1"))
+    asyncio.run(record(sys.argv[1] if len(sys.argv) > 1 else "v1", sys.argv[2:]))
