@@ -23,7 +23,7 @@ from temporalio.worker import Worker
 
 from activities.clock import ClockActivities
 from activities.notifier import Notifier
-from activities.notify import EmailChannel, LogChannel
+from activities.notify import EmailChannel, LogChannel, NoticeTemplates, SmsChannel
 from activities.payment_client import PaymentGatewayClient
 from activities.payments import PaymentActivities, callback_url
 from activities.portal_client import PortalClient
@@ -41,7 +41,8 @@ log = logging.getLogger("motcua.worker")
 
 
 def build_notifier(settings: Settings, sessions) -> Notifier:  # type: ignore[no-untyped-def]
-    """The notification outbox's sender (run it with `async with`), over the log and SMTP."""
+    """The notification outbox's sender (run it with `async with`), over the log, SMTP and
+    the SMS gateway."""
     return Notifier(
         sessions,
         channels=[
@@ -54,6 +55,7 @@ def build_notifier(settings: Settings, sessions) -> Notifier:  # type: ignore[no
                 username=settings.smtp_username,
                 password=settings.smtp_password,
             ),
+            SmsChannel(settings.sms_base_url, settings.sms_api_key, settings.sms_timeout_seconds),
         ],
     )
 
@@ -62,10 +64,15 @@ def build_dossier_worker(  # type: ignore[no-untyped-def]
     client: Client, settings: Settings, sessions, notifier: Notifier | None = None
 ) -> Worker:
     """The dossier worker; `notifier` is woken by each warning or escalation it records."""
+    notifier = notifier or build_notifier(settings, sessions)
     projection = ProjectionActivities(
-        sessions, client=client, portal_task_queue=settings.portal_task_queue
+        sessions,
+        client=client,
+        portal_task_queue=settings.portal_task_queue,
+        templates=NoticeTemplates(settings.notification_templates_dir),
+        notifier=notifier,
     )
-    clock = ClockActivities(sessions, notifier=notifier or build_notifier(settings, sessions))
+    clock = ClockActivities(sessions, notifier=notifier)
     payments = PaymentActivities(
         PaymentGatewayClient(
             settings.payment_base_url, settings.payment_partner_code, settings.payment_secret

@@ -23,7 +23,10 @@ DEVELOPMENT_SECRETS = {
     "jwt_secret": "change-me-in-production-motcua-demo-secret",
     "payment_secret": "demo-payment-secret",
     "portal_api_key": "demo-portal-key",
+    "sms_api_key": "demo-sms-key",
 }
+#: The applicant notification templates an operator edits (one file per notice and channel).
+NOTIFICATION_TEMPLATES = Path(__file__).resolve().parent / "templates" / "notifications"
 
 
 class UnsafeSettings(Exception):
@@ -73,6 +76,14 @@ class Settings(BaseSettings):
     smtp_starttls: bool = False
     smtp_username: str = ""
     smtp_password: str = ""
+
+    #: The SMS gateway (brand-name SMS of the province's telecom contract): messages to the
+    #: applicant's phone are POSTed to `{sms_base_url}/sms/send` with this key.
+    sms_base_url: str = "http://127.0.0.1:8103"
+    sms_api_key: str = DEVELOPMENT_SECRETS["sms_api_key"]
+    sms_timeout_seconds: float = 5.0
+    #: The applicant notices' templates (Jinja2, plain text; edited files are read again).
+    notification_templates_dir: Path = NOTIFICATION_TEMPLATES
 
     #: Dossier workflows a worker keeps in memory (≈ 0.3 MiB each); others replay from history
     #: when their next timer or action comes. Raise it when most open dossiers can fit.
