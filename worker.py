@@ -22,6 +22,7 @@ from temporalio.client import Client
 from temporalio.worker import Worker
 
 from activities.clock import ClockActivities
+from activities.feedback import FeedbackActivities
 from activities.notifier import Notifier
 from activities.notify import EmailChannel, LogChannel, NoticeTemplates, SmsChannel
 from activities.payment_client import PaymentGatewayClient
@@ -33,6 +34,7 @@ from config import Settings, UnsafeSettings, get_settings
 from db.engine import is_sqlite, make_engine, make_session_maker
 from workflows.client import connect
 from workflows.dossier import DossierWorkflow
+from workflows.feedback import FeedbackWorkflow
 from workflows.portal_sync import PortalSyncWorkflow, ReconcileWorkflow
 from workflows.portal_sync_client import ensure_reconcile_schedule, wake_portal_sync
 from workflows.sandbox import workflow_runner
@@ -73,6 +75,7 @@ def build_dossier_worker(  # type: ignore[no-untyped-def]
         notifier=notifier,
     )
     clock = ClockActivities(sessions, notifier=notifier)
+    feedback = FeedbackActivities(sessions, notifier)
     payments = PaymentActivities(
         PaymentGatewayClient(
             settings.payment_base_url, settings.payment_partner_code, settings.payment_secret
@@ -83,12 +86,13 @@ def build_dossier_worker(  # type: ignore[no-untyped-def]
     return Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[DossierWorkflow],
+        workflows=[DossierWorkflow, FeedbackWorkflow],
         activities=[
             projection.record,
             clock.load_config,
             clock.record_notice,
             clock.send_notifications,
+            feedback.record_notice,
             payments.init,
             payments.query,
         ],
