@@ -90,6 +90,10 @@ class Settings(BaseSettings):
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
 
     rating_window_days: int = 30
+    #: Working days an agency has to answer a feedback or petition (phản ánh, kiến nghị),
+    #: and the agencies with a term of their own (JSON: {"<agency code>": days}).
+    feedback_term_days: float = Field(default=10, gt=0)
+    feedback_term_days_by_agency: dict[str, float] = Field(default_factory=dict)
     default_page_size: int = 20
     #: `Server-Timing` on responses (where a request spent its time); off where even phase
     #: durations should not leave the server.

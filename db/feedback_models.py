@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlmodel import Field, SQLModel
+from sqlalchemy import select
+from sqlmodel import Field, SQLModel, col
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models import UTCDateTime
+from domain.feedback import FeedbackRecord
 
 
 class Feedback(SQLModel, table=True):
@@ -34,3 +38,24 @@ class Feedback(SQLModel, table=True):
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     #: the applicant's verdict on the answer (None: not given)
     satisfied: bool | None = None
+
+
+async def feedback_records(
+    session: AsyncSession, *, agency_codes: Sequence[str] | None = None
+) -> list[FeedbackRecord]:
+    """The feedback as the scorecard counts it (domain.indicators.compute_feedback_indicators),
+    of some agencies or of all."""
+    query = select(Feedback)
+    if agency_codes is not None:
+        query = query.where(col(Feedback.agency_code).in_(list(agency_codes)))
+    return [
+        FeedbackRecord(
+            code=row.code,
+            agency_code=row.agency_code,
+            received_at=row.received_at,
+            due_at=row.due_at,
+            answered_at=row.answered_at,
+            satisfied=row.satisfied,
+        )
+        for row in await session.scalars(query)
+    ]
