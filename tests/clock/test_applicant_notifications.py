@@ -120,3 +120,18 @@ async def accept_event(sessions, code: str) -> DossierEvent:  # type: ignore[no-
         step_index=line.step_index,
         note=line.note,
     )
+
+
+async def test_officers_escalations_do_not_go_by_sms(  # type: ignore[no-untyped-def]
+    api, login, sessions, settings
+) -> None:
+    from activities.clock import ClockActivities
+    from tests.clock.test_notifications import a_dossier, escalation_notice
+    from worker import build_notifier
+
+    code = await a_dossier(api, login)
+    notifier = build_notifier(settings, sessions)
+    assert "sms" in notifier.channels
+    await ClockActivities(sessions, notifier=notifier).record_notice(escalation_notice(code, 2))
+    rows = await rows_of(sessions, code)
+    assert rows and "sms" not in {r.channel for r in rows}
