@@ -23,8 +23,9 @@ from temporalio.worker import Worker
 
 from activities.calendar import CalendarActivities
 from activities.clock import ClockActivities
+from activities.feedback import FeedbackActivities
 from activities.notifier import Notifier
-from activities.notify import EmailChannel, LogChannel
+from activities.notify import EmailChannel, LogChannel, NoticeTemplates, SmsChannel
 from activities.payment_client import PaymentGatewayClient
 from activities.payments import PaymentActivities, callback_url
 from activities.portal_client import PortalClient
@@ -36,6 +37,7 @@ from db.engine import is_sqlite, make_engine, make_session_maker
 from workflows.calendar import CalendarChangeWorkflow
 from workflows.client import connect
 from workflows.dossier import DossierWorkflow
+from workflows.feedback import FeedbackWorkflow
 from workflows.portal_sync import PortalSyncWorkflow, ReconcileWorkflow
 from workflows.portal_sync_client import ensure_reconcile_schedule, wake_portal_sync
 from workflows.sandbox import workflow_runner
@@ -44,7 +46,8 @@ log = logging.getLogger("motcua.worker")
 
 
 def build_notifier(settings: Settings, sessions) -> Notifier:  # type: ignore[no-untyped-def]
-    """The notification outbox's sender (run it with `async with`), over the log and SMTP."""
+    """The notification outbox's sender (run it with `async with`), over the log, SMTP and
+    the SMS gateway."""
     return Notifier(
         sessions,
         channels=[
@@ -57,6 +60,7 @@ def build_notifier(settings: Settings, sessions) -> Notifier:  # type: ignore[no
                 username=settings.smtp_username,
                 password=settings.smtp_password,
             ),
+            SmsChannel(settings.sms_base_url, settings.sms_api_key, settings.sms_timeout_seconds),
         ],
     )
 
@@ -80,12 +84,20 @@ class DossierWorker:
 def build_dossier_worker(  # type: ignore[no-untyped-def]
     client: Client, settings: Settings, sessions, notifier: Notifier | None = None
 ) -> DossierWorker:
-    """The dossier worker; `notifier` is woken by each warning or escalation it records, the
-    portal waker by each event the projection puts in a dossier's portal outbox."""
+    """The dossier worker; `notifier` is woken by each warning or escalation it records and by
+    each applicant's notice the projection writes, the portal waker by each event the
+    projection puts in a dossier's portal outbox."""
+    notifier = notifier or build_notifier(settings, sessions)
     wake = functools.partial(wake_portal_sync, client, task_queue=settings.portal_task_queue)
     waker = PortalWaker(lambda code, reason: wake(code, reason=reason), sessions)
-    projection = ProjectionActivities(sessions, on_enqueued=waker.poke)
-    clock = ClockActivities(sessions, notifier=notifier or build_notifier(settings, sessions))
+    projection = ProjectionActivities(
+        sessions,
+        on_enqueued=waker.poke,
+        templates=NoticeTemplates(settings.notification_templates_dir),
+        notifier=notifier,
+    )
+    clock = ClockActivities(sessions, notifier=notifier)
+    feedback = FeedbackActivities(sessions, notifier)
     payments = PaymentActivities(
         PaymentGatewayClient(
             settings.payment_base_url, settings.payment_partner_code, settings.payment_secret
@@ -96,13 +108,14 @@ def build_dossier_worker(  # type: ignore[no-untyped-def]
     worker = Worker(
         client,
         task_queue=settings.task_queue,
-        workflows=[DossierWorkflow, CalendarChangeWorkflow],
+        workflows=[DossierWorkflow, CalendarChangeWorkflow, FeedbackWorkflow],
         activities=[
             projection.record,
             CalendarActivities(sessions, client).broadcast,
             clock.load_config,
             clock.record_notice,
             clock.send_notifications,
+            feedback.record_notice,
             payments.init,
             payments.query,
         ],

@@ -188,6 +188,8 @@ class ClockActivities:
             for channel in self.notifier.channels:
                 if channel == "email" and not officer.email:
                     continue
+                if channel == "sms":
+                    continue  # the org chart has no officer's phone: SMS is the applicant's
                 session.add(
                     Notification(
                         dossier_code=notice.code,

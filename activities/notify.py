@@ -1,5 +1,6 @@
-"""Notification channels: e-mail over SMTP and the log. A channel raises `ChannelDown` when
-it cannot deliver now; the outbox keeps the message and the activity retries it."""
+"""Notification channels: e-mail over SMTP, SMS over the gateway's HTTP API, and the log. A
+channel answers `ChannelDown` for a message it cannot deliver now; the outbox keeps the
+message and the sender tries it again after a back-off."""
 
 from __future__ import annotations
 
@@ -10,7 +11,13 @@ from dataclasses import dataclass
 from email.charset import QP, Charset
 from email.header import Header
 from email.mime.text import MIMEText
+from pathlib import Path
 from typing import Protocol
+
+import httpx
+import jinja2
+
+from domain.applicant_notices import ApplicantNotice, ContactChannel
 
 log = logging.getLogger("motcua.notifications")
 
@@ -100,3 +107,63 @@ class EmailChannel:
                 except smtplib.SMTPException as exc:  # this recipient; the session goes on
                     results.append(ChannelDown(f"SMTP {self._host}:{self._port}: {exc}"))
         return results
+
+
+class SmsChannel:
+    """The SMS gateway: one `POST {base_url}/sms/send` per message, `{"to", "text"}` with the
+    key in `X-Api-Key`; the gateway answers 2xx when it has taken the message. A gateway that
+    cannot be reached, answers 5xx or refuses the key is down for now (retried later)."""
+
+    name = "sms"
+
+    def __init__(self, base_url: str, api_key: str, timeout: float = 5.0):
+        self._base_url, self._api_key, self._timeout = base_url.rstrip("/"), api_key, timeout
+
+    async def send_all(self, messages: list[Message]) -> list[ChannelDown | None]:
+        results: list[ChannelDown | None] = []
+        async with httpx.AsyncClient(
+            base_url=self._base_url,
+            timeout=self._timeout,
+            headers={"X-Api-Key": self._api_key},
+        ) as client:
+            for message in messages:
+                results.append(await self._send(client, message))
+        return results
+
+    async def _send(self, client: httpx.AsyncClient, message: Message) -> ChannelDown | None:
+        try:
+            answer = await client.post(
+                "/sms/send", json={"to": message.address, "text": message.body}
+            )
+        except httpx.HTTPError as exc:
+            return ChannelDown(f"SMS gateway {self._base_url}: {exc!r}")
+        if answer.is_success:
+            return None
+        return ChannelDown(
+            f"SMS gateway {self._base_url} answered {answer.status_code}: {answer.text[:200]}"
+        )
+
+
+class NoticeTemplates:
+    """The applicant notices' texts, from the operator's template files (Jinja2, plain text):
+    `<kind>.email.txt` (its first line is the subject) and `<kind>.sms.txt`. An edited file
+    is read again at its next use; a missing or broken one fails the write (and is retried),
+    never sends a half-made message."""
+
+    def __init__(self, directory: Path | str):
+        self._env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(directory)),
+            undefined=jinja2.StrictUndefined,
+            autoescape=False,  # plain text: mail bodies and SMS, not HTML
+            auto_reload=True,
+            keep_trailing_newline=False,
+        )
+
+    def render(self, notice: ApplicantNotice, channel: str) -> tuple[str, str]:
+        """The subject (empty for SMS) and the body of `notice` on `channel`."""
+        template = self._env.get_template(f"{notice.kind.value}.{channel}.txt")
+        text = template.render(**notice.values, items=notice.items).strip()
+        if channel == ContactChannel.SMS:
+            return "", " ".join(text.split())
+        subject, _, body = text.partition("\n")
+        return subject.strip(), body.strip() + "\n"

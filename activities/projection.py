@@ -10,12 +10,17 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
 
+from activities.notifier import Notifier
+from activities.notify import NoticeTemplates
+from config import NOTIFICATION_TEMPLATES
+from db.applicant_notices import write_applicant_notice
 from db.document_repository import write_digitization
 from db.engine import writing
 from db.models import Dossier
 from db.payment_repository import write_payments
 from db.portal_outbox import enqueue_event
 from db.projection import apply_state, new_row, record_timeline, write_steps
+from domain.applicant_notices import contacts, notice_for
 from messages import Projection
 
 
@@ -29,9 +34,15 @@ class ProjectionActivities:
         sessions: async_sessionmaker[AsyncSession],
         *,
         on_enqueued: Callable[[str, str], None] | None = None,
+        templates: NoticeTemplates | None = None,
+        notifier: Notifier | None = None,
     ):
         self._sessions = sessions
         self._on_enqueued = on_enqueued
+        #: the applicant's notices are rendered from these and written to the outbox with
+        #: the event; the notifier (when this process runs one) is woken to send them
+        self._templates = templates or NoticeTemplates(NOTIFICATION_TEMPLATES)
+        self._notifier = notifier
 
     @activity.defn(name="project_dossier")
     async def record(self, projection: Projection) -> None:
@@ -49,6 +60,14 @@ class ProjectionActivities:
                 await write_payments(session, state)
             await record_timeline(session, state.code, event)
             await enqueue_event(session, state, event)
+            notice = notice_for(state, event)
+            noticed = 0
+            if notice is not None:
+                noticed = await write_applicant_notice(
+                    session, state.code, notice, contacts(state.applicant), self._templates.render
+                )
+        if noticed and self._notifier is not None:
+            self._notifier.poke()
         if self._on_enqueued is not None:
             # after the commit: the records the sync workflow will look for are visible
             self._on_enqueued(state.code, event.action)

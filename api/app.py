@@ -28,6 +28,8 @@ from api.routes import (
     reports,
 )
 from api.routes.clock import router as clock_router
+from api.routes.feedback import public_router as public_feedback_router
+from api.routes.feedback import router as feedback_router
 from api.routes.portal import router as portal_router
 from api.storage import LocalDocumentStore
 from api.timing import ServerTimingMiddleware
@@ -96,6 +98,8 @@ def create_app(
         app.include_router(router, prefix=API_PREFIX)
     app.include_router(portal_router, prefix=API_PREFIX)
     app.include_router(clock_router, prefix=API_PREFIX)
+    app.include_router(feedback_router, prefix=API_PREFIX)
+    app.include_router(public_feedback_router, prefix=API_PREFIX)
     app.include_router(ops.router)
     app.include_router(ops.router, prefix=API_PREFIX)
     console.install(app)  # the web console under /console, over the same services

@@ -34,12 +34,14 @@ from messages import (
     ActionOutcome,
     CalendarBroadcast,
     DossierInput,
+    FeedbackInput,
     PaymentOutcome,
     Refusal,
 )
 from workflows.calendar import CalendarChangeWorkflow, calendar_workflow_id
 from workflows.client import run_action
 from workflows.dossier import DossierWorkflow
+from workflows.feedback import FeedbackWorkflow, feedback_workflow_id
 
 T = TypeVar("T")
 
@@ -215,3 +217,24 @@ async def broadcast_calendar(client: Client, version: str, *, task_queue: str) -
         id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
     )
     return await handle.result()
+
+
+async def start_feedback(client: Client, clock: FeedbackInput, *, task_queue: str) -> None:
+    """Start a feedback's clock (its warning and escalation timers)."""
+    await client.start_workflow(
+        FeedbackWorkflow.run,
+        clock,
+        id=feedback_workflow_id(clock.code),
+        task_queue=task_queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+
+
+async def feedback_answered(client: Client, code: str) -> None:
+    """Stop a feedback's clock: it was answered (a clock that already ended stays ended)."""
+    try:
+        await client.get_workflow_handle(feedback_workflow_id(code)).signal(
+            FeedbackWorkflow.answered
+        )
+    except RPCError:  # its clock already ended (or never started): the answer stands
+        pass

@@ -71,13 +71,16 @@ async def submit(
     task_queue: str,
     idempotency_key: str | None,
     rating_window_days: int,
+    portal_code: str | None = None,
 ) -> Submitted:
     """Register a dossier and start its workflow. With an `Idempotency-Key`, a repeated
-    request returns the dossier of the first one (and makes sure its workflow runs)."""
+    request returns the dossier of the first one (and makes sure its workflow runs). With
+    `portal_code`, the national portal (authenticated by its key) forwards a dossier
+    submitted there: it is filed under the portal's code, not at a desk."""
     procedure = await get_procedure(session, code=body.procedure_code)
     if procedure is None:
         raise InvalidAction("procedure_code", f"there is no procedure {body.procedure_code!r}")
-    if actor.role not in (Role.CLERK, Role.ADMIN):
+    if portal_code is None and actor.role not in (Role.CLERK, Role.ADMIN):
         raise Forbidden("dossiers are registered at the one-stop desk, by a clerk")
     if actor.role == Role.CLERK and actor.agency_code != procedure.agency_code:
         raise Forbidden(f"procedure {procedure.code} is received by {procedure.agency_name}")
@@ -125,7 +128,7 @@ async def submit(
     # from the code's allocation (the first write) to the commit, in the writers' turn
     async with write_turn(session.bind):
         try:
-            code = await allocate_code(
+            code = portal_code or await allocate_code(
                 session, agency_code=procedure.agency_code, day=(now + LOCAL).date()
             )
             state = initial_state(code=code, procedure=procedure, body=body, now=now)

@@ -37,6 +37,7 @@ TEMPORAL_UI_PORT = 8233
 API_PORT = 8000
 PORTAL_PORT = 8101
 PAYMENT_PORT = 8102
+SMS_PORT = 8103
 
 
 async def _prepare(*, demo: bool) -> bool:
@@ -192,7 +193,11 @@ def run(
     DATA_DIR.mkdir(exist_ok=True)
     logs = DATA_DIR / "logs"
     logs.mkdir(exist_ok=True)
-    busy = [p for p in (TEMPORAL_PORT, api_port, PORTAL_PORT, PAYMENT_PORT) if not _port_free(p)]
+    busy = [
+        p
+        for p in (TEMPORAL_PORT, api_port, PORTAL_PORT, PAYMENT_PORT, SMS_PORT)
+        if not _port_free(p)
+    ]
     if temporal and busy:
         console.print(f"[red]ports already in use: {busy} — is another `make run` running?[/]")
         raise typer.Exit(1)
@@ -243,6 +248,11 @@ def run(
                 str(DATA_DIR / "payment.json"),
             ],
             PAYMENT_PORT,
+        ),
+        Service(
+            "sms-simulator",
+            [sys.executable, "-m", "simulators.sms", "--port", str(SMS_PORT)],
+            SMS_PORT,
         ),
         Service("worker", [sys.executable, "worker.py", "--queue", "dossiers"]),
         # the portal is reached only from here, so a slow portal never slows the clerks

@@ -23,7 +23,10 @@ DEVELOPMENT_SECRETS = {
     "jwt_secret": "change-me-in-production-motcua-demo-secret",
     "payment_secret": "demo-payment-secret",
     "portal_api_key": "demo-portal-key",
+    "sms_api_key": "demo-sms-key",
 }
+#: The applicant notification templates an operator edits (one file per notice and channel).
+NOTIFICATION_TEMPLATES = Path(__file__).resolve().parent / "templates" / "notifications"
 
 
 class UnsafeSettings(Exception):
@@ -74,11 +77,23 @@ class Settings(BaseSettings):
     smtp_username: str = ""
     smtp_password: str = ""
 
+    #: The SMS gateway (brand-name SMS of the province's telecom contract): messages to the
+    #: applicant's phone are POSTed to `{sms_base_url}/sms/send` with this key.
+    sms_base_url: str = "http://127.0.0.1:8103"
+    sms_api_key: str = DEVELOPMENT_SECRETS["sms_api_key"]
+    sms_timeout_seconds: float = 5.0
+    #: The applicant notices' templates (Jinja2, plain text; edited files are read again).
+    notification_templates_dir: Path = NOTIFICATION_TEMPLATES
+
     #: Dossier workflows a worker keeps in memory (≈ 0.3 MiB each); others replay from history
     #: when their next timer or action comes. Raise it when most open dossiers can fit.
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
 
     rating_window_days: int = 30
+    #: Working days an agency has to answer a feedback or petition (phản ánh, kiến nghị),
+    #: and the agencies with a term of their own (JSON: {"<agency code>": days}).
+    feedback_term_days: float = Field(default=10, gt=0)
+    feedback_term_days_by_agency: dict[str, float] = Field(default_factory=dict)
     default_page_size: int = 20
     #: `Server-Timing` on responses (where a request spent its time); off where even phase
     #: durations should not leave the server.

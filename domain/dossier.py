@@ -74,9 +74,9 @@ DESK_ROLES = frozenset({Role.CLERK, Role.ADMIN})
 HEAD_ROLES = frozenset({Role.UNIT_HEAD, Role.AGENCY_HEAD, Role.ADMIN})
 
 
-#: What the applicant does through their own channel (tự phục vụ): withdraw the dossier and
-#: rate the result.
-APPLICANT_ACTIONS = frozenset({Action.WITHDRAW, Action.RATE})
+#: What the applicant does through their own channel (tự phục vụ): withdraw the dossier,
+#: rate the result, and hand in the supplement asked of them (with the files they upload).
+APPLICANT_ACTIONS = frozenset({Action.WITHDRAW, Action.RATE, Action.SUPPLEMENT})
 
 
 @dataclass(frozen=True)
@@ -273,6 +273,11 @@ def attachment_forbidden(
     digitized at the receiving agency's desk; the result comes from the agency at work."""
     if actor.role in (Role.ADMIN, Role.SYSTEM):
         return None
+    if actor.role == Role.APPLICANT:
+        # their own supplement, uploaded with the receipt's code and secret
+        if kind == DocumentKind.COMPONENT:
+            return None
+        return "the result is attached by an officer of the agency handling the current step"
     if kind == DocumentKind.COMPONENT:
         if actor.role != Role.CLERK:
             return "components are digitized at the one-stop desk by the receiving agency's clerk"
@@ -700,6 +705,10 @@ class DossierState:
             raise self._attachment_conflict(
                 f"the dossier is {self.status.value} ({self.status.vietnamese}); "
                 "its documents can no longer change"
+            )
+        if attachment.actor.role == Role.APPLICANT and self.status != Status.SUPPLEMENT_REQUESTED:
+            raise self._attachment_conflict(
+                "the applicant hands in files only while a supplement is requested"
             )
         if attachment.kind == DocumentKind.COMPONENT and self.status == Status.RESOLVED:
             raise self._attachment_conflict(

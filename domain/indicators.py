@@ -22,14 +22,19 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeVar
 
+from domain.feedback import FeedbackRecord
+from domain.feedback import on_time as feedback_on_time
 from domain.lifecycle import TERMINAL
 from domain.outcomes import OutcomeRecord, Verdict
 from domain.period import Period
 from domain.scorecard import (
+    COMPLAINT_SATISFACTION,
     DEFAULT_SCORING,
     DIGITIZED,
     ELECTRONIC_RESULT,
+    FEEDBACK_ON_TIME,
     ON_TIME,
     ONLINE_PAYMENT,
     ONLINE_SUBMISSION,
@@ -48,6 +53,7 @@ __all__ = [
     "ReportCounts",
     "Scorecard",
     "closed_at",
+    "compute_feedback_indicators",
     "compute_indicators",
     "drill_down",
     "group_by",
@@ -215,10 +221,14 @@ def _bound(counted: Counted, period: Period, scoring: Scoring) -> Callable[[Outc
     return lambda record: counted(record, period, scoring)
 
 
+#: What a metric counts: dossiers, or feedback (phản ánh, kiến nghị).
+Counted_ = TypeVar("Counted_", OutcomeRecord, FeedbackRecord)
+
+
 def _metric(
     definition: IndicatorDefinition,
-    counted: Sequence[OutcomeRecord],
-    scoring_in: Callable[[OutcomeRecord], bool],
+    counted: Sequence[Counted_],
+    scoring_in: Callable[[Counted_], bool],
 ) -> Metric:
     denominator_codes = tuple(r.code for r in counted)
     numerator_codes = tuple(r.code for r in counted if scoring_in(r))
@@ -394,6 +404,39 @@ def compute_indicators(
         counted = [r for r in population if in_denominator(r, period)]
         metrics.append(_metric(definition, counted, _bound(in_numerator, period, scoring)))
     return Scorecard(period, tuple(metrics), _report_counts(population, period))
+
+
+def _feedback_counted(record: FeedbackRecord, period: Period) -> bool:
+    """Answered in the period, or unanswered at its end with its due moment passed."""
+    if record.answered_at in period:
+        return True
+    unanswered_at_end = record.answered_at is None or record.answered_at >= period.end
+    return unanswered_at_end and record.received_at < period.end and record.due_at < period.end
+
+
+def compute_feedback_indicators(
+    records: Iterable[FeedbackRecord], period: Period, scoring: Scoring = DEFAULT_SCORING
+) -> tuple[Metric, ...]:
+    """The feedback indicators (phản ánh, kiến nghị) of `records` over `period`, in the
+    dossier metrics' shape, for the rows of `scoring` that have them:
+
+    - feedback handled on time: answered in the period, or still unanswered at its end with
+      its due moment passed (overdue counts against the period it ran out in, and again
+      while unanswered); numerator: answered by the due moment;
+    - complaint satisfaction: answered in the period and judged by the applicant; numerator:
+      satisfied with the answer."""
+    population = list(records)
+    metrics = []
+    for definition in scoring.indicators:
+        if definition.code == FEEDBACK_ON_TIME:
+            counted = [r for r in population if _feedback_counted(r, period)]
+            metrics.append(
+                _metric(definition, counted, lambda r: feedback_on_time(r.answered_at, r.due_at))
+            )
+        elif definition.code == COMPLAINT_SATISFACTION:
+            judged = [r for r in population if r.answered_at in period and r.satisfied is not None]
+            metrics.append(_metric(definition, judged, lambda r: bool(r.satisfied)))
+    return tuple(metrics)
 
 
 # --- drill-down -------------------------------------------------------------------------------

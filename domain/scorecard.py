@@ -130,6 +130,10 @@ ELECTRONIC_RESULT = "4.1"
 DIGITIZED = "4.2"
 REUSED = "4.3"
 SATISFACTION = "5.4"
+#: Feedback and petitions (phản ánh, kiến nghị); the portal's numbering of these rows is not
+#: known here [U]: codes of our own, in the satisfaction group.
+FEEDBACK_ON_TIME = "5.5"
+COMPLAINT_SATISFACTION = "5.6"
 
 DEFAULT_SCORING = Scoring(
     indicators=(
@@ -231,6 +235,33 @@ DEFAULT_SCORING = Scoring(
             ),
             confidence=Confidence.UNCONFIRMED,
             basis="rated, and ended in the period",
+        ),
+        IndicatorDefinition(
+            code=FEEDBACK_ON_TIME,
+            name_vi="Tỷ lệ phản ánh, kiến nghị được xử lý đúng hạn",
+            name_en="Feedback and petitions handled on time",
+            group=IndicatorGroup.SATISFACTION,
+            max_score=2,
+            full_score_ratio=1.0,
+            rule=ScoringRule.PROPORTIONAL_TO_THRESHOLD,
+            source=(
+                "Per-dossier indicator 8 (PAKN handled: 2 if 100 % on time), "
+                "vn-rules-research §2; HCMC Plan 3372 target 100 %, scorecard-and-2025-rules §2"
+            ),
+            confidence=Confidence.UNCONFIRMED,
+            basis="answered in the period, or overdue and unanswered at its end",
+        ),
+        IndicatorDefinition(
+            code=COMPLAINT_SATISFACTION,
+            name_vi="Mức độ hài lòng với việc trả lời phản ánh, kiến nghị",
+            name_en="Applicants satisfied with the answer to their feedback",
+            group=IndicatorGroup.SATISFACTION,
+            max_score=2,
+            full_score_ratio=0.95,
+            rule=ScoringRule.PROPORTIONAL_TO_THRESHOLD,
+            source="Satisfaction target 95 %: scorecard-and-2025-rules §2 (HCMC); points: local",
+            confidence=Confidence.UNCONFIRMED,
+            basis="answered in the period and judged by the applicant",
         ),
     ),
     group_max=(

@@ -234,3 +234,23 @@ class ReconcileReport:
     tally: ReconcileTally
     rate: float
     id: int | None = None
+
+
+# --- feedback and petitions (phản ánh, kiến nghị) -----------------------------------------
+
+
+@dataclass
+class FeedbackInput:
+    """A feedback's clock: warn its handler at `warn_at`, escalate at `due_at`."""
+
+    code: str
+    warn_at: datetime
+    due_at: datetime
+
+
+@dataclass
+class FeedbackNotice:
+    """A warning (before the due moment) or an escalation (after it) of one feedback."""
+
+    code: str
+    kind: str  # warning | escalation

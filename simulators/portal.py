@@ -34,6 +34,11 @@ Control API (no auth): ``POST /_sim/faults`` ``{"mode": "fail"|"hang"|"reject"|"
 "count": int|null, "seconds": float|null, "hang_seconds": float|null}`` (fault the next
 ``count`` ``/dvcqg`` requests and/or for ``seconds``; both null = until mode "none"),
 ``GET /_sim/faults``, ``GET /_sim/received``, ``POST /_sim/reset``, ``GET /_sim/stats``.
+
+Forwarding (the portal pushing a dossier submitted on it to the one-stop system):
+``POST /_sim/forward`` ``{"target": "<motcua base URL>", "data": <dossier payload>}`` posts
+``data`` to ``{target}/api/v1/portal/inbound/dossiers`` with the simulator's key in
+``X-API-Key`` and answers ``{"status_code", "body"}`` of motcua's reply (502 if unreachable).
 """
 
 from __future__ import annotations
@@ -51,6 +56,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
@@ -60,6 +66,9 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_API_KEY = "demo-portal-key"
 DEFAULT_HANG_SECONDS = 30.0
+#: Where the one-stop system takes the dossiers the portal forwards (POST /_sim/forward).
+FORWARD_PATH = "/api/v1/portal/inbound/dossiers"
+FORWARD_TIMEOUT_SECONDS = 30.0
 
 ERR_OK = 0
 ERR_INVALID = 1
@@ -692,6 +701,29 @@ def create_app(
     @app.get("/_sim/stats")
     async def stats() -> dict[str, int]:
         return store.stats()
+
+    @app.post("/_sim/forward", response_model=None)
+    async def forward(request: Request) -> dict[str, Any] | JSONResponse:
+        body = await _json_body(request)
+        target, data = body.get("target"), body.get("data")
+        if not isinstance(target, str) or not isinstance(data, dict):
+            return JSONResponse(
+                status_code=400,
+                content={"error_code": ERR_INVALID, "message": "give target (URL) and data"},
+            )
+        url = target.rstrip("/") + FORWARD_PATH
+        try:
+            async with httpx.AsyncClient(timeout=FORWARD_TIMEOUT_SECONDS) as client:
+                answer = await client.post(url, json=data, headers={"X-API-Key": api_key})
+        except httpx.HTTPError as exc:
+            return JSONResponse(
+                status_code=502, content={"error_code": ERR_SIMULATED_FAILURE, "message": repr(exc)}
+            )
+        try:
+            reply: Any = answer.json()
+        except ValueError:
+            reply = answer.text
+        return {"status_code": answer.status_code, "body": reply}
 
     @app.post("/_sim/reset")
     async def reset() -> dict[str, str]:

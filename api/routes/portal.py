@@ -1,22 +1,28 @@
 """National-portal sync (đồng bộ DVCQG) for operators: sync rate, parked records and their
-re-drive, one dossier's sync state, and reconciliation on demand."""
+re-drive, one dossier's sync state, and reconciliation on demand; and the portal's own call
+to us: a dossier submitted on the portal, forwarded to be filed here."""
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response, status
-from pydantic import BaseModel
+from fastapi import APIRouter, Header, Request, Response, status
+from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
 
+from api import services
 from api.deps import CurrentOfficer, SessionDep, SettingsDep, TemporalDep
 from api.errors import Problem
+from api.schemas import ApplicantIn, SubmitIn
 from db import portal_outbox as outbox
 from db.models import Dossier, Officer
 from db.portal_models import PortalOutboxRecord, PortalReconciliation, PortalSyncState
 from db.repository import dossier_agencies
-from domain.dossier import Role
+from domain.dossier import Actor, Role
+from domain.portal_inbound import ONLINE, ForwardInvalid, read_forwarded
 from workflows.portal_sync_client import start_reconciliation, wake_portal_sync
 
 router = APIRouter(prefix="/portal", tags=["portal sync"])
@@ -186,4 +192,93 @@ async def reconcile(
         )
     return ReconciliationOut.model_validate(
         await session.get(PortalReconciliation, report.id), from_attributes=True
+    )
+
+
+#: Who registers a dossier the portal forwards.
+PORTAL_ACTOR = Actor(username="dvcqg", full_name="Cổng Dịch vụ công quốc gia", role=Role.SYSTEM)
+
+
+class ForwardedOut(BaseModel):
+    MaHoSo: str
+    created: bool
+    status: str
+
+
+@router.post(
+    "/inbound/dossiers",
+    response_model=ForwardedOut,
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        200: {"description": "this delivery was filed before: the same dossier"},
+        401: {"description": "wrong portal key"},
+        409: {"description": "another payload was already filed under this MaHoSo"},
+    },
+)
+async def forwarded_dossier(
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    temporal: TemporalDep,
+    settings: SettingsDep,
+    x_api_key: Annotated[str, Header(max_length=500)] = "",
+) -> ForwardedOut:
+    """A dossier submitted on the national portal (its field names: MaHoSo, MaTTHC, ChuHoSo,
+    TaiLieuNop …), filed here as an online (channel 2) dossier under the portal's MaHoSo;
+    its statuses go back to the portal like any dossier's. The same delivery again answers
+    200 with the same dossier; another payload under a MaHoSo already filed is a 409."""
+    if not secrets.compare_digest(x_api_key.encode(), settings.portal_api_key.encode()):
+        raise Problem(401, "wrong or missing portal key (X-API-Key)")
+    try:
+        data = await request.json()
+    except ValueError:
+        raise Problem(422, "the body is not JSON") from None
+    if not isinstance(data, dict):
+        raise Problem(422, "the body must be a JSON object (the portal's dossier)")
+    try:
+        dossier = read_forwarded(data)
+        body = SubmitIn(
+            procedure_code=dossier.procedure_code,
+            channel=ONLINE,
+            pay_online=False,
+            applicant=ApplicantIn(
+                name=dossier.applicant_name,
+                id_number=dossier.applicant_id_number,
+                phone=dossier.applicant_phone,
+                email=dossier.applicant_email,
+                address=dossier.applicant_address,
+            ),
+            components=list(dossier.components),
+        )
+    except ForwardInvalid as error:
+        raise Problem(422, str(error)) from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise Problem(422, f"{'.'.join(map(str, first['loc']))}: {first['msg']}") from None
+    conflict = Problem(
+        409,
+        f"dossier {dossier.portal_code} was already forwarded with different content; "
+        "send a change through the portal's update, not a new forwarding",
+    )
+    existing = await session.get(Dossier, dossier.portal_code)
+    if existing is not None and existing.idempotency_key != dossier.idempotency_key:
+        raise conflict
+    try:
+        submitted = await services.submit(
+            session=session,
+            client=temporal,
+            body=body,
+            actor=PORTAL_ACTOR,
+            task_queue=settings.task_queue,
+            idempotency_key=dossier.idempotency_key,
+            rating_window_days=settings.rating_window_days,
+            portal_code=dossier.portal_code,
+        )
+    except IntegrityError:  # a different payload under the same code won a race
+        raise conflict from None
+    if not submitted.created:
+        response.status_code = status.HTTP_200_OK
+    row = await session.get(Dossier, submitted.code)
+    return ForwardedOut(
+        MaHoSo=submitted.code, created=submitted.created, status=row.status if row else "submitted"
     )

@@ -6,12 +6,12 @@ from __future__ import annotations
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, File, Form, Query, Request, Response, UploadFile
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from temporalio.client import Client
 
-from api import engine
-from api.deps import DocumentStoreDep, SessionDep, TemporalDep
+from api import documents, engine
+from api.deps import DocumentStoreDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import Problem
 from api.payments import public_payments_of
 from api.routes.documents import file_response
@@ -20,6 +20,7 @@ from api.throttle import Throttle, Throttled, client_address, get_throttle
 from db.document_repository import get_document
 from db.models import Dossier
 from db.repository import get_procedure
+from domain.documents import DocumentKind
 from domain.dossier import Actor, Role
 from domain.lifecycle import Action, Status
 from domain.throttle import ADDRESS, DOSSIER_LOOKUP
@@ -88,10 +89,14 @@ class RateIn(BaseModel):
     comment: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] = ""
 
 
+def _applicant(row: Dossier) -> Actor:
+    return Actor(username="applicant", full_name=row.applicant_name, role=Role.APPLICANT)
+
+
 async def _as_applicant(
     session: SessionDep, row: Dossier, client: Client, action: Action, body: ActionIn
 ) -> None:
-    applicant = Actor(username="applicant", full_name=row.applicant_name, role=Role.APPLICANT)
+    applicant = _applicant(row)
     await engine.act(
         client, row.code, engine.request_of(action, body, applicant), status=row.status
     )
@@ -131,6 +136,69 @@ async def rate(
     await _as_applicant(
         session, row, client, Action.RATE, ActionIn(rating=body.rating, note=body.comment)
     )
+    return await look_up(code, request, session, throttle, secret)
+
+
+#: Most files in one supplement upload.
+MAX_SUPPLEMENT_FILES = 20
+
+
+@router.post(
+    "/{code}/supplement",
+    response_model=PublicDossier,
+    responses={
+        409: {"description": "no supplement is asked of this dossier now"},
+        413: {"description": "a file is larger than MOTCUA_MAX_UPLOAD_MB"},
+        422: {"description": "an empty file, not a PDF, JPEG, PNG or TIFF, or no component"},
+    },
+)
+async def supplement(
+    code: str,
+    request: Request,
+    session: SessionDep,
+    throttle: ThrottleDep,
+    client: TemporalDep,
+    store: DocumentStoreDep,
+    settings: SettingsDep,
+    files: Annotated[list[UploadFile], File(description="the supplemented documents")],
+    component_codes: Annotated[
+        list[str], Form(description="for each file, in order, the component it is")
+    ],
+    note: Annotated[str, Form(max_length=2000)] = "",
+    secret: Secret = "",
+) -> PublicDossier:
+    """The applicant hands in the supplement asked of them (nộp bổ sung trực tuyến): each
+    file, typed by its content, becomes the named component's electronic copy, then the
+    dossier goes back to where it was, its clock restarting or resuming as the procedure's
+    supplement policy says, exactly as when a clerk records the supplement at the desk."""
+    row = await _with_secret(session, throttle, request, code, secret)
+    if row.status != Status.SUPPLEMENT_REQUESTED.value:
+        raise Problem(
+            409,
+            f"no supplement is asked of this dossier now (it is {Status(row.status).vietnamese})",
+        )
+    if not files or len(files) > MAX_SUPPLEMENT_FILES:
+        raise Problem(422, f"send from 1 to {MAX_SUPPLEMENT_FILES} files")
+    if len(component_codes) != len(files):
+        raise Problem(422, "name the component of each file (component_codes, in file order)")
+    applicant = _applicant(row)
+    names = []
+    for file, component_code in zip(files, component_codes, strict=True):
+        document = await documents.upload(
+            session=session,
+            client=client,
+            store=store,
+            row=row,
+            actor=applicant,
+            file=file,
+            kind=DocumentKind.COMPONENT,
+            component_code=component_code.strip() or None,
+            max_bytes=settings.max_upload_bytes,
+        )
+        names.append(document.display_name)
+    handed_in = "nộp bổ sung trực tuyến: " + ", ".join(names)
+    body = ActionIn(note=f"{handed_in}. {note.strip()}" if note.strip() else handed_in)
+    await _as_applicant(session, row, client, Action.SUPPLEMENT, body)
     return await look_up(code, request, session, throttle, secret)
 
 

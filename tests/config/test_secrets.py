@@ -17,6 +17,7 @@ STRONG = {
     "jwt_secret": "j" * 40,
     "payment_secret": "p" * 40,
     "portal_api_key": "k" * 40,
+    "sms_api_key": "s" * 40,
 }
 
 
@@ -25,7 +26,12 @@ def test_production_refuses_the_published_secrets_naming_each_variable() -> None
     with pytest.raises(UnsafeSettings) as refused:
         settings.require_safe_secrets()
     message = str(refused.value)
-    for variable in ("MOTCUA_JWT_SECRET", "MOTCUA_PAYMENT_SECRET", "MOTCUA_PORTAL_API_KEY"):
+    for variable in (
+        "MOTCUA_JWT_SECRET",
+        "MOTCUA_PAYMENT_SECRET",
+        "MOTCUA_PORTAL_API_KEY",
+        "MOTCUA_SMS_API_KEY",
+    ):
         assert variable in message
 
 

@@ -25,6 +25,7 @@ SECRET_VARIABLES = {
     "MOTCUA_PAYMENT_SECRET",
     "MOTCUA_PORTAL_API_KEY",
     "MOTCUA_SMTP_PASSWORD",
+    "MOTCUA_SMS_API_KEY",
     "POSTGRES_PASSWORD",
 }
 INTERPOLATION = re.compile(r"\$\{(?P<name>[A-Z0-9_]+)(?P<op>:?[-?])?(?P<rest>[^}]*)\}")

@@ -22,9 +22,11 @@ from domain.indicators import (
 from domain.outcomes import AgencyLevel, OutcomeRecord, Verdict
 from domain.period import VIETNAM_TZ, Period
 from domain.scorecard import (
+    COMPLAINT_SATISFACTION,
     DEFAULT_SCORING,
     DIGITIZED,
     ELECTRONIC_RESULT,
+    FEEDBACK_ON_TIME,
     ON_TIME,
     ONLINE_PAYMENT,
     ONLINE_SUBMISSION,
@@ -142,6 +144,8 @@ def test_the_default_table_has_every_dossier_indicator_within_its_groups_maxima(
         DIGITIZED,
         REUSED,
         SATISFACTION,
+        FEEDBACK_ON_TIME,
+        COMPLAINT_SATISFACTION,
     )
     group_max = dict(DEFAULT_SCORING.group_max)
     assert sum(group_max.values()) == 100

@@ -13,22 +13,27 @@ from temporalio.worker import Replayer
 
 from workflows.client import data_converter
 from workflows.dossier import DossierWorkflow
+from workflows.feedback import FeedbackWorkflow
 from workflows.portal_sync import PortalSyncWorkflow
 from workflows.sandbox import workflow_runner
 
 HISTORIES = sorted((Path(__file__).parent / "histories").glob("*.json"))
 PORTAL_HISTORIES = sorted((Path(__file__).parent / "histories" / "portal-sync").glob("*.json"))
+FEEDBACK_HISTORIES = sorted((Path(__file__).parent / "histories" / "feedback").glob("*.json"))
 
 
 def test_histories_are_recorded() -> None:
     assert HISTORIES, "no recorded history: run `python -m tests.replay.record v1`"
     assert PORTAL_HISTORIES, "none for portal sync: run `python -m tests.replay.record_portal v1`"
+    assert FEEDBACK_HISTORIES, "none for feedback: run `python -m tests.replay.record_feedback v1`"
 
 
 #: (history file, the workflow it replays, its workflow-id prefix)
-CASES = [(p, DossierWorkflow, "dossier") for p in HISTORIES] + [
-    (p, PortalSyncWorkflow, "portal-sync") for p in PORTAL_HISTORIES
-]
+CASES = (
+    [(p, DossierWorkflow, "dossier") for p in HISTORIES]
+    + [(p, PortalSyncWorkflow, "portal-sync") for p in PORTAL_HISTORIES]
+    + [(p, FeedbackWorkflow, "feedback") for p in FEEDBACK_HISTORIES]
+)
 
 
 @pytest.mark.parametrize(
