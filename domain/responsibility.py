@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from domain.calendar import WorkCalendar
 from domain.clock import working_time_between
 from domain.dossier import ActionRequest, DossierState, Holding, StepAttempt, StepProgress
-from domain.lifecycle import Action
+from domain.lifecycle import Action, Status
 from domain.outcomes import StepAttribution
 
 _HOUR = timedelta(hours=1)
@@ -50,7 +50,11 @@ def track_attempts(state: DossierState, request: ActionRequest, now: datetime) -
         current.holdings.append(
             Holding(step.assignee, step.assignee_name, now, request.actor.username)
         )
-    elif action in (Action.FORWARD, Action.RETURN, Action.RESOLVE) or state.status.terminal:
+    elif (
+        action in (Action.FORWARD, Action.RETURN)
+        or (action in (Action.RESOLVE, Action.APPROVE) and state.status == Status.RESOLVED)
+        or state.status.terminal
+    ):
         for attempt in open_attempts(state):
             if action in (Action.FORWARD, Action.RETURN) and attempt.step_index == (
                 step.index if step else -1
