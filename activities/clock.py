@@ -22,6 +22,7 @@ from db.clock_models import Escalation, Notification
 from db.engine import writing
 from db.models import Agency, Officer, Unit
 from db.projection import timeline_entry
+from db.repository import unit_head_at
 from domain.clock import format_local
 from domain.statutory import ClockConfig, Timer
 from messages import Notice
@@ -134,7 +135,9 @@ class ClockActivities:
                     timer.assignee,
                 )
                 if chart not in recipients:
-                    recipients[chart] = await self._recipients(session, notice.code, timer)
+                    recipients[chart] = await self._recipients(
+                        session, notice.code, timer, notice.event.at
+                    )
                 self._write_notice(session, notice, recipients[chart])
             await session.flush()
             pending: dict[tuple[str, str], list[int]] = {}
@@ -217,8 +220,11 @@ class ClockActivities:
 
     # ------------------------------------------------------------------ org chart
 
-    async def _recipients(self, session: AsyncSession, code: str, timer: Timer) -> list[Officer]:
-        """Who the timer reaches, from the org chart as it is now."""
+    async def _recipients(
+        self, session: AsyncSession, code: str, timer: Timer, at: datetime
+    ) -> list[Officer]:
+        """Who the timer reaches, from the org chart as it is when it fires (`at`): a unit's
+        head is its acting head while a delegation runs."""
         usernames: list[str] = []
         unit = await session.get(Unit, timer.unit_code) if timer.unit_code else None
         agency = await session.get(Agency, timer.agency_code) if timer.agency_code else None
@@ -228,8 +234,9 @@ class ClockActivities:
                 # unit; a step nobody took is the unit's, and its head hears of it
                 if timer.assignee:
                     usernames.append(timer.assignee)
-                if unit.head_username:
-                    usernames.append(unit.head_username)
+                head = await unit_head_at(session, unit, at)
+                if head:
+                    usernames.append(head)
             elif timer.step_index is None:
                 from db.models import Dossier
 
@@ -237,15 +244,17 @@ class ClockActivities:
                 owner = await session.get(Agency, dossier.agency_code) if dossier else None
                 if dossier is not None and dossier.current_unit_code:
                     current = await session.get(Unit, dossier.current_unit_code)
-                    if current is not None and current.head_username:
-                        usernames.append(current.head_username)
+                    head = await unit_head_at(session, current, at) if current else None
+                    if head:
+                        usernames.append(head)
                 elif owner is not None and owner.head_username:
                     usernames.append(owner.head_username)
         elif timer.level == 1 and unit is not None:
             if timer.assignee:
                 usernames.append(timer.assignee)
-            if unit.head_username:
-                usernames.append(unit.head_username)
+            head = await unit_head_at(session, unit, at)
+            if head:
+                usernames.append(head)
         elif timer.level == 2 and agency is not None and agency.head_username:
             usernames.append(agency.head_username)
         elif timer.level >= 3 and agency is not None:

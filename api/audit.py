@@ -7,12 +7,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
+from fastapi import Request
+from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.throttle import client_address_of
+from db.audit import record_change
 from db.audit_models import AuditEvent
 from db.engine import writing
+from db.models import Officer
 
 log = logging.getLogger(__name__)
 
@@ -120,3 +125,30 @@ class AuditMiddleware:
                 session.add(event)
         except Exception:  # the answer has gone; say loudly that its trace has not
             log.exception("audit event not written: %s %s by %s", event.method, route, actor[0])
+
+
+def record(
+    request: Request,
+    session: AsyncSession,
+    officer: Officer,
+    entity: str,
+    key: str,
+    what: str,
+    before: dict[str, Any] | None,
+    after: dict[str, Any] | None,
+) -> None:
+    """A change an admin made to the catalogue or the org chart, into the audit trail in the
+    change's own transaction (`db.audit.record_change`), named by the route it came through."""
+    route = request.scope.get("route")
+    record_change(
+        session,
+        actor=officer.username,
+        role=officer.role,
+        entity=entity,
+        key=key,
+        what=what,
+        before=before,
+        after=after,
+        route=getattr(route, "path", request.url.path),
+        method=request.method,
+    )

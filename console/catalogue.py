@@ -97,7 +97,9 @@ async def create(
 ) -> Response:
     check_csrf(user.csrf, csrf)
     try:
-        draft = await catalogue_routes.create(user.officer, session, _definition(definition))
+        draft = await catalogue_routes.create(
+            user.officer, session, request, _definition(definition)
+        )
     except REFUSALS as exc:
         return redirect(request, user, CATALOGUE, error=(await problem_of(request, exc))[1])
     here = f"{CATALOGUE}/{draft.procedure_code}"
@@ -120,7 +122,7 @@ async def save_draft(
 
     async def work() -> str:
         body = _definition(definition)
-        await catalogue_routes.edit(code, number, user.officer, session, body)
+        await catalogue_routes.edit(code, number, user.officer, session, request, body)
         return f"Phiên bản {number}: đã lưu bản nháp."
 
     return await _then(request, user, f"{CATALOGUE}/{code}", work)
@@ -140,7 +142,7 @@ async def publish(
 
     async def work() -> str:
         body = catalogue_routes.PublishIn(effective_from=_moment(effective_from))
-        await catalogue_routes.publish(code, number, user.officer, session, body)
+        await catalogue_routes.publish(code, number, user.officer, session, request, body)
         return f"Phiên bản {number}: đã ban hành."
 
     return await _then(request, user, f"{CATALOGUE}/{code}", work)
@@ -155,7 +157,9 @@ async def revise(
 
     async def work() -> str:
         latest = (await catalogue_routes.versions(code, user.officer, session))[-1]
-        draft = await catalogue_routes.revise(code, user.officer, session, latest.definition)
+        draft = await catalogue_routes.revise(
+            code, user.officer, session, request, latest.definition
+        )
         return f"Đã tạo bản nháp phiên bản {draft.version}."
 
     return await _then(request, user, f"{CATALOGUE}/{code}", work)
@@ -168,7 +172,7 @@ async def retire(
     check_csrf(user.csrf, csrf)
 
     async def work() -> str:
-        await catalogue_routes.retire(code, user.officer, session)
+        await catalogue_routes.retire(code, user.officer, session, request)
         return f"{code}: đã ngừng áp dụng cho hồ sơ mới."
 
     return await _then(request, user, f"{CATALOGUE}/{code}", work)
@@ -227,7 +231,7 @@ async def put_user(
             active=active == "on",
             password=password or None,
         )
-        await org_routes.put_user(username.strip(), body, user.officer, session)
+        await org_routes.put_user(username.strip(), body, user.officer, session, request)
     except (*REFUSALS, ValidationError) as exc:
         return redirect(request, user, USERS, error=(await problem_of(request, exc))[1])
     except ValueError:  # a role that is not one

@@ -86,6 +86,8 @@ ACTION_LABELS = {
     "pay": "Ghi nhận đã nộp",
     "assign": "Phân công",
     "take": "Nhận xử lý",
+    "approve": "Duyệt kết quả",
+    "reject": "Không duyệt, trả lại dự thảo",
 }
 FORMS = {
     1: "Mẫu 01 – Giấy tiếp nhận và hẹn trả kết quả",

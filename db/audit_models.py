@@ -4,8 +4,9 @@ from which address and when. It names objects; it never holds their content."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import Field, SQLModel
+from sqlmodel import JSON, Column, Field, SQLModel
 
 from db.models import UTCDateTime
 
@@ -30,3 +31,9 @@ class AuditEvent(SQLModel, table=True):
     #: the route as declared (`/api/v1/dossiers/{code}`): no query string, no body
     route: str = Field(max_length=200)
     status_code: int
+    #: A change to the catalogue or the org chart (db.audit.record_change): the entity
+    #: (procedure, agency, unit, user, delegation), its key, and the row before and after.
+    entity: str | None = Field(default=None, max_length=20, index=True)
+    entity_key: str | None = Field(default=None, max_length=100, index=True)
+    before: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    after: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))

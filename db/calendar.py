@@ -3,7 +3,9 @@ overrides, as workflow data (`ClockConfig`) and as a calendar reports and pages 
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
+from hashlib import sha256
 
 from sqlalchemy import select
 from sqlmodel import col
@@ -35,9 +37,25 @@ async def load_clock_config(session: AsyncSession, today: date | None = None) ->
     overrides = await calendar_overrides(session)
     years = range(today.year - YEARS_BACK, today.year + YEARS_AHEAD + 1)
     calendar = build_calendar(years, overrides)
-    every = {a.code: a.escalation_every_days for a in await session.scalars(select(Agency))}
+    agencies = list(await session.scalars(select(Agency)))
+    every = {a.code: a.escalation_every_days for a in agencies}
     version = ";".join(f"{o.day}:{o.kind}" for o in overrides) + f"|{years.start}-{years.stop}"
-    return ClockConfig(calendar=calendar.to_dict(), escalation_every_days=every, version=version)
+    settings = [
+        (a.code, a.office_hours, a.warning_before_days, a.apology_before_days) for a in agencies
+    ]
+    if any(hours or lead != 1.0 or apology is not None for _, hours, lead, apology in settings):
+        # an agency's own settings make a new version: the running dossiers re-derive
+        version += "|" + sha256(json.dumps(settings, sort_keys=True).encode()).hexdigest()[:12]
+    return ClockConfig(
+        calendar=calendar.to_dict(),
+        escalation_every_days=every,
+        version=version,
+        warning_before_days={a.code: a.warning_before_days for a in agencies},
+        office_hours={a.code: a.office_hours for a in agencies if a.office_hours},
+        apology_before_days={
+            a.code: a.apology_before_days for a in agencies if a.apology_before_days is not None
+        },
+    )
 
 
 _CALENDARS: dict[tuple[object, ...], WorkCalendar] = {}

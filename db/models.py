@@ -47,6 +47,27 @@ class Agency(SQLModel, table=True):
     escalation_every_days: float = 2.0
     #: province, department (sở), district (huyện) or commune (xã): targets differ by level
     level: str = Field(default="department", max_length=20)
+    #: The agency's own office hours ({"periods": [["07:30", "11:30"], …], "weekdays": [0, …]});
+    #: None keeps the province's (DESIGN §5).
+    office_hours: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    #: How many working days before a due moment its officers are warned.
+    warning_before_days: float = 1.0
+    #: The latest an apology (Form 04) is issued before the due moment, in working days; None
+    #: keeps each procedure's own limit.
+    apology_before_days: float | None = None
+
+
+class Delegation(SQLModel, table=True):
+    """An acting head (quyền trưởng phòng) of a unit while its head is away: from `starts_at`
+    up to (not including) `ends_at`."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_code: str = Field(foreign_key="unit.code", index=True, max_length=60)
+    acting_username: str = Field(foreign_key="officer.username", max_length=60)
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    set_by: str = Field(max_length=60)
+    reason: str = ""
 
 
 class Unit(SQLModel, table=True):

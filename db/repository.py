@@ -14,6 +14,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models import (
     Component,
+    Delegation,
     Dossier,
     DossierCodeSequence,
     DossierStep,
@@ -22,6 +23,7 @@ from db.models import (
     ProcedureVersion,
     StepAttemptRecord,
     TimelineEntry,
+    Unit,
 )
 from domain.codes import format_dossier_code
 from domain.dossier import Actor, Role
@@ -126,7 +128,7 @@ async def get_officer(session: AsyncSession, *, username: str) -> Officer | None
     return officer if officer is not None and officer.active else None
 
 
-def actor_of(officer: Officer) -> Actor:
+def actor_of(officer: Officer, acting_head_of: tuple[str, ...] = ()) -> Actor:
     return Actor(
         username=officer.username,
         full_name=officer.full_name,
@@ -134,7 +136,40 @@ def actor_of(officer: Officer) -> Actor:
         agency_code=officer.agency_code or "",
         unit_code=officer.unit_code or "",
         title=officer.title,
+        acting_head_of=acting_head_of,
     )
+
+
+async def acting_actor(session: AsyncSession, officer: Officer, at: datetime) -> Actor:
+    """The officer as an actor, with the units they stand in for as head at `at`."""
+    return actor_of(officer, await acting_units(session, officer.username, at))
+
+
+async def acting_units(session: AsyncSession, username: str, at: datetime) -> tuple[str, ...]:
+    rows = await session.scalars(
+        select(col(Delegation.unit_code)).where(
+            col(Delegation.acting_username) == username,
+            col(Delegation.starts_at) <= at,
+            col(Delegation.ends_at) > at,
+        )
+    )
+    return tuple(sorted(set(rows)))
+
+
+async def unit_head_at(session: AsyncSession, unit: Unit, at: datetime) -> str | None:
+    """Who heads `unit` at `at`: the acting head of a delegation running then, else its head."""
+    acting = (
+        await session.scalars(
+            select(col(Delegation.acting_username))
+            .where(
+                col(Delegation.unit_code) == unit.code,
+                col(Delegation.starts_at) <= at,
+                col(Delegation.ends_at) > at,
+            )
+            .order_by(col(Delegation.starts_at).desc())
+        )
+    ).first()
+    return acting or unit.head_username
 
 
 async def allocate_code(session: AsyncSession, *, agency_code: str, day: date) -> str:

@@ -12,7 +12,7 @@ from datetime import datetime
 from domain.calendar import WorkCalendar
 from domain.dossier import ActionRequest, DossierEvent, DossierState
 from domain.lifecycle import Status
-from domain.statutory import after_action, check_apology, explanation
+from domain.statutory import ClockConfig, after_action, check_apology, explanation
 
 
 def check(
@@ -35,6 +35,7 @@ def act(
     cal: WorkCalendar,
     *,
     time_rules: bool = True,
+    config: ClockConfig | None = None,
 ) -> DossierEvent:
     """Check and apply `request` at `now`, then move the clock: the timeline line it makes.
     `time_rules=False` checks the apology against the due moment only (the rule dossiers
@@ -42,16 +43,21 @@ def act(
     check_apology(state, request, now, cal if time_rules else None)
     source = state.status
     event = state.apply(request, now)
-    after_action(state, request, source, now, cal)
+    after_action(state, request, source, now, cal, config)
     return event
 
 
 def settled(
-    state: DossierState, request: ActionRequest, source: Status, now: datetime, cal: WorkCalendar
+    state: DossierState,
+    request: ActionRequest,
+    source: Status,
+    now: datetime,
+    cal: WorkCalendar,
+    config: ClockConfig | None = None,
 ) -> None:
     """Move the clock after an action the state applied itself (a payment the gateway
     confirmed resumes the dossier from inside `confirm_payment`)."""
-    after_action(state, request, source, now, cal)
+    after_action(state, request, source, now, cal, config)
 
 
 @dataclass(frozen=True)
@@ -74,11 +80,12 @@ def preview(
     cal: WorkCalendar,
     *,
     time_rules: bool = True,
+    config: ClockConfig | None = None,
 ) -> Preview:
     """`act` on a copy of the dossier: the state itself does not change. Raises what `act`
     would raise."""
     trial = deepcopy(state)
-    act(trial, request, now, cal, time_rules=time_rules)
+    act(trial, request, now, cal, time_rules=time_rules, config=config)
     return Preview(
         action=request.action.value,
         due_before=state.due_at,

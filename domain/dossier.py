@@ -87,6 +87,15 @@ class Actor:
     agency_code: str = ""
     unit_code: str = ""
     title: str = ""
+    #: Units whose head this person stands in for today (a delegation, quyền trưởng phòng):
+    #: they assign, approve and act as the head on those units' steps.
+    acting_head_of: tuple[str, ...] = ()
+
+    def heads(self, unit_code: str) -> bool:
+        """Whether the actor is the head of `unit_code`, in title or by delegation."""
+        if self.role == Role.UNIT_HEAD and self.unit_code == unit_code:
+            return True
+        return unit_code in self.acting_head_of
 
 
 SYSTEM_ACTOR = Actor(username="system", full_name="motcua", role=Role.SYSTEM)
@@ -319,6 +328,8 @@ class DossierState:
     payments: list[DossierPayment] = field(default_factory=list)  # fees and obligations
     step_attempts: list[StepAttempt] = field(default_factory=list)  # every attempt, in order
     verdict: OnTimeVerdict | None = None  # judged at each event (domain.verdict)
+    #: The result an officer proposed, waiting for the approver (domain rule `proposes`).
+    proposal: Result | None = None
 
     @classmethod
     def new(
@@ -507,7 +518,31 @@ class DossierState:
         if self.in_parallel_stage and self.status == Status.PROCESSING:
             self._branch(request.actor, request.step_index)  # the engine and admins name it
         self._validate_input(request)
-        return target
+        return Status.PROCESSING if self.proposes(request) else target
+
+    # ------------------------------------------------------------------ approval (duyệt)
+
+    def approves(self, actor: Actor) -> bool:
+        """Whether `actor` approves results on the current step: the procedure's approver
+        role (the head or acting head of the step's unit; or the head of its agency)."""
+        step = self.current_step
+        role = self.procedure.approver_role
+        if step is None or not role:
+            return False
+        if actor.role == Role.AGENCY_HEAD and actor.agency_code == step.agency_code:
+            return True  # the agency head may always approve in its own agency
+        return role == Role.UNIT_HEAD and actor.heads(step.unit_code)
+
+    def proposes(self, request: ActionRequest) -> bool:
+        """The one approval rule: a RESOLVE by someone who does not approve results on the
+        step only proposes the result; the dossier stays processing until the approver
+        approves (or rejects) it. Procedures without an approver resolve at once."""
+        return (
+            request.action == Action.RESOLVE
+            and bool(self.procedure.approver_role)
+            and request.actor.role != Role.SYSTEM
+            and not self.approves(request.actor)
+        )
 
     def _blocked(self, request: ActionRequest) -> str | None:
         """Why the state forbids an action the status table allows (route position,
@@ -548,6 +583,15 @@ class DossierState:
                 f"only the last step may approve; the dossier is at step {self.step_index + 1} "
                 f"of {len(self.steps)} (a refusal may be issued at any step)"
             )
+        if action == Action.RESOLVE and self.proposal is not None:
+            return (
+                f"a result ({self.proposal.kind.value}) proposed by {self.proposal.decided_by} "
+                "awaits approval; the approver approves or rejects it"
+            )
+        if action in (Action.APPROVE, Action.REJECT) and self.proposal is None:
+            return "no proposed result awaits approval on this step"
+        if action in (Action.FORWARD, Action.RETURN) and self.proposal is not None:
+            return "a proposed result awaits approval; the approver approves or rejects it first"
         if action == Action.RATE and self.rating is not None:
             return "the applicant has already rated this dossier"
         if action == Action.APOLOGIZE and self.apologised:
@@ -564,8 +608,14 @@ class DossierState:
 
     def _authorize(self, action: Action, actor: Actor, step_index: int | None = None) -> None:
         role = actor.role
-        if role in (Role.ADMIN, Role.SYSTEM):
+        if role == Role.SYSTEM:
             return
+        if role == Role.ADMIN:
+            # an administrator manages the catalogue and the org chart, not the dossiers
+            raise Forbidden(
+                "an administrator does not act on dossiers; a clerk or an officer of the "
+                "agency does"
+            )
         desk_action = (
             self.status
             in (
@@ -588,6 +638,15 @@ class DossierState:
         if action in (Action.ASSIGN, Action.TAKE):
             self._authorize_assignment(action, actor, step_index)
             return
+        if action in (Action.APPROVE, Action.REJECT):
+            if not self.approves(actor):
+                step = self.current_step
+                where = step.unit_name if step else "the step's unit"
+                raise Forbidden(
+                    f"the proposed result is approved by the head of {where} (or its acting "
+                    "head, or the head of the agency)"
+                )
+            return
         if action == Action.APOLOGIZE:
             step = (
                 self.acting_step(actor, step_index)
@@ -597,7 +656,7 @@ class DossierState:
             agency = step.agency_code if step else self.procedure.agency_code
             if role == Role.AGENCY_HEAD and actor.agency_code == agency:
                 return
-            if role == Role.UNIT_HEAD and step is not None and actor.unit_code == step.unit_code:
+            if step is not None and actor.heads(step.unit_code):
                 return
             raise Forbidden(
                 "an apology and new appointment is issued by the head of the unit handling the "
@@ -614,11 +673,20 @@ class DossierState:
         step = self._branch(actor, step_index) if self.in_parallel_stage else self.current_step
         if step is None or actor.agency_code != step.agency_code:
             raise Forbidden("the current step of this dossier belongs to another agency")
-        if role in (Role.OFFICER, Role.UNIT_HEAD) and actor.unit_code != step.unit_code:
+        if (
+            role in (Role.OFFICER, Role.UNIT_HEAD)
+            and actor.unit_code != step.unit_code
+            and not actor.heads(step.unit_code)
+        ):
             raise Forbidden(
                 f"the current step belongs to {step.unit_name}; its officers and head act on it"
             )
-        if role == Role.OFFICER and step.assignee and step.assignee != actor.username:
+        if (
+            role == Role.OFFICER
+            and step.assignee
+            and step.assignee != actor.username
+            and not actor.heads(step.unit_code)
+        ):
             raise Forbidden(
                 f"this step is assigned to {step.assignee_name or step.assignee}; ask the head "
                 "of the unit to reassign it"
@@ -635,7 +703,7 @@ class DossierState:
         if action == Action.ASSIGN:
             if actor.role == Role.AGENCY_HEAD and actor.agency_code == step.agency_code:
                 return
-            if actor.role == Role.UNIT_HEAD and actor.unit_code == step.unit_code:
+            if actor.heads(step.unit_code):
                 return
             raise Forbidden(
                 f"the step is assigned by the head of {step.unit_name} or of {step.agency_name}"
@@ -649,7 +717,13 @@ class DossierState:
             self._validate_assignee(
                 request.assignee, self.acting_step(request.actor, request.step_index)
             )
-        if action in (Action.REFUSE, Action.REQUEST_SUPPLEMENT, Action.WITHDRAW, Action.APOLOGIZE):
+        if action in (
+            Action.REFUSE,
+            Action.REQUEST_SUPPLEMENT,
+            Action.WITHDRAW,
+            Action.APOLOGIZE,
+            Action.REJECT,
+        ):
             if not request.reason.strip():
                 raise InvalidAction("reason", f"'{action.value}' needs a reason for the applicant")
         if action == Action.REQUEST_SUPPLEMENT and not request.items:
@@ -1068,15 +1142,44 @@ def _resolve(
     state: DossierState, request: ActionRequest, now: datetime, _: Status, note: str
 ) -> str:
     assert request.result_kind is not None
-    _finish_step(state, request, now)
-    state.result = Result(
+    result = Result(
         kind=request.result_kind,
         summary=request.result_summary,
         decided_at=now,
         decided_by=request.actor.username,
     )
+    if state.proposes(request):
+        state.proposal = result
+        return f"{request.result_kind.value} proposed, awaiting approval" + (
+            f": {note}" if note else ""
+        )
+    _finish_step(state, request, now)
+    state.result = result
     state.finished_at = now
     return note or request.result_kind.value
+
+
+def _approve(
+    state: DossierState, request: ActionRequest, now: datetime, _: Status, note: str
+) -> str:
+    """The approver makes the proposed result the dossier's: it is resolved now."""
+    proposal = state.proposal
+    assert proposal is not None
+    _finish_step(state, request, now)
+    state.result = replace(proposal, decided_at=now, decided_by=request.actor.username)
+    state.proposal = None
+    state.finished_at = now
+    return note or f"{proposal.kind.value} approved (proposed by {proposal.decided_by})"
+
+
+def _reject(
+    state: DossierState, request: ActionRequest, now: datetime, _: Status, note: str
+) -> str:
+    """The approver sends the proposal back: the step goes on, nothing is resolved."""
+    proposal = state.proposal
+    assert proposal is not None
+    state.proposal = None
+    return f"proposal of {proposal.decided_by} rejected: {request.reason}"
 
 
 def _deliver(
@@ -1125,6 +1228,8 @@ EFFECTS: dict[Action, Effect] = {
     Action.REQUEST_SUPPLEMENT: _request_supplement,
     Action.SUPPLEMENT: _supplement,
     Action.RESOLVE: _resolve,
+    Action.APPROVE: _approve,
+    Action.REJECT: _reject,
     Action.DELIVER: _deliver,
     Action.RATE: _rate,
     Action.ASSIGN: _hold,

@@ -87,6 +87,11 @@ class Action(StrEnum):
     #: officer of the unit takes a step nobody holds (nhận xử lý). The status stays.
     ASSIGN = "assign"
     TAKE = "take"
+    #: The approver of the step's unit (the unit head, an acting head, or the procedure's
+    #: approver role) approves the result an officer proposed (its RESOLVE waited), or
+    #: rejects the proposal and the step goes on being processed (duyệt / trả lại dự thảo).
+    APPROVE = "approve"
+    REJECT = "reject"
     #: Not a transition: attaching a digitized component or the electronic result keeps the
     #: status; named so that refusals and the timeline can say what was attempted.
     ATTACH_DOCUMENT = "attach-document"
@@ -130,6 +135,8 @@ TRANSITIONS: Final[dict[tuple[Status, Action], Status | _Previous]] = {
     (Status.PROCESSING, Action.APOLOGIZE): Status.PROCESSING,
     (Status.PROCESSING, Action.ASSIGN): Status.PROCESSING,
     (Status.PROCESSING, Action.TAKE): Status.PROCESSING,
+    (Status.PROCESSING, Action.APPROVE): Status.RESOLVED,
+    (Status.PROCESSING, Action.REJECT): Status.PROCESSING,
     # waiting for the applicant
     (Status.SUPPLEMENT_REQUESTED, Action.SUPPLEMENT): PREVIOUS,
     (Status.SUPPLEMENT_REQUESTED, Action.STOP): Status.STOPPED,

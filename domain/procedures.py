@@ -18,6 +18,10 @@ class SupplementPolicy(StrEnum):
     PAUSE = "pause"  # the clock stops while the applicant holds the dossier
 
 
+#: Who may approve a proposed result ("" : the result is resolved when proposed).
+APPROVER_ROLES = ("", "unit_head", "agency_head")
+
+
 class ProcedureError(ValueError):
     """A procedure definition that cannot be used."""
 
@@ -81,6 +85,11 @@ class Procedure:
     #: Parallel stages joined before all their branches answered: stage number → how many
     #: answers move the dossier on (the rest are closed as not needed). Absent: all of them.
     stage_quorum: dict[int, int] = field(default_factory=dict)
+
+    #: Who approves a result an officer proposes before it is resolved: "unit_head" (the
+    #: head, or acting head, of the step's unit) or "agency_head"; "" resolves at once (the
+    #: rule of definitions stored before approval existed, and of their dossiers' histories).
+    approver_role: str = ""
 
     @property
     def stages(self) -> tuple[tuple[int, ...], ...]:
@@ -155,6 +164,11 @@ class Procedure:
             raise ProcedureError(f"procedure {self.code}: duplicate component codes")
         if self.waiting_limit_days <= 0:
             raise ProcedureError(f"procedure {self.code}: waiting limit must be positive")
+        if self.approver_role not in APPROVER_ROLES:
+            raise ProcedureError(
+                f"procedure {self.code}: the approver is 'unit_head', 'agency_head' or '' (none), "
+                f"not '{self.approver_role}'"
+            )
         return self
 
     def _validate_stages(self) -> None:

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from domain.calendar import WorkCalendar
 from domain.clock import working_time_between
 from domain.dossier import ActionRequest, DossierState, Holding, StepAttempt, StepProgress
-from domain.lifecycle import Action
+from domain.lifecycle import Action, Status
 from domain.outcomes import StepAttribution
 
 _HOUR = timedelta(hours=1)
@@ -56,7 +56,11 @@ def track_attempts(state: DossierState, request: ActionRequest, now: datetime) -
         current.holdings.append(
             Holding(step.assignee, step.assignee_name, now, request.actor.username)
         )
-    elif action in (Action.FORWARD, Action.RETURN, Action.RESOLVE) or state.status.terminal:
+    elif (
+        action in (Action.FORWARD, Action.RETURN)
+        or (action in (Action.RESOLVE, Action.APPROVE) and state.status == Status.RESOLVED)
+        or state.status.terminal
+    ):
         moving = action in (Action.FORWARD, Action.RETURN)
         still_open = {s.index for s in state.current_steps} if moving else set()
         for attempt in open_attempts(state):

@@ -4,11 +4,11 @@ the applicant's waiting limit). Pure: the calendar arrives as data (`ClockConfig
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from domain.calendar import WorkCalendar
+from domain.calendar import OfficeHours, WorkCalendar
 from domain.clock import (
     LedgerEntry,
     LedgerKind,
@@ -40,12 +40,31 @@ class ClockConfig:
     calendar: dict[str, Any]
     escalation_every_days: dict[str, float] = field(default_factory=dict)
     version: str = ""
+    #: Per agency (DESIGN §5): how long before a due moment its officers are warned, its own
+    #: office hours (`OfficeHours.to_dict` shape), the latest an apology is issued.
+    warning_before_days: dict[str, float] = field(default_factory=dict)
+    office_hours: dict[str, dict[str, Any]] = field(default_factory=dict)
+    apology_before_days: dict[str, float] = field(default_factory=dict)
 
     def work_calendar(self) -> WorkCalendar:
         return WorkCalendar.from_dict(self.calendar)
 
     def every_days(self, agency_code: str) -> float:
         return self.escalation_every_days.get(agency_code, DEFAULT_ESCALATION_EVERY_DAYS)
+
+    def warning_days(self, agency_code: str) -> float:
+        return self.warning_before_days.get(agency_code, WARNING_BEFORE_DAYS)
+
+    def apology_days(self, agency_code: str, procedure_days: float) -> float:
+        """The agency's apology limit, or the procedure's own when the agency sets none."""
+        return self.apology_before_days.get(agency_code, procedure_days)
+
+    def agency_calendar(self, agency_code: str, cal: WorkCalendar) -> WorkCalendar:
+        """`cal` with the agency's own office hours, when it has them."""
+        hours = self.office_hours.get(agency_code)
+        if not hours:
+            return cal
+        return replace(cal, office_hours=OfficeHours.from_dict(hours))
 
 
 # --------------------------------------------------------------------------- ledgers
@@ -133,8 +152,10 @@ def after_action(
     source: Status,
     now: datetime,
     cal: WorkCalendar,
+    config: ClockConfig | None = None,
 ) -> None:
-    """Write the ledger entries an applied action implies, then re-derive due moments."""
+    """Write the ledger entries an applied action implies, then re-derive due moments (each
+    step in its agency's office hours, with `config`)."""
     action = request.action
     actor = request.actor.username
     if action == Action.ACCEPT:
@@ -168,7 +189,7 @@ def after_action(
         state.ledger.append(
             _entry("reschedule", now, request.reason, actor, APOLOGY_BASIS, request.new_due)
         )
-    refresh_due_moments(state, cal)
+    refresh_due_moments(state, cal, config)
     if action == Action.SUPPLEMENT and state.supplement_rounds:
         state.supplement_rounds[-1].new_due = state.due_at
     track_attempts(state, request, now)
@@ -191,8 +212,11 @@ def _term_minutes(days: float, cal: WorkCalendar) -> int:
     return working_days_to_minutes(days, cal)
 
 
-def refresh_due_moments(state: DossierState, cal: WorkCalendar) -> None:
-    """Derive every due moment from the ledgers (after an action or a calendar change)."""
+def refresh_due_moments(
+    state: DossierState, cal: WorkCalendar, config: ClockConfig | None = None
+) -> None:
+    """Derive every due moment from the ledgers (after an action or a calendar change). With
+    `config`, each step counts in the office hours of the agency that owns it."""
     if state.ledger:
         reading = derive(
             state.ledger,
@@ -204,7 +228,8 @@ def refresh_due_moments(state: DossierState, cal: WorkCalendar) -> None:
         state.original_due_at = reading.original_due if reading.reschedules else None
     for step in state.steps:
         if step.ledger:
-            step.due_at = derive(step.ledger, _term_minutes(step.term_days, cal), cal).due
+            own = config.agency_calendar(step.agency_code, cal) if config else cal
+            step.due_at = derive(step.ledger, _term_minutes(step.term_days, own), own).due
     follow_due_moments(state)
 
 
@@ -279,7 +304,7 @@ def _reschedules(ledger: list[LedgerEntry]) -> int:
 def pending_timers(state: DossierState, config: ClockConfig, cal: WorkCalendar) -> list[Timer]:
     """Every timer that applies to the dossier as it stands, issued or not, by moment."""
     timers: list[Timer] = []
-    day = working_days_to_minutes(WARNING_BEFORE_DAYS, cal)
+    day = working_days_to_minutes(config.warning_days(state.procedure.agency_code), cal)
     if (
         state.status in WAITING
         and state.supplement_rounds
@@ -301,7 +326,8 @@ def pending_timers(state: DossierState, config: ClockConfig, cal: WorkCalendar) 
         if step.due_at is None:
             continue
         prefix = f"step{step.index}-a{step.attempt}-t{_terms(step.ledger)}"
-        warn = subtract_working_time(cal, step.due_at, day)
+        lead = working_days_to_minutes(config.warning_days(step.agency_code), cal)
+        warn = subtract_working_time(cal, step.due_at, lead)
         if warn > step.ledger[0].at:
             timers.append(
                 Timer(

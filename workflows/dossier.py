@@ -158,7 +158,13 @@ class DossierWorkflow(PaymentSteps):
             now = workflow.now()
             if timer.kind == "stop":
                 assert self._calendar is not None
-                event = actions.act(self.state, statutory.stop_request(timer), now, self._calendar)
+                event = actions.act(
+                    self.state,
+                    statutory.stop_request(timer),
+                    now,
+                    self._calendar,
+                    config=self._config,
+                )
                 self.state.notices_sent.append(timer.key)
                 await self._project(event)
                 return
@@ -207,7 +213,7 @@ class DossierWorkflow(PaymentSteps):
             self._config = config
             self._calendar = config.work_calendar()
             before = (self.state.due_at, [s.due_at for s in self.state.steps])
-            statutory.refresh_due_moments(self.state, self._calendar)
+            statutory.refresh_due_moments(self.state, self._calendar, config)
             after = (self.state.due_at, [s.due_at for s in self.state.steps])
             self._changed = True
             if before != after and not self.state.status.terminal:
@@ -249,6 +255,7 @@ class DossierWorkflow(PaymentSteps):
                     workflow.now(),
                     self._calendar,
                     time_rules=self._apology_limit,
+                    config=self._config,
                 )
             )
         except REFUSALS as exc:
@@ -333,6 +340,7 @@ class DossierWorkflow(PaymentSteps):
                     workflow.now(),
                     self._calendar,
                     time_rules=self._apology_limit,
+                    config=self._config,
                 )
             except REFUSALS as exc:
                 # another update changed the dossier between validation and now

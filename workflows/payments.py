@@ -85,7 +85,7 @@ class PaymentSteps:
         if event.action == Action.PAY.value:
             assert self._calendar is not None
             request = ActionRequest(action=Action.PAY, actor=GATEWAY_ACTOR)
-            actions.settled(self.state, request, source, now, self._calendar)
+            actions.settled(self.state, request, source, now, self._calendar, self._config)
         self._changed = True
         await self._project(event)
         outcome = "failed" if event.action == "payment-failed" else "paid"

@@ -7,13 +7,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Path
+from fastapi import APIRouter, Body, Path, Request
 from pydantic import BaseModel, Field, ValidationError
 from sqlmodel import col, select
 
+from api.audit import record as audit
 from api.deps import CurrentOfficer, SessionDep
 from api.errors import Problem
 from api.timeutil import UTCDateTime
+from db.audit import snapshot
 from db.models import Agency, ProcedureRecord, ProcedureVersion, Unit
 from db.repository import PROCEDURE_ADAPTER, procedure_to_json
 from domain.procedures import Procedure, ProcedureError
@@ -52,7 +54,9 @@ def _out(row: ProcedureVersion) -> VersionOut:
 async def _checked(session: SessionDep, code: str, body: dict[str, Any]) -> Procedure:
     """The definition as a usable procedure of this code, or 422 saying what is wrong."""
     try:
-        procedure = PROCEDURE_ADAPTER.validate_python({**body, "code": code}).validate()
+        # a new definition has its results approved by the unit head unless it says otherwise
+        definition = {"approver_role": "unit_head", **body, "code": code}
+        procedure = PROCEDURE_ADAPTER.validate_python(definition).validate()
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "body"
@@ -161,7 +165,10 @@ async def versions(code: Code, officer: CurrentOfficer, session: SessionDep) -> 
 
 @router.post("", response_model=VersionOut, status_code=201)
 async def create(
-    officer: CurrentOfficer, session: SessionDep, body: Annotated[dict[str, Any], Body()]
+    officer: CurrentOfficer,
+    session: SessionDep,
+    request: Request,
+    body: Annotated[dict[str, Any], Body()],
 ) -> VersionOut:
     """A new procedure as its draft version 1 (in the domain's shape: code, name, agency,
     term, steps, components, fees, supplement policy, limits); no dossier can use it until
@@ -192,6 +199,7 @@ async def create(
         created_at=datetime.now(UTC),
     )
     session.add(draft)
+    audit(request, session, officer, "procedure", f"{code}/1", "create", None, snapshot(draft))
     await session.commit()
     return _out(draft)
 
@@ -201,6 +209,7 @@ async def revise(
     code: Code,
     officer: CurrentOfficer,
     session: SessionDep,
+    request: Request,
     body: Annotated[dict[str, Any], Body()],
 ) -> VersionOut:
     """A new draft version of a procedure; its running dossiers keep theirs."""
@@ -218,6 +227,8 @@ async def revise(
         created_at=datetime.now(UTC),
     )
     session.add(draft)
+    key = f"{code}/{draft.version}"
+    audit(request, session, officer, "procedure", key, "revise", None, snapshot(draft))
     await session.commit()
     return _out(draft)
 
@@ -237,12 +248,15 @@ async def edit(
     number: Number,
     officer: CurrentOfficer,
     session: SessionDep,
+    request: Request,
     body: Annotated[dict[str, Any], Body()],
 ) -> VersionOut:
     _admin(officer)
     row = await _draft(session, code, number)
+    before = snapshot(row)
     row.definition = procedure_to_json(await _checked(session, code, body))
     session.add(row)
+    audit(request, session, officer, "procedure", f"{code}/{number}", "edit", before, snapshot(row))
     await session.commit()
     return _out(row)
 
@@ -253,11 +267,13 @@ async def publish(
     number: Number,
     officer: CurrentOfficer,
     session: SessionDep,
+    request: Request,
     body: PublishIn | None = None,
 ) -> VersionOut:
     """Publish a draft: from `effective_from` (now by default) new dossiers use it."""
     _admin(officer)
     row = await _draft(session, code, number)
+    before = snapshot(row)
     now = datetime.now(UTC)
     procedure = await _checked(session, code, row.definition)
     row.state = "published"
@@ -269,12 +285,16 @@ async def publish(
         record.name, record.agency_code = procedure.name, procedure.agency_code
         record.term_days, record.definition = procedure.term_days, row.definition
     session.add_all([row, record])
+    key = f"{code}/{number}"
+    audit(request, session, officer, "procedure", key, "publish", before, snapshot(row))
     await session.commit()
     return _out(row)
 
 
 @router.post("/{code}/retire", response_model=list[VersionOut])
-async def retire(code: Code, officer: CurrentOfficer, session: SessionDep) -> list[VersionOut]:
+async def retire(
+    code: Code, officer: CurrentOfficer, session: SessionDep, request: Request
+) -> list[VersionOut]:
     """No new dossier under this procedure; the dossiers filed under it keep their version."""
     _admin(officer)
     record = await _record(session, code)
@@ -282,8 +302,11 @@ async def retire(code: Code, officer: CurrentOfficer, session: SessionDep) -> li
     kept = await _first_version(session, record)
     for row in kept:
         if row.state == "published":
+            before = snapshot(row)
             row.state, row.retired_at = "retired", now
             session.add(row)
+            key = f"{code}/{row.version}"
+            audit(request, session, officer, "procedure", key, "retire", before, snapshot(row))
     record.active = False
     session.add(record)
     await session.commit()

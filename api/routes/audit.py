@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
@@ -18,6 +18,7 @@ from db.audit_models import AuditEvent
 
 router = APIRouter(prefix="/admin/audit", tags=["audit"])
 
+Entity = Literal["procedure", "agency", "unit", "user", "delegation"]
 Kind = Literal["dossier", "document", "form", "report", "setting", "audit", "payment", "portal"]
 
 
@@ -34,6 +35,10 @@ class AuditEventOut(BaseModel):
     method: str
     route: str
     status_code: int
+    entity: str | None = None
+    entity_key: str | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
 
 
 class AuditPage(BaseModel):
@@ -50,13 +55,16 @@ async def audit_trail(
     actor: Annotated[str | None, Query(max_length=60)] = None,
     dossier: Annotated[str | None, Query(max_length=60)] = None,
     kind: Kind | None = None,
+    entity: Entity | None = None,
+    key: Annotated[str | None, Query(max_length=100)] = None,
     since: datetime | None = None,
     until: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> AuditPage:
     """Newest first. Filters: the officer (`actor`), the dossier, the kind of object, a
-    period (`since` ≤ at < `until`)."""
+    changed entity of the catalogue or org chart (`entity`, with its `key`: the rows carry
+    the entity before and after), a period (`since` ≤ at < `until`)."""
     if officer.role != "admin":
         raise Problem(403, "only a system administrator reads the audit trail")
     query = select(AuditEvent)
@@ -66,6 +74,10 @@ async def audit_trail(
         query = query.where(AuditEvent.dossier_code == dossier)
     if kind:
         query = query.where(AuditEvent.kind == kind)
+    if entity:
+        query = query.where(AuditEvent.entity == entity)
+    if key:
+        query = query.where(AuditEvent.entity_key == key)
     if since:
         query = query.where(AuditEvent.at >= since)
     if until:

@@ -37,6 +37,7 @@ from db.models import Dossier, Officer
 from db.outcomes import current_verdict
 from db.repository import (
     DossierFilter,
+    acting_actor,
     actor_of,
     dossier_agencies,
     dossier_components,
@@ -323,12 +324,13 @@ async def run_action(
             raise InvalidAction("assignee", f"there is no officer {body.assignee!r}")
         assignee = actor_of(held_by)
     key = (idempotency_key or "").strip() or None
+    actor = await acting_actor(session, officer, datetime.now(UTC))  # a delegation running now
     with phase("update"):
         try:
             outcome = await engine.act(
                 client,
                 code,
-                engine.request_of(action, body, actor_of(officer), assignee=assignee),
+                engine.request_of(action, body, actor, assignee=assignee),
                 status=row.status,
                 idempotency_key=key,
             )
@@ -364,9 +366,8 @@ async def preview_action(
     """The due moment an action (a supplement request, an apology, …) would leave, from the
     clock's own derivation; refused as the action itself would be."""
     await _visible(session, officer, code)
-    shown = await engine.preview(
-        client, code, engine.request_of(action, body or ActionIn(), actor_of(officer))
-    )
+    actor = await acting_actor(session, officer, datetime.now(UTC))
+    shown = await engine.preview(client, code, engine.request_of(action, body or ActionIn(), actor))
     return PreviewOut(
         action=shown.action,
         due_before=shown.due_before,
