@@ -14,6 +14,7 @@ import db.portal_models  # noqa: F401
 import db.throttle_models  # noqa: F401
 import db.audit_models  # noqa: F401
 import db.refund_models  # noqa: F401
+import db.verification_models  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata
