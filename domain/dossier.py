@@ -266,6 +266,8 @@ def attachment_forbidden(
     if actor.role in (Role.ADMIN, Role.SYSTEM):
         return None
     if kind == DocumentKind.COMPONENT:
+        if actor.role == Role.APPLICANT:
+            return None  # their own dossier, filed online (the API holds their code/secret)
         if actor.role != Role.CLERK:
             return "components are digitized at the one-stop desk by the receiving agency's clerk"
         if actor.agency_code != receiving_agency:

@@ -83,7 +83,7 @@ def test_resends_wait_and_are_bounded_and_replace_the_code() -> None:
     challenge, second = resent(challenge, KEY, later, code="222222")
     assert verify(challenge, first, KEY, later)[0] == Outcome.WRONG
     assert verify(challenge, second, KEY, later)[0] == Outcome.VERIFIED
-    for n in range(POLICY.max_sends - 2):
+    for _ in range(POLICY.max_sends - 2):
         later += POLICY.resend_after
         challenge, _ = resent(challenge, KEY, later)
     assert resend_refused(challenge, later + POLICY.resend_after)
