@@ -6,19 +6,23 @@ reception queue; the new endpoints are throttled like the look-up."""
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlmodel import col, select
 
 from activities.notifier import Notifier
 from activities.notify import EmailChannel
+from api.applicant import CODE_SENDS
 from console import queues
 from db.calendar import working_calendar
 from db.clock_models import Notification
 from db.models import Officer
 from db.seed import WARD
+from domain.throttle import ADDRESS
 from domain.verification import POLICY
 from tests.clock.test_notifier import mails_about, smtp_sink
 from tests.support.processes import free_port
@@ -181,3 +185,55 @@ async def test_a_resent_code_replaces_the_first(api: httpx.AsyncClient, sessions
     if old.group(1) != new.group(1):
         assert (await api.post(confirm, json={"code": old.group(1)})).status_code == 400
     assert (await api.post(confirm, json={"code": new.group(1)})).status_code == 200
+
+
+@pytest.fixture
+async def from_address(settings, dev_env, engine):  # type: ignore[no-untyped-def]
+    """A client of the API from an address of its own (the counters are per address)."""
+    from api.app import create_app
+
+    app = create_app(settings, temporal=dev_env.client, engine=engine)
+    clients = []
+
+    async def client() -> httpx.AsyncClient:
+        address = f"203.0.113.{uuid.uuid4().int % 250 + 1}-{uuid.uuid4().hex[:4]}"
+        transport = httpx.ASGITransport(app=app, client=(address, 40000))
+        c = httpx.AsyncClient(transport=transport, base_url="http://test")
+        clients.append(c)
+        return c
+
+    async with app.router.lifespan_context(app):
+        yield client
+    for c in clients:
+        await c.aclose()
+
+
+async def test_one_address_guessing_codes_is_locked(from_address) -> None:  # type: ignore[no-untyped-def]
+    client = await from_address()
+    failures = 0
+    while failures < ADDRESS.free_failures:
+        asked = (await client.post(f"{BASE}/verification", json={"contact": "g@example.vn"})).json()
+        confirm = f"{BASE}/verification/{asked['challenge_id']}/confirm"
+        for _ in range(min(POLICY.max_attempts - 1, ADDRESS.free_failures - failures)):
+            assert (await client.post(confirm, json={"code": "12345x"})).status_code == 400
+            failures += 1
+    asked = (await client.post(f"{BASE}/verification", json={"contact": "g@example.vn"})).json()
+    locked = await client.post(
+        f"{BASE}/verification/{asked['challenge_id']}/confirm", json={"code": "000000"}
+    )
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+    # another address is not locked by this one's guesses
+    other = await from_address()
+    fine = await other.post(
+        f"{BASE}/verification/{asked['challenge_id']}/confirm", json={"code": "12345x"}
+    )
+    assert fine.status_code == 400
+
+
+async def test_one_address_asking_for_many_codes_is_locked(from_address) -> None:  # type: ignore[no-untyped-def]
+    client = await from_address()
+    for n in range(CODE_SENDS.free_failures):
+        sent = await client.post(f"{BASE}/verification", json={"contact": f"s{n}@example.vn"})
+        assert sent.status_code == 201
+    locked = await client.post(f"{BASE}/verification", json={"contact": "last@example.vn"})
+    assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
