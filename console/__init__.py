@@ -10,7 +10,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from console import dossier_page, operations, province, queue_page, reception, signin
+from console import (
+    applicant,
+    dossier_page,
+    operations,
+    province,
+    queue_page,
+    reception,
+    signin,
+)
 from console.render import page
 from console.session import CsrfRejected, SignInRequired
 
@@ -19,7 +27,7 @@ STATIC = Path(__file__).parent / "static"
 
 def install(app: FastAPI) -> None:
     """Mount the console's pages and its vendored assets on the application."""
-    for pages in (signin, queue_page, dossier_page, reception, province, operations):
+    for pages in (signin, queue_page, dossier_page, reception, province, operations, applicant):
         app.include_router(pages.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
 
