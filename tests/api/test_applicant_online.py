@@ -237,3 +237,23 @@ async def test_one_address_asking_for_many_codes_is_locked(from_address) -> None
         assert sent.status_code == 201
     locked = await client.post(f"{BASE}/verification", json={"contact": "last@example.vn"})
     assert locked.status_code == 429 and int(locked.headers["Retry-After"]) > 0
+
+
+async def test_the_lookup_page_is_throttled_like_the_api(api, login, from_address) -> None:  # type: ignore[no-untyped-def]
+    from domain.throttle import DOSSIER_LOOKUP
+    from tests.api.test_lifecycle_api import submit
+
+    dossier = await submit(api, await login("motcua.bennghe"), BIRTH)
+    code, secret = dossier["code"], dossier["lookup_secret"]
+    for _ in range(DOSSIER_LOOKUP.free_failures):
+        client = await from_address()
+        wrong = await client.post("/tra-cuu", data={"code": code, "secret": "guess"})
+        assert wrong.status_code == 404 and "Không tìm thấy hồ sơ" in wrong.text
+    client = await from_address()
+    locked = await client.post("/tra-cuu", data={"code": code, "secret": secret})
+    assert locked.status_code == 429 and "thử lại sau" in locked.text
+    # and so are the page's actions, which take the same code and secret
+    withdraw = await client.post(
+        "/tra-cuu/rut", data={"code": code, "secret": secret, "reason": "x"}
+    )
+    assert withdraw.status_code == 429

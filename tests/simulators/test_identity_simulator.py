@@ -134,3 +134,29 @@ async def test_an_applicant_token_lists_nothing_without_an_identity(
     id_api: httpx.AsyncClient,
 ) -> None:
     assert (await id_api.get("/api/v1/public/me/dossiers")).status_code == 401
+
+
+async def test_signing_in_from_the_page_comes_back_to_it_signed_in(
+    id_api: httpx.AsyncClient,
+) -> None:
+    start = await id_api.get("/api/v1/public/identity/start", params={"next": "/nop-ho-so"})
+    authorize = start.headers["location"]
+    params = {k: v[0] for k, v in parse_qs(urlsplit(authorize).query).items()}
+    async with httpx.AsyncClient() as browser:
+        approved = await browser.post(authorize.split("?")[0], data={**params, "citizen": CITIZEN})
+    back = urlsplit(approved.headers["location"])
+    landed = await id_api.get(f"{back.path}?{back.query}")
+    assert landed.status_code == 303 and landed.headers["location"] == "/nop-ho-so"
+    page = await id_api.get("/nop-ho-so", params={"procedure": BIRTH})
+    assert page.status_code == 200
+    assert CITIZENS[CITIZEN]["name"] in page.text and CITIZEN in page.text
+    assert "đã định danh" in page.text
+    # only a path of this site is a place to come back to
+    from api.identity import safe_next
+
+    assert [safe_next(n) for n in ("https://evil.example/x", "//evil.example", "/tra-cuu")] == [
+        "",
+        "",
+        "/tra-cuu",
+    ]
+    id_api.cookies.clear()
