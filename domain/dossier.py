@@ -262,7 +262,8 @@ def attachment_forbidden(
     kind: DocumentKind, actor: Actor, *, receiving_agency: str, step_agency: str | None
 ) -> str | None:
     """Why `actor` may not attach a `kind` document to a dossier, or None. Components are
-    digitized at the receiving agency's desk; the result comes from the agency at work."""
+    digitized at the receiving agency's desk or handed in online by the applicant; the
+    result comes from the agency at work."""
     if actor.role in (Role.ADMIN, Role.SYSTEM):
         return None
     if kind == DocumentKind.COMPONENT:
