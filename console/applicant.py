@@ -44,6 +44,9 @@ PUBLIC_REFUSALS = {
     404: "Không tìm thấy hồ sơ với mã hồ sơ và mã bí mật này.",
 }
 
+#: The public API's own words for a refusal that is not about the code and secret.
+PUBLIC_MESSAGES = {"this dossier has no electronic result yet": "Hồ sơ chưa có kết quả điện tử."}
+
 
 def _page(request: Request, name: str, status_code: int = 200, **context: Any) -> Response:
     settings = settings_of(request)
@@ -69,6 +72,8 @@ async def _refusal(request: Request, exc: Exception) -> tuple[int, str]:
             detail = "Nhập sai quá nhiều lần; vui lòng thử lại sau" + (
                 f" {seconds} giây." if seconds else " ít phút."
             )
+    elif detail in PUBLIC_MESSAGES:
+        detail = PUBLIC_MESSAGES[detail]
     elif status_code in PUBLIC_REFUSALS and not _vietnamese(detail):
         detail = PUBLIC_REFUSALS[status_code]
     return status_code, detail

@@ -257,3 +257,38 @@ async def test_the_lookup_page_is_throttled_like_the_api(api, login, from_addres
         "/tra-cuu/rut", data={"code": code, "secret": secret, "reason": "x"}
     )
     assert withdraw.status_code == 429
+
+
+async def test_the_self_service_page_rates_the_returned_result(api, login) -> None:  # type: ignore[no-untyped-def]
+    from tests.api.test_lifecycle_api import act, submit
+
+    clerk = await login("motcua.bennghe")
+    dossier = await submit(api, clerk, BIRTH)
+    code, secret = dossier["code"], dossier["lookup_secret"]
+    opened = await api.post("/tra-cuu", data={"code": code, "secret": secret})
+    assert opened.status_code == 200 and "Rút hồ sơ" in opened.text
+    assert "Đánh giá mức độ hài lòng" not in opened.text  # nothing to rate yet
+    await act(api, clerk, code, "accept")
+    await act(api, clerk, code, "forward")
+    await act(
+        api,
+        await login("cc.tuphap"),
+        code,
+        "resolve",
+        result_kind="approval",
+        result_summary="Giấy khai sinh số 9",
+    )
+    await act(api, clerk, code, "deliver")
+    page = await api.post("/tra-cuu", data={"code": code, "secret": secret})
+    assert "Rất hài lòng" in page.text and "Rút hồ sơ" not in page.text
+    unchosen = await api.post("/tra-cuu/danh-gia", data={"code": code, "secret": secret})
+    assert unchosen.status_code == 422 and "Hãy chọn mức độ hài lòng" in unchosen.text
+    rated = await api.post(
+        "/tra-cuu/danh-gia",
+        data={"code": code, "secret": secret, "rating": "4", "comment": "Nhanh chóng"},
+    )
+    assert rated.status_code == 200 and "Cảm ơn bạn đã đánh giá" in rated.text
+    detail = (await api.get(f"/api/v1/dossiers/{code}", headers=clerk)).json()
+    assert detail["rating"] == 4 and detail["timeline"][-1]["note"] == "rated 4/5: Nhanh chóng"
+    no_result = await api.post("/tra-cuu/ket-qua", data={"code": code, "secret": secret})
+    assert no_result.status_code == 404 and "chưa có kết quả điện tử" in no_result.text
