@@ -192,7 +192,7 @@ async def file_online(request: Request, session: SessionDep, client: Engine) -> 
             error=detail,
             values=text,
         )
-    return await _self_service(
+    response = await _self_service(
         request,
         session,
         filed.code,
@@ -200,6 +200,9 @@ async def file_online(request: Request, session: SessionDep, client: Engine) -> 
         message=f"Đã nộp hồ sơ {filed.code}. Ghi lại mã hồ sơ và mã bí mật để tra cứu.",
         just_filed=True,
     )
+    if not who.identified:  # a code files one dossier: the next one asks for a new code
+        response.delete_cookie(service.SESSION_COOKIE, path="/")
+    return response
 
 
 async def _self_service(

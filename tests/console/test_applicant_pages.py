@@ -71,6 +71,10 @@ async def test_the_applicant_files_online_and_sees_the_self_service(  # type: ig
     assert await page.get_by_role("button", name="Rút hồ sơ").is_visible()
     await applicant.shot("applicant-filed")
 
+    # a code files one dossier: filing another asks for a new code
+    await applicant.goto("/nop-ho-so")
+    assert await page.get_by_role("button", name="Gửi mã xác thực").is_visible()
+
     # the desk finds it among the dossiers waiting for reception
     clerk = await open_as("motcua.bennghe")
     await clerk.goto(f"/console/?view=reception&q={code}")
