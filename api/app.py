@@ -16,6 +16,7 @@ from api.audit import AuditMiddleware
 from api.routes import (
     admin_org,
     admin_procedures,
+    applicant,
     audit,
     auth,
     documents,
@@ -89,6 +90,7 @@ def create_app(
         documents.router,
         forms.router,
         public.router,
+        applicant.router,
         payments.router,
         reports.router,
         admin_procedures.router,

@@ -80,7 +80,10 @@ async def submit(
     procedure = await get_procedure(session, code=body.procedure_code)
     if procedure is None:
         raise InvalidAction("procedure_code", f"there is no procedure {body.procedure_code!r}")
-    if portal_code is None and actor.role not in (Role.CLERK, Role.ADMIN):
+    if actor.role == Role.APPLICANT:
+        if body.channel != Channel.ONLINE:
+            raise Forbidden("an applicant files online (channel 2); at the desk a clerk does")
+    elif portal_code is None and actor.role not in (Role.CLERK, Role.ADMIN):
         raise Forbidden("dossiers are registered at the one-stop desk, by a clerk")
     if actor.role == Role.CLERK and actor.agency_code != procedure.agency_code:
         raise Forbidden(f"procedure {procedure.code} is received by {procedure.agency_name}")

@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.supervisor import Service, StartupFailed, Supervisor
-from config import DATA_DIR, get_settings
+from config import DATA_DIR, DEVELOPMENT_IDENTITY_SECRET, get_settings
 from db.engine import make_engine, make_session_maker, migrate
 from db.seed import DEMO_PASSWORD, OFFICERS, create_admin, seed
 
@@ -38,6 +38,7 @@ API_PORT = 8000
 PORTAL_PORT = 8101
 PAYMENT_PORT = 8102
 SMS_PORT = 8103
+IDENTITY_PORT = 8104
 
 
 async def _prepare(*, demo: bool) -> bool:
@@ -195,7 +196,7 @@ def run(
     logs.mkdir(exist_ok=True)
     busy = [
         p
-        for p in (TEMPORAL_PORT, api_port, PORTAL_PORT, PAYMENT_PORT, SMS_PORT)
+        for p in (TEMPORAL_PORT, api_port, PORTAL_PORT, PAYMENT_PORT, SMS_PORT, IDENTITY_PORT)
         if not _port_free(p)
     ]
     if temporal and busy:
@@ -211,6 +212,9 @@ def run(
 
     env = dict(os.environ)
     env.setdefault("MOTCUA_PUBLIC_BASE_URL", f"http://127.0.0.1:{api_port}")
+    # the applicant signs in at the identity-provider simulator (VNeID-like)
+    env.setdefault("MOTCUA_IDENTITY_ISSUER_URL", f"http://127.0.0.1:{IDENTITY_PORT}")
+    identity_secret = env.get("MOTCUA_IDENTITY_CLIENT_SECRET", DEVELOPMENT_IDENTITY_SECRET)
     services: list[Service] = []
     if temporal:
         services.append(
@@ -254,6 +258,21 @@ def run(
             [sys.executable, "-m", "simulators.sms", "--port", str(SMS_PORT)],
             SMS_PORT,
         ),
+        Service(
+            "identity-simulator",
+            [
+                sys.executable,
+                "-m",
+                "simulators.identity",
+                "--port",
+                str(IDENTITY_PORT),
+                "--client-id",
+                env.get("MOTCUA_IDENTITY_CLIENT_ID", "motcua"),
+                "--client-secret",
+                identity_secret,
+            ],
+            IDENTITY_PORT,
+        ),
         Service("worker", [sys.executable, "worker.py", "--queue", "dossiers"]),
         # the portal is reached only from here, so a slow portal never slows the clerks
         Service("portal-worker", [sys.executable, "worker.py", "--queue", "portal-sync"]),
@@ -294,6 +313,8 @@ def run(
             f"  Temporal UI  http://127.0.0.1:{TEMPORAL_UI_PORT}\n"
             f"  Portal sim   http://127.0.0.1:{PORTAL_PORT}/_sim/received\n"
             f"  Payment sim  http://127.0.0.1:{PAYMENT_PORT}/_sim/transactions\n"
+            f"  Identity sim http://127.0.0.1:{IDENTITY_PORT}/.well-known/openid-configuration\n"
+            f"  Applicant    http://127.0.0.1:{api_port}/nop-ho-so\n"
             "A process that dies is restarted (its log says why); "
             "Ctrl-C stops everything; data stays under ./.data\n"
         )

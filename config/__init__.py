@@ -28,6 +28,10 @@ DEVELOPMENT_SECRETS = {
 #: The applicant notification templates an operator edits (one file per notice and channel).
 NOTIFICATION_TEMPLATES = Path(__file__).resolve().parent / "templates" / "notifications"
 
+#: The identity provider's client secret under `make run` (checked only where an identity
+#: provider is configured).
+DEVELOPMENT_IDENTITY_SECRET = "demo-identity-client-secret"
+
 
 class UnsafeSettings(Exception):
     """A process refuses to start outside development with a published or weak secret."""
@@ -65,6 +69,13 @@ class Settings(BaseSettings):
     #: The first QUERY comes this soon (the applicant is waiting), later ones back off
     #: (doubling, up to 64 times this).
     payment_query_after_seconds: float = Field(default=30, gt=0)
+
+    #: The identity provider (OpenID Connect, VNeID-like) the applicant may sign in with;
+    #: empty: no sign-in, the one-time code only. `make run` points it at
+    #: simulators/identity.py.
+    identity_issuer_url: str = ""
+    identity_client_id: str = "motcua"
+    identity_client_secret: str = DEVELOPMENT_IDENTITY_SECRET
 
     storage_root: Path = DATA_DIR / "documents"
     max_upload_mb: int = Field(default=20, ge=1)
@@ -117,6 +128,14 @@ class Settings(BaseSettings):
             elif value == published:
                 problems.append(f"{variable} is the published development value")
             elif len(value) < MIN_SECRET_LENGTH:
+                problems.append(f"{variable} is shorter than {MIN_SECRET_LENGTH} characters")
+        if self.identity_issuer_url:
+            secret, variable = self.identity_client_secret, "MOTCUA_IDENTITY_CLIENT_SECRET"
+            if not secret:
+                problems.append(f"{variable} is empty")
+            elif secret == DEVELOPMENT_IDENTITY_SECRET:
+                problems.append(f"{variable} is the published development value")
+            elif len(secret) < MIN_SECRET_LENGTH:
                 problems.append(f"{variable} is shorter than {MIN_SECRET_LENGTH} characters")
         return problems
 

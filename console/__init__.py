@@ -11,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from console import (
+    applicant,
     catalogue,
     dossier_page,
     operations,
@@ -27,7 +28,16 @@ STATIC = Path(__file__).parent / "static"
 
 def install(app: FastAPI) -> None:
     """Mount the console's pages and its vendored assets on the application."""
-    for pages in (signin, queue_page, dossier_page, reception, province, operations, catalogue):
+    for pages in (
+        signin,
+        queue_page,
+        dossier_page,
+        reception,
+        province,
+        operations,
+        catalogue,
+        applicant,
+    ):
         app.include_router(pages.router)
     app.mount("/console/static", StaticFiles(directory=STATIC), name="console-static")
 

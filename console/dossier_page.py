@@ -242,7 +242,9 @@ async def form_pdf(
     request: Request, code: str, number: int, user: User, session: SessionDep
 ) -> Response:
     try:
-        return await form_routes.statutory_form(code, number, user.officer, session)
+        return await form_routes.statutory_form(
+            code, number, user.officer, session, settings_of(request)
+        )
     except REFUSALS as exc:
         status_code, detail = await problem_of(request, exc)
         return page(request, user, "error.html", status_code, status=status_code, detail=detail)

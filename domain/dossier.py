@@ -279,11 +279,13 @@ def attachment_forbidden(
     kind: DocumentKind, actor: Actor, *, receiving_agency: str, step_agency: str | None
 ) -> str | None:
     """Why `actor` may not attach a `kind` document to a dossier, or None. Components are
-    digitized at the receiving agency's desk; the result comes from the agency at work."""
+    digitized at the receiving agency's desk or handed in online by the applicant; the
+    result comes from the agency at work."""
     if actor.role in (Role.ADMIN, Role.SYSTEM):
         return None
     if actor.role == Role.APPLICANT:
-        # their own supplement, uploaded with the receipt's code and secret
+        # their own dossier's components, filed online or sent as the supplement asked for
+        # (the API holds the code and secret or the verified contact)
         if kind == DocumentKind.COMPONENT:
             return None
         return "the result is attached by an officer of the agency handling the current step"
@@ -780,9 +782,13 @@ class DossierState:
                 f"the dossier is {self.status.value} ({self.status.vietnamese}); "
                 "its documents can no longer change"
             )
-        if attachment.actor.role == Role.APPLICANT and self.status != Status.SUPPLEMENT_REQUESTED:
+        if attachment.actor.role == Role.APPLICANT and self.status not in (
+            Status.SUBMITTED,
+            Status.SUPPLEMENT_REQUESTED,
+        ):
             raise self._attachment_conflict(
-                "the applicant hands in files only while a supplement is requested"
+                "the applicant hands in files when filing online, before the desk receives "
+                "the dossier, and while a supplement is requested"
             )
         if attachment.kind == DocumentKind.COMPONENT and self.status == Status.RESOLVED:
             raise self._attachment_conflict(

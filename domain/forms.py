@@ -104,6 +104,10 @@ class FormDossier:
     clerk_name: str = ""
     #: The place in the date line, e.g. "Phường Bến Nghé".
     place_name: str = ""
+    #: The applicant's look-up secret (mã bí mật tra cứu) and the look-up address, printed
+    #: on Form 01 (the address also as a QR code); empty: not printed.
+    lookup_secret: str = ""
+    lookup_url: str = ""
 
     def __post_init__(self) -> None:
         _require_aware("received_at", self.received_at)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import urlencode
 
 from db.models import Component, Dossier, DossierStep, Officer, TimelineEntry
 from domain.forms import (
@@ -21,6 +22,16 @@ from domain.forms import (
     SupplementRequestForm,
 )
 from domain.lifecycle import Action, Status
+
+#: The applicant's look-up page (console/applicant.py), under the public base URL.
+LOOKUP_PATH = "/tra-cuu"
+
+
+def lookup_url(public_base_url: str, code: str) -> str:
+    """The address a receipt's QR code opens: the look-up page with the code filled in (the
+    secret stays on paper, out of addresses and logs)."""
+    return f"{public_base_url.rstrip('/')}{LOOKUP_PATH}?{urlencode({'code': code})}"
+
 
 CHANNEL_LABELS = {1: "Trực tiếp", 2: "Trực tuyến", 3: "Qua dịch vụ bưu chính công ích"}
 
@@ -41,6 +52,8 @@ class DossierRecord:
     timeline: Sequence[TimelineEntry]
     components: Sequence[Component]
     officers: Mapping[str, Officer]
+    #: the public base URL the receipt's look-up address starts with ("" prints none)
+    public_base_url: str = ""
 
     def latest(self, action: Action) -> TimelineEntry | None:
         entries = [t for t in self.timeline if t.action == action.value]
@@ -93,6 +106,8 @@ def form_dossier(record: DossierRecord) -> FormDossier:
         term_label=_days(record.term_days),
         delivery_label=f"Bộ phận Tiếp nhận và Trả kết quả - {record.agency_name}",
         clerk_name=accepted.actor_name if accepted else "",
+        lookup_secret=row.lookup_secret or "",
+        lookup_url=lookup_url(record.public_base_url, row.code) if record.public_base_url else "",
     )
 
 

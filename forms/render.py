@@ -7,12 +7,14 @@ signatures. Fonts ship in `forms/fonts/` so a fresh machine renders diacritics c
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import segno
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
@@ -208,6 +210,36 @@ class _Sheet:
         self.font()
         self.pdf.ln(2)
 
+    def lookup(self, dossier: FormDossier) -> None:
+        """How the applicant follows the dossier: the look-up address and secret, and the
+        address as a QR code beside them."""
+        if not dossier.lookup_secret:
+            return
+        pdf = self.pdf
+        qr_mm = 22.0
+        if pdf.get_y() + qr_mm + 2 > pdf.h - pdf.b_margin:
+            pdf.add_page()
+        top = pdf.get_y()
+        text_w = self.width - qr_mm - 3
+        self.font("B")
+        pdf.multi_cell(text_w, _LINE_MM, "6. Tra cứu, theo dõi hồ sơ:", new_x=XPos.LMARGIN)
+        self.font()
+        lines = []
+        if dossier.lookup_url:
+            lines.append(f"Địa chỉ tra cứu: {dossier.lookup_url}")
+        lines.append(f"Mã hồ sơ: {dossier.code or ''} - Mã bí mật tra cứu: {dossier.lookup_secret}")
+        lines.append("Giữ kín mã bí mật: có mã này, người khác xem và thao tác được hồ sơ.")
+        for line in lines:
+            pdf.multi_cell(text_w, _LINE_MM, _text(line), align="L", new_x=XPos.LMARGIN)
+        bottom = pdf.get_y()
+        if dossier.lookup_url:
+            png = io.BytesIO()
+            segno.make_qr(dossier.lookup_url, error="m").save(png, kind="png", scale=4, border=2)
+            png.seek(0)
+            pdf.image(png, x=pdf.l_margin + text_w + 3, y=top, w=qr_mm, h=qr_mm)
+            bottom = max(bottom, top + qr_mm)
+        pdf.set_y(bottom + 1)
+
     def signatures(self, blocks: Sequence[tuple[str, str, str]]) -> None:
         """Signature columns side by side: (role, instruction, name); a lone one on the right."""
         pdf = self.pdf
@@ -276,6 +308,7 @@ def _receipt(dossier: FormDossier) -> bytes:
     if dossier.due is not None:
         sheet.field("4. Thời gian trả kết quả giải quyết hồ sơ", format_moment(dossier.due))
     sheet.field("5. Đăng ký nhận kết quả tại", dossier.delivery_label)
+    sheet.lookup(dossier)
     sheet.signatures(
         (
             ("NGƯỜI NỘP HỒ SƠ", "(Ký và ghi rõ họ tên)", dossier.applicant_name),

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from api.deps import CurrentOfficer, SessionDep
+from api.deps import CurrentOfficer, SessionDep, SettingsDep
 from api.errors import Problem
 from api.routes.dossiers import _visible as visible_dossier
 from db.models import Dossier, Officer
@@ -21,7 +21,9 @@ from forms.dossier import DossierRecord, form_data
 router = APIRouter(prefix="/dossiers", tags=["forms"])
 
 
-async def dossier_record(session: AsyncSession, row: Dossier) -> DossierRecord:
+async def dossier_record(
+    session: AsyncSession, row: Dossier, *, public_base_url: str = ""
+) -> DossierRecord:
     procedure = await get_procedure(session, code=row.procedure_code, version=row.procedure_version)
     steps = await dossier_steps(session, code=row.code)
     timeline = await dossier_timeline(session, code=row.code)
@@ -36,6 +38,7 @@ async def dossier_record(session: AsyncSession, row: Dossier) -> DossierRecord:
         timeline=timeline,
         components=await dossier_components(session, code=row.code),
         officers={o.username: o for o in officers},
+        public_base_url=public_base_url,
     )
 
 
@@ -48,7 +51,7 @@ async def dossier_record(session: AsyncSession, row: Dossier) -> DossierRecord:
     },
 )
 async def statutory_form(
-    code: str, number: int, officer: CurrentOfficer, session: SessionDep
+    code: str, number: int, officer: CurrentOfficer, session: SessionDep, settings: SettingsDep
 ) -> Response:
     """01 receipt and appointment, 02 supplement request (latest), 03 refusal, 04 apology and
     new appointment, 05 processing-control slip."""
@@ -57,7 +60,11 @@ async def statutory_form(
         form = StatutoryForm(number)
     except ValueError:
         raise Problem(404, f"there is no form {number:02d}; the forms are 01 to 05") from None
-    data = form_data(form, await dossier_record(session, row), datetime.now(UTC))
+    data = form_data(
+        form,
+        await dossier_record(session, row, public_base_url=settings.public_base_url),
+        datetime.now(UTC),
+    )
     return Response(
         render_form(form.value, data),
         media_type="application/pdf",

@@ -15,6 +15,7 @@ import db.throttle_models  # noqa: F401
 import db.audit_models  # noqa: F401
 import db.refund_models  # noqa: F401
 import db.feedback_models  # noqa: F401
+import db.verification_models  # noqa: F401
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -69,3 +69,13 @@ def test_the_worker_refuses_to_start_in_production_with_defaults() -> None:
     assert done.returncode == 2
     assert "MOTCUA_JWT_SECRET" in done.stderr
     assert "MOTCUA_PAYMENT_SECRET" not in done.stderr
+
+
+def test_an_identity_provider_outside_development_needs_its_own_client_secret() -> None:
+    with_provider = {**STRONG, "identity_issuer_url": "https://id.example.gov.vn"}
+    with pytest.raises(UnsafeSettings, match="MOTCUA_IDENTITY_CLIENT_SECRET"):
+        Settings(environment="production", **with_provider).require_safe_secrets()
+    Settings(
+        environment="production", **with_provider, identity_client_secret="i" * 40
+    ).require_safe_secrets()
+    Settings(environment="production", **STRONG).require_safe_secrets()  # no provider

@@ -82,3 +82,37 @@ async def test_the_applicants_supplement_moves_the_clock_as_the_policy_says(  # 
     assert ("restart" in kinds) == (clock_entry == "restart")
     files = (await docs_api.get(f"/api/v1/dossiers/{code}/documents", headers=clerk)).json()
     assert any(f["component_code"] == asked and f["uploaded_by"] == "applicant" for f in files)
+
+
+async def test_the_self_service_page_sends_the_supplement_and_says_so(  # type: ignore[no-untyped-def]
+    docs_api: httpx.AsyncClient, login
+) -> None:
+    """The form of the look-up page (`/tra-cuu/bo-sung`): a file per component asked for."""
+    procedure, clerk_name, officer_name, components, asked = RESTARTS
+    clerk, officer = await login(clerk_name), await login(officer_name)
+    body = {
+        "procedure_code": procedure,
+        "channel": 2,
+        "pay_online": False,
+        "applicant": {"name": "Lý Thị Hoa", "id_number": "079190004322"},
+        "components": components,
+    }
+    created = await docs_api.post("/api/v1/dossiers", json=body, headers=clerk)
+    assert created.status_code == 201, created.text
+    code, secret = created.json()["code"], created.json()["lookup_secret"]
+    for action in ("accept", "forward"):
+        await act(docs_api, clerk, code, action)
+    await act(docs_api, officer, code, "request-supplement", reason="Thiếu sơ đồ", items=["Sơ đồ"])
+    page = {"code": code, "secret": secret, "note": "bản rõ nét"}
+    empty = await docs_api.post("/tra-cuu/bo-sung", data=page)
+    assert empty.status_code == 422 and "Hãy chọn tệp" in empty.text
+    sent = await docs_api.post(
+        "/tra-cuu/bo-sung",
+        data=page,
+        files=[(f"file_{asked}", ("so-do.pdf", pdf_bytes(), "application/pdf"))],
+    )
+    assert sent.status_code == 200, sent.text
+    assert "Đã nộp bổ sung" in sent.text
+    detail = (await docs_api.get(f"/api/v1/dossiers/{code}", headers=clerk)).json()
+    assert detail["status"] == "processing"
+    assert detail["timeline"][-1]["action"] == "supplement"

@@ -1,9 +1,12 @@
 import io
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
 
 import pypdf
 import pytest
+import segno
+from PIL import Image
 
 from domain.forms import (
     ApologyForm,
@@ -205,3 +208,24 @@ def test_moments_print_in_vietnam_time_whatever_the_input_zone() -> None:
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         FormDossier(**{**DOSSIER.__dict__, "due": datetime(2026, 11, 25, 16, 0)})
+
+
+def test_receipt_prints_the_lookup_secret_and_the_lookup_address_as_a_qr_code() -> None:
+    url = "https://dichvucong.example.gov.vn/tra-cuu?code=" + CODE
+    data = render_form(1, replace(DOSSIER, lookup_secret="s3cr3t-Abc_9", lookup_url=url))
+    text = pdf_text(data)
+    assert "s3cr3t-Abc_9" in text and CODE in text
+    assert "Địa chỉ tra cứu" in text
+    (image,) = [i for p in pypdf.PdfReader(io.BytesIO(data)).pages for i in p.images]
+    # the image is the QR code of the address (the same modules segno draws for it)
+    expected = io.BytesIO()
+    segno.make_qr(url, error="m").save(expected, kind="png", scale=4, border=2)
+    printed = image.image.convert("L")
+    drawn = Image.open(expected).convert("L")
+    assert printed.size == drawn.size and printed.tobytes() == drawn.tobytes()
+
+
+def test_receipt_without_a_secret_prints_no_lookup_block() -> None:
+    data = render_form(1, DOSSIER)
+    assert "Mã bí mật" not in pdf_text(data)
+    assert not [i for p in pypdf.PdfReader(io.BytesIO(data)).pages for i in p.images]
