@@ -22,7 +22,7 @@ from db.clock_models import Escalation, Notification
 from db.engine import writing
 from db.models import Agency, Officer, Unit
 from db.projection import timeline_entry
-from db.repository import unit_head_at
+from db.repository import active_officers, unit_head_at
 from domain.clock import format_local
 from domain.statutory import ClockConfig, Timer
 from messages import Notice
@@ -262,12 +262,7 @@ class ClockActivities:
             head = (parent or agency).head_username
             if head:
                 usernames.append(head)
-        officers = []
-        for username in dict.fromkeys(usernames):
-            officer = await session.get(Officer, username)
-            if officer is not None and officer.active:
-                officers.append(officer)
-        return officers
+        return await active_officers(session, usernames)
 
     @staticmethod
     def _subject(notice: Notice) -> str:

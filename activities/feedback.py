@@ -16,6 +16,7 @@ from db.clock_models import Notification
 from db.engine import writing
 from db.feedback_models import Feedback
 from db.models import Agency, Officer
+from db.repository import active_officers
 from domain.clock import format_local
 from domain.feedback import FeedbackStatus
 from messages import FeedbackNotice
@@ -85,12 +86,7 @@ class FeedbackActivities:
             parent = await session.get(Agency, agency.parent_code)
             if parent is not None and parent.head_username:
                 usernames.append(parent.head_username)
-        officers = []
-        for username in dict.fromkeys(usernames):
-            officer = await session.get(Officer, username)
-            if officer is not None and officer.active:
-                officers.append(officer)
-        return officers
+        return await active_officers(session, usernames)
 
     @staticmethod
     def _subject(feedback: Feedback, kind: str) -> str:

@@ -7,6 +7,7 @@ public API's own service, so the page and the API refuse alike (and are throttle
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -257,25 +258,35 @@ async def look_up(request: Request, session: SessionDep) -> Response:
     return await _self_service(request, session, code, secret[:100])
 
 
+async def _then(
+    request: Request,
+    session: SessionDep,
+    code: str,
+    secret: str,
+    work: Callable[[], Awaitable[object]],
+    message: str,
+) -> Response:
+    """Run a public route for the look-up page; the page again with what it did, or with the
+    refusal the API would answer (nothing changed)."""
+    try:
+        await work()
+    except (*REFUSALS, ValidationError) as exc:
+        status_code, detail = await _refusal(request, exc)
+        return await _self_service(request, session, code, secret, status_code, error=detail)
+    return await _self_service(request, session, code, secret, message=message)
+
+
 @router.post(LOOKUP_PATH + "/rut")
 async def withdraw(request: Request, session: SessionDep, client: Engine) -> Response:
     form = await request.form()
     code, secret = str(form.get("code", ""))[:60], str(form.get("secret", ""))[:100]
-    try:
+
+    async def work() -> object:
         body = public.WithdrawIn(reason=str(form.get("reason", "")))
-        await public.withdraw(
-            code,
-            body,
-            request,
-            session,
-            get_throttle(request),
-            engine_for_action(request),
-            secret,
-        )
-    except (*REFUSALS, ValidationError) as exc:
-        status_code, detail = await _refusal(request, exc)
-        return await _self_service(request, session, code, secret, status_code, error=detail)
-    return await _self_service(request, session, code, secret, message="Đã rút hồ sơ.")
+        throttle, client = get_throttle(request), engine_for_action(request)
+        return await public.withdraw(code, body, request, session, throttle, client, secret)
+
+    return await _then(request, session, code, secret, work, "Đã rút hồ sơ.")
 
 
 @router.post(LOOKUP_PATH + "/bo-sung")
@@ -293,8 +304,9 @@ async def supplement(request: Request, session: SessionDep, client: Engine) -> R
         return await _self_service(
             request, session, code, secret, 422, error="Hãy chọn tệp cho giấy tờ cần bổ sung."
         )
-    try:
-        await public.supplement(
+
+    async def work() -> object:
+        return await public.supplement(
             code,
             request,
             session,
@@ -307,12 +319,9 @@ async def supplement(request: Request, session: SessionDep, client: Engine) -> R
             note=str(form.get("note", ""))[:2000],
             secret=secret,
         )
-    except (*REFUSALS, ValidationError) as exc:
-        status_code, detail = await _refusal(request, exc)
-        return await _self_service(request, session, code, secret, status_code, error=detail)
-    return await _self_service(
-        request, session, code, secret, message="Đã nộp bổ sung; hồ sơ được xử lý tiếp."
-    )
+
+    done = "Đã nộp bổ sung; hồ sơ được xử lý tiếp."
+    return await _then(request, session, code, secret, work, done)
 
 
 @router.post(LOOKUP_PATH + "/danh-gia")
@@ -327,21 +336,13 @@ async def rate(request: Request, session: SessionDep, client: Engine) -> Respons
         return await _self_service(
             request, session, code, secret, 422, error="Hãy chọn mức độ hài lòng."
         )
-    try:
+
+    async def work() -> object:
         body = public.RateIn(rating=rating, comment=str(form.get("comment", "")))
-        await public.rate(
-            code,
-            body,
-            request,
-            session,
-            get_throttle(request),
-            engine_for_action(request),
-            secret,
-        )
-    except (*REFUSALS, ValidationError) as exc:
-        status_code, detail = await _refusal(request, exc)
-        return await _self_service(request, session, code, secret, status_code, error=detail)
-    return await _self_service(request, session, code, secret, message="Cảm ơn bạn đã đánh giá.")
+        throttle, client = get_throttle(request), engine_for_action(request)
+        return await public.rate(code, body, request, session, throttle, client, secret)
+
+    return await _then(request, session, code, secret, work, "Cảm ơn bạn đã đánh giá.")
 
 
 @router.post(LOOKUP_PATH + "/ket-qua")

@@ -128,6 +128,12 @@ async def get_officer(session: AsyncSession, *, username: str) -> Officer | None
     return officer if officer is not None and officer.active else None
 
 
+async def active_officers(session: AsyncSession, usernames: list[str]) -> list[Officer]:
+    """The active accounts among `usernames`, once each, in their order (who is told)."""
+    found = [await get_officer(session, username=u) for u in dict.fromkeys(usernames)]
+    return [officer for officer in found if officer is not None]
+
+
 def actor_of(officer: Officer, acting_head_of: tuple[str, ...] = ()) -> Actor:
     return Actor(
         username=officer.username,
