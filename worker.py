@@ -119,7 +119,7 @@ def build_dossier_worker(  # type: ignore[no-untyped-def]
             payments.init,
             payments.query,
         ],
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(sandboxed=settings.workflow_sandbox),
         max_cached_workflows=settings.worker_max_cached_workflows,
     )
     return DossierWorker(worker, waker)
@@ -136,7 +136,7 @@ def build_portal_worker(  # type: ignore[no-untyped-def]
         task_queue=settings.portal_task_queue,
         workflows=[PortalSyncWorkflow, ReconcileWorkflow],
         activities=[sync.deliver, sync.reconcile_batch, sync.save_reconciliation],
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(sandboxed=settings.workflow_sandbox),
     )
 
 

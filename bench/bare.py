@@ -258,6 +258,7 @@ class UpdateWorkflow:
 async def main() -> None:
     from config import get_settings
     from workflows.client import connect
+    from workflows.sandbox import workflow_runner
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--queue", default="bench-bare")
@@ -285,9 +286,10 @@ async def main() -> None:
             SyncShapeWorkflow,
         ],
         activities=[noop, storm_record, record_and_wake, record_one_row],
-        # the same workflow cache as the dossier worker, so a storm baseline keeps its
-        # workflows cached when the dossier worker does
+        # the same workflow cache and runner as the dossier worker, so a storm baseline keeps
+        # its workflows cached when the dossier worker does, and memory compares like for like
         max_cached_workflows=settings.worker_max_cached_workflows,
+        workflow_runner=workflow_runner(sandboxed=settings.workflow_sandbox),
     ):
         logging.getLogger("bench.bare").info("bare worker on task queue %r", args.queue)
         await stop.wait()

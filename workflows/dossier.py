@@ -16,7 +16,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.clock import ClockActivities
     from activities.projection import ProjectionActivities
-    from domain import actions, statutory, verdict
+    from domain import actions, interning, statutory, verdict
     from domain.calendar import WorkCalendar
     from domain.clock import LedgerError
     from domain.dossier import (
@@ -91,9 +91,13 @@ class DossierWorkflow(PaymentSteps):
     @workflow.init
     def __init__(self, input: DossierInput) -> None:
         self.state = input.state
+        # one copy per worker of what every dossier of a version shares (domain.interning)
+        self.state.procedure = interning.procedure(input.state.procedure)
         self._rating_window = timedelta(days=input.rating_window_days)
         self._lock = asyncio.Lock()
-        self._config: ClockConfig | None = input.config
+        self._config: ClockConfig | None = (
+            None if input.config is None else interning.clock_config(input.config)
+        )
         self._calendar: WorkCalendar | None = None
         self._changed = False
         self._ready = False  # the calendar is loaded and the submission recorded
@@ -103,12 +107,14 @@ class DossierWorkflow(PaymentSteps):
     @workflow.run
     async def run(self, input: DossierInput) -> str:
         if self._config is None:
-            self._config = await workflow.execute_activity_method(
-                ClockActivities.load_config,
-                start_to_close_timeout=NOTICE_TIMEOUT,
-                retry_policy=PROJECTION_RETRY,
+            self._config = interning.clock_config(
+                await workflow.execute_activity_method(
+                    ClockActivities.load_config,
+                    start_to_close_timeout=NOTICE_TIMEOUT,
+                    retry_policy=PROJECTION_RETRY,
+                )
             )
-        self._calendar = self._config.work_calendar()
+        self._calendar = interning.calendar(self._config)
         self._apology_limit = workflow.patched(APOLOGY_LIMIT)
         async with self._lock:
             await self._project(self.state.submission_event())
@@ -210,8 +216,8 @@ class DossierWorkflow(PaymentSteps):
         async with self._lock:
             if self._config is not None and config.version == self._config.version:
                 return
-            self._config = config
-            self._calendar = config.work_calendar()
+            self._config = interning.clock_config(config)
+            self._calendar = interning.calendar(self._config)
             before = (self.state.due_at, [s.due_at for s in self.state.steps])
             statutory.refresh_due_moments(self.state, self._calendar, config)
             after = (self.state.due_at, [s.due_at for s in self.state.steps])
