@@ -508,7 +508,10 @@ WARM_UP = 100
 async def bare_rss(stack: Stack, total: int) -> float | None:
     """What one more cached workflow costs the bare worker: `total` of the storm baseline's
     workflows (one local activity, then a timer two days ahead), after a tenth of them to
-    warm up; RSS growth per workflow. None when they are not all armed within a minute."""
+    warm up; RSS growth per workflow. None for fewer than `WARM_UP` (the growth is then below
+    the allocator's granularity) or when they are not all armed in time."""
+    if total < WARM_UP:
+        return None
     client = stack.client
     assert client is not None
     run = uuid.uuid4().hex[:8]
