@@ -98,6 +98,8 @@ class DossierWorkflow(PaymentSteps):
         self._config: ClockConfig | None = (
             None if input.config is None else interning.clock_config(input.config)
         )
+        # the SDK keeps the run's arguments for the workflow's life: not a second config
+        input.config = None
         self._calendar: WorkCalendar | None = None
         self._changed = False
         self._ready = False  # the calendar is loaded and the submission recorded
