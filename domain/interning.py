@@ -22,6 +22,8 @@ D = TypeVar("D")
 #: Distinct values kept per kind; the oldest is forgotten first (a forgotten value is only
 #: held again by the workflows that still use it).
 LIMIT = 512
+#: Different values kept under one key (a setting changed without a new version string).
+PER_KEY = 8
 
 
 class Interned(Generic[T]):
@@ -51,6 +53,8 @@ class Interned(Generic[T]):
                 if held == value:
                     return held
             same.append(value)
+            while len(same) > PER_KEY:
+                self._derived.pop(id(same.pop(0)), None)
             return value
 
     def derived(self, key: Hashable, value: T, build: Callable[[T], D]) -> D:

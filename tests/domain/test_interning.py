@@ -47,3 +47,13 @@ def test_the_oldest_values_are_forgotten_beyond_the_limit() -> None:
     assert len(values) == 2
     assert values.get("b", [2]) is not b
     assert values.derived("a", [1], len) == 1
+
+
+def test_different_values_under_one_key_are_bounded_too() -> None:
+    values: Interned[list[int]] = Interned(limit=2)
+    first = [0]
+    values.get("k", first)
+    for n in range(1, interning.PER_KEY + 1):
+        values.get("k", [n])
+    assert len(values) == interning.PER_KEY
+    assert values.get("k", [0]) is not first
