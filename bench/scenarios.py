@@ -501,8 +501,13 @@ def progress(what: str) -> Any:
     return report
 
 
-#: Dossiers (and bare workflows) set up before a worker's memory is taken.
+#: At most this many dossiers (or bare workflows), a tenth of them, are set up before a
+#: worker's memory is taken.
 WARM_UP = 100
+
+
+def warm_up_size(total: int) -> int:
+    return max(1, min(WARM_UP, total // 10))
 
 
 async def bare_rss(stack: Stack, total: int) -> float | None:
@@ -527,20 +532,21 @@ async def bare_rss(stack: Stack, total: int) -> float | None:
             task_queue=BARE_QUEUE,
         )
 
-    warm = max(1, min(WARM_UP, total // 10))
-    before = 0
+    async def arm(count: int, expected: int) -> int:
+        await pool(32, count, start)
+        await wait_until(
+            lambda: asyncio.to_thread(storm_lines, stack.storm_log, "armed", run),
+            expected,
+            within=60 + total / 10,
+            what="bare workflows armed",
+        )
+        await asyncio.sleep(1)
+        return rss_bytes(worker)
+
+    warm = warm_up_size(total)
     try:
-        for armed in (warm, total):
-            await pool(32, armed - (0 if armed == warm else warm), start)
-            await wait_until(
-                lambda: asyncio.to_thread(storm_lines, stack.storm_log, "armed", run),
-                armed,
-                within=60 + total / 10,
-                what="bare workflows armed",
-            )
-            await asyncio.sleep(1)
-            if armed == warm:
-                before = rss_bytes(worker)
+        before = await arm(warm, warm)
+        after = await arm(total - warm, total)
     except RuntimeError:
         return None
     finally:
@@ -551,7 +557,7 @@ async def bare_rss(stack: Stack, total: int) -> float | None:
                 await client.get_workflow_handle(f"bench-storm-{run}-{next(ends)}").terminate()
 
         await pool(32, total, end)
-    return (rss_bytes(worker) - before) / max(1, total - warm)
+    return (after - before) / (total - warm)
 
 
 async def open_dossiers(
@@ -572,22 +578,23 @@ async def open_dossiers(
     set_up: dict[str, Any] = {"how": setup}
     # a first batch warms the worker up (imports, connections, caches, the allocator's
     # arenas) before its memory is taken: the figure is what each further dossier adds
-    warm = max(1, min(WARM_UP, total // 10)) if setup == "bulk" else 0
+    warm = warm_up_size(total) if setup == "bulk" else 0
     rss_before = rss_bytes(worker)
     if setup == "bulk":
-        for batch in (warm, total - warm):
-            result = await bulk.set_up(
+
+        async def bulk_set_up(count: int) -> bulk.BulkResult:
+            return await bulk.set_up(
                 temporal_address=stack.temporal_address,
                 database_url=stack.database_url,
                 at=datetime.now(UTC),
-                total=batch,
+                total=count,
                 progress=progress("open"),
             )
-            if batch == warm:
-                await asyncio.sleep(1)
-                rss_before = rss_bytes(worker)
-            else:
-                set_up.update(result.as_dict())
+
+        await bulk_set_up(warm)
+        await asyncio.sleep(1)
+        rss_before = rss_bytes(worker)
+        set_up.update((await bulk_set_up(total - warm)).as_dict())
     else:
         await pool(32, total, accepted)
     created = rate(total, time.monotonic() - started)

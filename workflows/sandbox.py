@@ -5,8 +5,9 @@ deterministic; passing them through keeps one copy of each in memory and lets py
 resolve their types): a workflow that reads the clock, does I/O or keeps global state fails
 there. The production worker runs them unsandboxed unless `MOTCUA_WORKFLOW_SANDBOX` is set:
 the sandbox re-imports each workflow's module for every workflow it holds, ≈ 80 KiB per cached
-dossier and the CPU of an import per workflow started or replayed (BENCHMARKS.md), and guards
-nothing the tests and the replay of recorded histories (tests/replay) do not already."""
+dossier and the CPU of an import per workflow started or replayed (BENCHMARKS.md). What it
+would catch in production, the sandboxed tests and the replay of recorded histories
+(tests/replay) catch before a release."""
 
 from temporalio.worker import UnsandboxedWorkflowRunner, WorkflowRunner
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
