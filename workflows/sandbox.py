@@ -7,17 +7,100 @@ there. The production worker runs them unsandboxed unless `MOTCUA_WORKFLOW_SANDB
 the sandbox re-imports each workflow's module for every workflow it holds, ≈ 80 KiB per cached
 dossier and the CPU of an import per workflow started or replayed (BENCHMARKS.md). What it
 would catch in production, the sandboxed tests and the replay of recorded histories
-(tests/replay) catch before a release."""
+(tests/replay) catch before a release.
 
-from temporalio.worker import UnsandboxedWorkflowRunner, WorkflowRunner
+Unsandboxed, the workflow instances are lean (`LeanWorkflowRunner`): a protobuf field read
+from an activation keeps the whole activation alive (upb allocates a message and all of its
+fields in one arena, freed when the last reference to any part of it goes), and the SDK's
+instance keeps a few such fields for the workflow's life: the first activation's headers, memo
+and last result (with them the start input, ≈ 8 KiB of arena for a bulk-started dossier) and
+the latest activation's internal flags and deployment version (with them that activation's
+payloads), and the latest completion it sent. The lean instance keeps copies of those fields
+instead, each in an arena of its own."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, TypeVar
+
+from google.protobuf.message import Message
+from temporalio.bridge.proto.workflow_activation import WorkflowActivation
+from temporalio.bridge.proto.workflow_completion import WorkflowActivationCompletion
+from temporalio.worker import (
+    UnsandboxedWorkflowRunner,
+    WorkflowInstance,
+    WorkflowInstanceDetails,
+    WorkflowRunner,
+)
+from temporalio.worker._workflow_instance import _WorkflowInstanceImpl
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 PASSED_THROUGH = ("domain", "messages", "pydantic", "pydantic_core", "annotated_types")
 
+M = TypeVar("M", bound=Message)
+
+
+def own(message: M) -> M:
+    """A copy of `message` in an arena of its own: holding it keeps nothing else alive."""
+    copy = type(message)()
+    copy.CopyFrom(message)
+    return copy
+
+
+def own_map(fields: Any) -> dict[str, Any]:
+    return {key: own(value) for key, value in fields.items()}
+
+
+#: The SDK instance's attributes the lean runner replaces with copies
+#: (tests/workflows/test_lean_runner.py fails when an SDK upgrade renames one).
+REPLACED = (
+    "_current_internal_flags",
+    "_deployment_version_for_current_task",
+    "_workflow_input",
+    "_current_completion",
+    "_info",
+    "_last_completion_result",
+    "_last_failure",
+)
+
+
+class LeanWorkflowInstance(_WorkflowInstanceImpl):
+    """The SDK's unsandboxed instance, holding no part of an activation once it is done."""
+
+    def activate(self, act: WorkflowActivation) -> WorkflowActivationCompletion:
+        completion = super().activate(act)
+        self._current_internal_flags = frozenset(self._current_internal_flags)  # type: ignore[assignment]
+        version = self._deployment_version_for_current_task
+        if version is not None:
+            self._deployment_version_for_current_task = own(version)
+        started = self._workflow_input
+        if started is not None and not isinstance(started.headers, dict):
+            started.headers = own_map(started.headers)
+        # the completion was returned to the worker, which serialises it; the next activation
+        # starts a new one
+        self._current_completion = WorkflowActivationCompletion()
+        return completion
+
+
+class LeanWorkflowRunner(UnsandboxedWorkflowRunner):
+    """Runs workflows unsandboxed in `LeanWorkflowInstance`s."""
+
+    def create_instance(self, det: WorkflowInstanceDetails) -> WorkflowInstance:
+        info = dataclasses.replace(
+            det.info, headers=own_map(det.info.headers), raw_memo=own_map(det.info.raw_memo)
+        )
+        det = dataclasses.replace(
+            det,
+            info=info,
+            last_completion_result=own(det.last_completion_result),
+            last_failure=own(det.last_failure) if det.last_failure is not None else None,
+        )
+        return LeanWorkflowInstance(det)  # type: ignore[abstract]
+
 
 def workflow_runner(*, sandboxed: bool = True) -> WorkflowRunner:
     if not sandboxed:
-        return UnsandboxedWorkflowRunner()
+        return LeanWorkflowRunner()
     return SandboxedWorkflowRunner(
         restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSED_THROUGH)
     )

@@ -36,15 +36,19 @@ CASES = (
 )
 
 
+@pytest.mark.parametrize("sandboxed", [True, False], ids=["sandboxed", "lean"])
 @pytest.mark.parametrize(
     ("path", "workflow", "prefix"), CASES, ids=[f"{c[2]}-{c[0].stem}" for c in CASES]
 )
-async def test_replays_without_nondeterminism(path: Path, workflow: type, prefix: str) -> None:
+async def test_replays_without_nondeterminism(
+    path: Path, workflow: type, prefix: str, sandboxed: bool
+) -> None:
+    """In the tests' sandbox and on the production worker's lean unsandboxed runner."""
     text = await asyncio.to_thread(path.read_text)
     history = WorkflowHistory.from_json(f"{prefix}-{path.stem}", text)
     replayer = Replayer(
         workflows=[workflow],
-        workflow_runner=workflow_runner(),
+        workflow_runner=workflow_runner(sandboxed=sandboxed),
         data_converter=data_converter,
     )
     await replayer.replay_workflow(history)
