@@ -13,6 +13,7 @@ from temporalio.client import Client
 import console
 from api import errors, logsafe
 from api.audit import AuditMiddleware
+from api.codec import codec_app
 from api.routes import (
     admin_org,
     admin_procedures,
@@ -104,5 +105,6 @@ def create_app(
     app.include_router(public_feedback_router, prefix=API_PREFIX)
     app.include_router(ops.router)
     app.include_router(ops.router, prefix=API_PREFIX)
+    app.mount("/temporal-codec", codec_app(settings.temporal_ui_origins))
     console.install(app)  # the web console under /console, over the same services
     return app

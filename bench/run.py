@@ -122,13 +122,13 @@ async def on_dev_server(args: argparse.Namespace, report: Report, wanted: set[st
     ) as stack:
         assert stack.client is not None
         async with Desk(stack.api_url) as desk:
-            max_rate, codes = 2.0, []
+            max_rate, codes, shape_id = 2.0, [], None
             if wanted & {"throughput", "latency", "history"}:
                 step("throughput", f"{args.dossiers} lifecycles at concurrency {args.levels}")
                 result = await scenarios.throughput(
                     stack, desk, total=args.dossiers, levels=args.levels
                 )
-                max_rate, codes = result.rate, result.codes
+                max_rate, codes, shape_id = result.rate, result.codes, result.shape_id
                 if "throughput" in wanted:
                     report.add("throughput", result.figures)
             if "latency" in wanted:
@@ -138,7 +138,8 @@ async def on_dev_server(args: argparse.Namespace, report: Report, wanted: set[st
                     await scenarios.latency(stack, desk, max_rate=max_rate, probes=args.probes),
                 )
             if "history" in wanted and codes:
-                report.add("history", await scenarios.history_size(stack.client, codes[0]))
+                history = await scenarios.history_size(stack.client, codes[0], shape_id)
+                report.add("history", history)
             if "open" in wanted:
                 step("open", f"{args.open} open dossiers waiting on timers")
                 report.add(

@@ -188,6 +188,7 @@ class Throughput:
     concurrency: int
     figures: list[Figure]
     codes: list[str]
+    shape_id: str  # the last lifecycle shape measured: the history's baseline
 
 
 def calls_per_lifecycle(timings: dict[str, list[float]], lifecycles: int) -> dict[str, Any]:
@@ -235,6 +236,7 @@ async def throughput(stack: Stack, desk: Desk, *, total: int, levels: list[int])
         rate=lifecycle_rate,
         concurrency=level,
         codes=codes,
+        shape_id=shape.last_id,
         figures=[
             Figure(
                 "1 throughput",
@@ -433,9 +435,19 @@ async def latency(stack: Stack, desk: Desk, *, max_rate: float, probes: int) -> 
 # ---------------------------------------------------------------------------- 5. history
 
 
-async def history_size(client: Client, code: str) -> list[Figure]:
+def history_bytes(history: Any) -> int:
+    return sum(event.ByteSize() for event in history.events)
+
+
+async def history_size(client: Client, code: str, shape_id: str | None = None) -> list[Figure]:
+    """The dossier workflow's history, against the history of the lifecycle's shape (the same
+    updates, each recorded by a local activity, and timers, with payloads of a few bytes):
+    the bytes no payload of ours can take away."""
     history = await client.get_workflow_handle(workflow_id(code)).fetch_history()
-    size = sum(event.ByteSize() for event in history.events)
+    size = history_bytes(history)
+    shape_size = None
+    if shape_id is not None:
+        shape_size = history_bytes(await client.get_workflow_handle(shape_id).fetch_history())
     kinds: dict[str, int] = {}
     for event in history.events:
         name = (
@@ -454,7 +466,15 @@ async def history_size(client: Client, code: str) -> list[Figure]:
             target="<= 150",
             extra={"by_type": kinds},
         ),
-        Figure("5 history", "bytes per typical dossier", size / 1024, "KiB"),
+        Figure(
+            "5 history",
+            "bytes per typical dossier",
+            size / 1024,
+            "KiB",
+            baseline=shape_size / 1024 if shape_size is not None else None,
+            baseline_name="KiB, the lifecycle shape's workflow",
+            target="<= 12",
+        ),
     ]
 
 

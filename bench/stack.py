@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from cli.__main__ import BIN, dev_server_command
 from cli.supervisor import wait_for_process_port
+from workflows.client import data_converter
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 BARE_QUEUE = "bench-bare"
@@ -267,12 +267,12 @@ class StackRunner:
             await self._wait_port(port, temporal)
             stack.temporal_address = f"127.0.0.1:{port}"
             stack.client = await Client.connect(
-                stack.temporal_address, data_converter=pydantic_data_converter
+                stack.temporal_address, data_converter=data_converter
             )
         else:
             env = await WorkflowEnvironment.start_time_skipping(
                 test_server_existing_path=str(BIN / "temporal-test-server"),
-                data_converter=pydantic_data_converter,
+                data_converter=data_converter,
             )
             self._exit.push_async_callback(env.shutdown)
             stack.env = env

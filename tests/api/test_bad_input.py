@@ -9,11 +9,11 @@ import uuid
 import httpx
 import pytest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.service import RetryConfig
 from temporalio.testing import WorkflowEnvironment
 
 from tests.api.test_lifecycle_api import act, submission, submit
+from workflows.client import data_converter
 
 
 async def test_numeric_query_parameters_are_bounded(api: httpx.AsyncClient, login) -> None:  # type: ignore[no-untyped-def]
@@ -115,7 +115,7 @@ async def test_an_action_while_the_engine_is_away_is_503_with_retry_after(  # ty
     target = server.client.service_client.config.target_host
     client = await Client.connect(
         target,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
         retry_config=RetryConfig(max_retries=1, initial_interval_millis=50),
     )
     await server.shutdown()

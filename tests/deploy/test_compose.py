@@ -117,6 +117,8 @@ def test_temporal_in_the_recommended_shape() -> None:
     order = SERVICES["temporal"]["depends_on"]["temporal-schema"]["condition"]
     assert order == "service_completed_successfully"
     assert "--retention" in _text(SERVICES["temporal-namespace"]["command"])
+    codec = SERVICES["temporal-ui"]["environment"]["TEMPORAL_CODEC_ENDPOINT"]
+    assert codec.startswith("${MOTCUA_PUBLIC_BASE_URL:?") and codec.endswith("/temporal-codec")
 
 
 @pytest.mark.parametrize(

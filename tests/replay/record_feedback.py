@@ -15,11 +15,11 @@ from datetime import timedelta
 from pathlib import Path
 
 from temporalio import activity
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from messages import FeedbackInput, FeedbackNotice
+from workflows.client import data_converter
 from workflows.feedback import FeedbackWorkflow, feedback_workflow_id
 from workflows.sandbox import workflow_runner
 
@@ -40,7 +40,7 @@ SCENARIOS = {"answered-on-time": 2, "escalated": 12}
 async def record(label: str) -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(BIN / "temporal-test-server"),
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
     )
     HISTORIES.mkdir(parents=True, exist_ok=True)
     async with Worker(
