@@ -84,6 +84,7 @@ class Figure:
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data["value"] = None if math.isnan(self.value) else self.value  # NaN: not measured
         data["ratio"] = None if math.isnan(self.ratio) else self.ratio
         data["met"] = self.met
         return data
