@@ -533,12 +533,18 @@ def warm_up_size(total: int) -> int:
     return max(1, min(WARM_UP, total // 10))
 
 
+def too_few_for_memory(total: int) -> bool:
+    """Below `WARM_UP` workflows the RSS growth is within the allocator's granularity (a
+    quick run has seen it negative): memory per workflow is not measured."""
+    return total < WARM_UP
+
+
 async def bare_rss(stack: Stack, total: int) -> float | None:
     """What one more cached workflow costs the bare worker: `total` of the storm baseline's
     workflows (one local activity, then a timer two days ahead), after a tenth of them to
-    warm up; RSS growth per workflow. None for fewer than `WARM_UP` (the growth is then below
-    the allocator's granularity) or when they are not all armed in time."""
-    if total < WARM_UP:
+    warm up; RSS growth per workflow. None for too few (`too_few_for_memory`) or when they are
+    not all armed in time."""
+    if too_few_for_memory(total):
         return None
     client = stack.client
     assert client is not None
@@ -627,9 +633,8 @@ async def open_dossiers(
     rss_after = rss_bytes(worker)
     capacity = stack.worker_cache or 1000  # 1,000: the SDK's default
     cached = min(total, capacity) - min(warm, capacity)
-    # below `WARM_UP` cached workflows the growth is within the allocator's granularity (a
-    # quick run has even seen RSS shrink): not measured, as for the bare baseline
-    per_workflow = (rss_after - rss_before) / cached if cached >= WARM_UP else math.nan
+    measured = not too_few_for_memory(min(total, capacity))
+    per_workflow = (rss_after - rss_before) / max(1, cached) if measured else math.nan
     bare = await bare_rss(stack, min(total, capacity))
     sizes = (await database_size(stack), await temporal_size(stack))
     queries = await query_latency(desk, repeats)
@@ -650,7 +655,7 @@ async def open_dossiers(
             baseline=None if bare is None else bare / 1024,
             baseline_name="bare timer workflow, same runner",
             note=f"{total} open, {cached} cached after {warm} to warm up"
-            + ("" if cached >= WARM_UP else f" (too few to measure: {WARM_UP} or more)"),
+            + ("" if measured else f" (too few to measure: {WARM_UP} or more)"),
             extra={
                 "warm_up": warm,
                 "rss_before": rss_before,
