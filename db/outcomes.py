@@ -29,7 +29,7 @@ from domain.calendar import WorkCalendar
 from domain.dossier import StepAttempt
 from domain.lifecycle import Status
 from domain.outcomes import AgencyLevel, OnTimeVerdict, OutcomeRecord, StepAttribution, Verdict
-from domain.verdict import VerdictFacts, as_of, judge
+from domain.verdict import VerdictFacts, as_of, counts_hours, judge
 
 WAITING = (Status.SUPPLEMENT_REQUESTED.value, Status.AWAITING_PAYMENT.value)
 
@@ -51,8 +51,17 @@ def attribution_of(row: Dossier) -> tuple[StepAttribution, ...]:
     return tuple(StepAttribution(**a) for a in row.late_attribution or [])
 
 
-def current_verdict(row: Dossier, cal: WorkCalendar, now: datetime) -> OnTimeVerdict | None:
-    """The stored verdict read at `now` (None for a dossier projected before verdicts)."""
+def needs_calendar(row: Dossier, now: datetime) -> bool:
+    """Whether `current_verdict` of `row` at `now` needs the working calendar: only for an open
+    dossier past its appointment (a detail read of any other skips loading it)."""
+    return row.verdict is not None and counts_hours(
+        Verdict(row.verdict), row.verdict_due_at, waiting=row.status in WAITING, now=now
+    )
+
+
+def current_verdict(row: Dossier, cal: WorkCalendar | None, now: datetime) -> OnTimeVerdict | None:
+    """The stored verdict read at `now` (None for a dossier projected before verdicts);
+    `cal` may be None where `needs_calendar` says so."""
     if row.verdict is None:
         return None
     verdict, hours = as_of(

@@ -15,7 +15,7 @@ from sqlalchemy import case, func, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.models import Component, Officer
+from db.models import Officer
 from db.portal_models import (
     PortalOutboxRecord,
     PortalReconciliation,
@@ -23,7 +23,7 @@ from db.portal_models import (
     RecordState,
 )
 from domain.dossier import DossierEvent, DossierState
-from domain.portal import PortalDocument, SyncRecord, dossier_record, progress_record
+from domain.portal import SyncRecord, dossier_record, progress_record
 from domain.portal_sync import portal_dossier, portal_progress
 
 
@@ -39,19 +39,6 @@ async def sync_state_for_update(session: AsyncSession, code: str) -> PortalSyncS
         session.add(state)
         await session.flush()
     return state
-
-
-async def _documents(session: AsyncSession, code: str) -> tuple[PortalDocument, ...]:
-    rows = await session.scalars(
-        select(Component).where(col(Component.dossier_code) == code).order_by(col(Component.id))
-    )
-    return tuple(
-        PortalDocument(
-            code=c.code, name=c.name, digitized=c.digitized, reused=c.reused, file_hash=c.file_hash
-        )
-        for c in rows
-        if c.provided
-    )
 
 
 async def _actor_title(session: AsyncSession, username: str) -> str:
@@ -72,11 +59,10 @@ async def enqueue_event(session: AsyncSession, state: DossierState, event: Dossi
     )
     if known:
         return False
-    documents = await _documents(session, state.code)
     title = await _actor_title(session, event.actor)
     seq = sync.last_enqueued_seq
     records = [
-        dossier_record(seq + 1, portal_dossier(state, documents)),
+        dossier_record(seq + 1, portal_dossier(state)),
         progress_record(state.code, seq + 2, portal_progress(state, event, title)),
     ]
     for record in records:

@@ -91,6 +91,30 @@ async def get_procedure(
     return None if await _has_versions(session, code) else procedure_from_record(record)
 
 
+async def procedure_name(session: AsyncSession, *, code: str, version: int | None) -> str:
+    """The name of the procedure version a dossier is pinned to, read in one query without
+    parsing the definition (a detail read needs nothing else of it): the version's own name,
+    else the catalogue entry's (an entry from before versions), else the code."""
+    query = (
+        select(
+            col(ProcedureVersion.definition)["name"].as_string(),
+            col(ProcedureRecord.definition)["name"].as_string(),
+        )
+        .select_from(ProcedureRecord)
+        .outerjoin(
+            ProcedureVersion,
+            (col(ProcedureVersion.procedure_code) == col(ProcedureRecord.code))
+            & (col(ProcedureVersion.version) == version),
+        )
+        .where(col(ProcedureRecord.code) == code)
+    )
+    found = (await session.execute(query)).first()
+    if found is None:
+        return code
+    pinned, catalogued = found
+    return pinned or catalogued or code
+
+
 async def _has_versions(session: AsyncSession, code: str) -> bool:
     """Versions exist (none in force yet: published to take effect later); without any, the
     catalogue entry predates versions and is its own version 1."""

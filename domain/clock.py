@@ -296,7 +296,7 @@ class LedgerError(ValueError):
     """The ledger describes something that cannot have happened."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LedgerEntry:
     """One event on a dossier's clock.
 
@@ -349,7 +349,7 @@ class LedgerEntry:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClockReading:
     """The clock derived from a ledger, as of `as_of` (by default the last entry).
 
@@ -376,7 +376,7 @@ class ClockReading:
     reschedules: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class _Derivation:
     cal: WorkCalendar
     term: timedelta

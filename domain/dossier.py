@@ -79,7 +79,7 @@ HEAD_ROLES = frozenset({Role.UNIT_HEAD, Role.AGENCY_HEAD, Role.ADMIN})
 APPLICANT_ACTIONS = frozenset({Action.WITHDRAW, Action.RATE, Action.SUPPLEMENT})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Actor:
     username: str
     full_name: str
@@ -103,7 +103,7 @@ SYSTEM_ACTOR = Actor(username="system", full_name="motcua", role=Role.SYSTEM)
 GATEWAY_ACTOR = Actor(username="gateway", full_name="Cổng thanh toán", role=Role.SYSTEM)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Applicant:
     name: str
     id_number: str = ""
@@ -112,7 +112,7 @@ class Applicant:
     address: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ActionRequest:
     """One action with its input. Fields not used by an action are ignored."""
 
@@ -132,7 +132,7 @@ class ActionRequest:
     step_index: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class StepProgress:
     index: int
     unit_code: str
@@ -153,7 +153,7 @@ class StepProgress:
     closed: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Holding:
     """An officer held an attempt of a step from `since` (phân công / nhận xử lý)."""
 
@@ -163,7 +163,7 @@ class Holding:
     by: str  # who assigned it (the officer themselves when they took it)
 
 
-@dataclass
+@dataclass(slots=True)
 class StepAttempt:
     """One time a step was worked on, kept when the dossier moves on or comes back.
 
@@ -194,7 +194,7 @@ class StepAttempt:
         return held[-1] if held else None
 
 
-@dataclass
+@dataclass(slots=True)
 class SupplementRound:
     requested_at: datetime
     requested_by: str
@@ -206,7 +206,7 @@ class SupplementRound:
     new_due: datetime | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DossierEvent:
     """One line of the dossier timeline (nhật ký xử lý)."""
 
@@ -223,7 +223,7 @@ class DossierEvent:
     branch_index: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Result:
     kind: ResultKind
     summary: str
@@ -231,7 +231,7 @@ class Result:
     decided_by: str
 
 
-@dataclass
+@dataclass(slots=True)
 class DossierComponent:
     """A component (thành phần hồ sơ) of this dossier and whether it has an electronic copy
     (số hóa): scanned at reception, handed in online, or reused from an earlier dossier."""
@@ -246,7 +246,7 @@ class DossierComponent:
     document_id: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DocumentAttachment:
     """A stored file to attach to the dossier: a digitized component, an earlier document of the
     same applicant reused as a component, or the electronic result (bản điện tử).
@@ -264,7 +264,7 @@ class DocumentAttachment:
     owner_id_number: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class ElectronicResult:
     """The electronic copy of the result (kết quả điện tử), stored and hashed."""
 
@@ -302,7 +302,7 @@ def attachment_forbidden(
     return None
 
 
-@dataclass
+@dataclass(slots=True)
 class DossierState:
     code: str
     procedure: Procedure

@@ -58,7 +58,7 @@ class AgencyLevel(StrEnum):
     COMMUNE = "commune"  # xã, phường, thị trấn
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StepAttribution:
     """The share of a late dossier's lateness that one attempt of a step caused: the working
     hours it ran beyond its own share of the term, and who held it when it overran (an empty
@@ -80,7 +80,7 @@ class StepAttribution:
         return self.overrun_hours / HOURS_PER_DAY
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OnTimeVerdict:
     """A dossier's verdict with what it was judged on, in words a clerk understands.
 
@@ -109,7 +109,7 @@ class OnTimeVerdict:
         return self.verdict == Verdict.LATE and not self.apologised
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OutcomeRecord:
     """One dossier as the scorecard sees it (a row of the read model, flattened).
 

@@ -83,7 +83,7 @@ class PaymentState(StrEnum):
     EXPIRED = "expired"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FeeLine:
     """One amount due (một khoản phí, lệ phí): ``amount`` in whole VND."""
 
@@ -147,7 +147,7 @@ def make_reference(dossier_code: str, purpose: PaymentPurpose | str, n: int) -> 
     return f"{dossier_code}-{tag}{n:02d}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PaymentRequest:
     """One payment asked of the applicant: what the gateway is told at INIT.
 
@@ -265,7 +265,7 @@ class CallbackRejected(ValueError):
         self.message = message
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ConfirmMessage:
     """A parsed CONFIRM; not yet trusted."""
 
@@ -282,7 +282,7 @@ class ConfirmMessage:
         return self.result_code == SUCCESS_CODE
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ConfirmVerdict:
     message: ConfirmMessage
     authentic: bool
@@ -340,7 +340,7 @@ class CallbackOutcome(StrEnum):
     """Changes nothing: a repeated callback, or a failure reported for a settled request."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CallbackDecision:
     outcome: CallbackOutcome
     reference: str
@@ -472,7 +472,7 @@ def state_of_status(status: GatewayStatus | str) -> PaymentState:
     return _STATE_OF_STATUS[GatewayStatus(status)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QueryAnswer:
     result_code: str
     reference: str
@@ -517,7 +517,7 @@ def verify_query(answer: Mapping[str, object], secret: str) -> QueryAnswer:
 # --- payments on a dossier --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FeeLineDraft:
     """A fee line as an officer typed it, not yet checked (see :func:`checked_fee_lines`)."""
 
@@ -580,7 +580,7 @@ MAX_QUERY_BACKOFF = 64
 INIT_RETRY_AFTER = timedelta(minutes=5)
 
 
-@dataclass
+@dataclass(slots=True)
 class DossierPayment:
     """One payment asked of the applicant on a dossier, as the dossier keeps it: what is
     owed (fee lines), where to pay (the gateway's URL) and how it was settled.
@@ -689,7 +689,7 @@ def new_dossier_payment(
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PaymentConfirmation:
     """A gateway's word that a payment succeeded or failed, already known to be authentic:
     a CONFIRM whose checksum was verified, or a verified QUERY answer."""

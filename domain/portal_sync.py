@@ -58,12 +58,23 @@ def _handled_step_index(event: DossierEvent) -> int:
     return -1
 
 
-def portal_dossier(
-    state: DossierState,
-    documents: tuple[PortalDocument, ...] = (),
-    *,
-    paid_online: bool | None = None,
-) -> PortalDossier:
+def portal_documents(state: DossierState) -> tuple[PortalDocument, ...]:
+    """The components handed in, with whether each has an electronic copy (the portal's
+    digitization figure), as the workflow holds them."""
+    return tuple(
+        PortalDocument(
+            code=c.code,
+            name=c.name,
+            digitized=c.digitized,
+            reused=c.reused,
+            file_hash=c.sha256 or None,
+        )
+        for c in state.components
+        if c.provided
+    )
+
+
+def portal_dossier(state: DossierState, *, paid_online: bool | None = None) -> PortalDossier:
     """The dossier as the portal should hold it after the state's latest event; the
     online-payment flag and the fee lines come from the dossier's payments."""
     step = state.current_step
@@ -137,7 +148,7 @@ def portal_dossier(
             for payment in state.payments
             for line in payment.lines
         ),
-        documents=documents,
+        documents=portal_documents(state),
         results=results,
         supplement_rounds=tuple(rounds),
         verdict=verdict.verdict.value if verdict else "",

@@ -200,12 +200,30 @@ def as_of(
     *,
     waiting: bool,
     now: datetime,
-    cal: WorkCalendar,
+    cal: WorkCalendar | None,
 ) -> tuple[Verdict, float]:
     """A stored verdict read at `now`: an open dossier judged in progress at its last event
     is overdue once its appointment has passed (time moves it, not an event); a finished
-    one, or one the applicant holds, stays as judged."""
-    if verdict not in (Verdict.IN_PROGRESS, Verdict.OVERDUE) or waiting or due_at is None:
+    one, or one the applicant holds, stays as judged. `cal` may be None when
+    `counts_hours` says the reading needs no calendar."""
+    if not _open_and_dated(verdict, due_at, waiting=waiting):
         return verdict, late_hours
+    assert due_at is not None
+    if now <= due_at:
+        return Verdict.IN_PROGRESS, 0.0
+    if cal is None:
+        raise ValueError("reading an overdue verdict counts working hours: it needs the calendar")
     hours = _hours_late(cal, due_at, now)
     return (Verdict.OVERDUE, hours) if hours > 0 else (Verdict.IN_PROGRESS, 0.0)
+
+
+def counts_hours(
+    verdict: Verdict, due_at: datetime | None, *, waiting: bool, now: datetime
+) -> bool:
+    """Whether `as_of` counts working hours (and so needs the calendar): an open dossier
+    past its appointment."""
+    return _open_and_dated(verdict, due_at, waiting=waiting) and due_at is not None and now > due_at
+
+
+def _open_and_dated(verdict: Verdict, due_at: datetime | None, *, waiting: bool) -> bool:
+    return verdict in (Verdict.IN_PROGRESS, Verdict.OVERDUE) and not waiting and due_at is not None

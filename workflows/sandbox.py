@@ -16,14 +16,21 @@ instance keeps a few such fields for the workflow's life: the first activation's
 and last result (with them the start input, ≈ 8 KiB of arena for a bulk-started dossier) and
 the latest activation's internal flags and deployment version (with them that activation's
 payloads), and the latest completion it sent. The lean instance keeps copies of those fields
-instead, each in an arena of its own."""
+instead, each in an arena of its own, and none where one per worker does: no completion
+between activations, one copy of each deployment version, one empty last result. Its
+`workflow.random()` is built on first use (a Mersenne Twister is 2.5 KB, and no workflow of
+ours draws from it)."""
 
 from __future__ import annotations
 
 import dataclasses
+import random
+import threading
 from typing import Any, TypeVar
 
 from google.protobuf.message import Message
+from temporalio.api.common.v1 import Payloads
+from temporalio.bridge.proto.common import WorkerDeploymentVersion
 from temporalio.bridge.proto.workflow_activation import WorkflowActivation
 from temporalio.bridge.proto.workflow_completion import WorkflowActivationCompletion
 from temporalio.worker import (
@@ -61,24 +68,70 @@ REPLACED = (
     "_info",
     "_last_completion_result",
     "_last_failure",
+    "_random",
 )
+
+#: The last result of a workflow that is not a continuation: never written, only read.
+NO_LAST_RESULT = Payloads()
+
+
+class _Versions:
+    """One copy per worker of each deployment version its activations name."""
+
+    def __init__(self) -> None:
+        self._held: dict[tuple[str, str], WorkerDeploymentVersion] = {}
+        self._lock = threading.Lock()  # workflows activate on several threads
+
+    def get(self, version: WorkerDeploymentVersion) -> WorkerDeploymentVersion:
+        key = (version.deployment_name, version.build_id)
+        with self._lock:
+            held = self._held.get(key)
+            if held is None:
+                held = self._held[key] = own(version)
+            return held
+
+
+_VERSIONS = _Versions()
+
+
+class LazyRandom:
+    """The workflow's deterministic `random.Random`, built from its seed on first use; a new
+    seed (the SDK's UpdateRandomSeed job) starts over as `Random.seed` would."""
+
+    __slots__ = ("_seed", "_random")
+
+    def __init__(self, seed: int) -> None:
+        self._seed = seed
+        self._random: random.Random | None = None
+
+    def seed(self, seed: int) -> None:
+        self._seed, self._random = seed, None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._random is None:
+            self._random = random.Random(self._seed)
+        return getattr(self._random, name)
 
 
 class LeanWorkflowInstance(_WorkflowInstanceImpl):
     """The SDK's unsandboxed instance, holding no part of an activation once it is done."""
+
+    def __init__(self, det: WorkflowInstanceDetails) -> None:
+        super().__init__(det)
+        self._random = LazyRandom(det.randomness_seed)  # type: ignore[assignment]
 
     def activate(self, act: WorkflowActivation) -> WorkflowActivationCompletion:
         completion = super().activate(act)
         self._current_internal_flags = frozenset(self._current_internal_flags)  # type: ignore[assignment]
         version = self._deployment_version_for_current_task
         if version is not None:
-            self._deployment_version_for_current_task = own(version)
+            self._deployment_version_for_current_task = _VERSIONS.get(version)
         started = self._workflow_input
         if started is not None and not isinstance(started.headers, dict):
             started.headers = own_map(started.headers)
         # the completion was returned to the worker, which serialises it; the next activation
-        # starts a new one
-        self._current_completion = WorkflowActivationCompletion()
+        # starts a new one (and nothing uses it between activations)
+        self._current_completion = None  # type: ignore[assignment]
         return completion
 
 
@@ -92,7 +145,11 @@ class LeanWorkflowRunner(UnsandboxedWorkflowRunner):
         det = dataclasses.replace(
             det,
             info=info,
-            last_completion_result=own(det.last_completion_result),
+            last_completion_result=(
+                own(det.last_completion_result)
+                if det.last_completion_result.payloads
+                else NO_LAST_RESULT
+            ),
             last_failure=own(det.last_failure) if det.last_failure is not None else None,
         )
         return LeanWorkflowInstance(det)  # type: ignore[abstract]

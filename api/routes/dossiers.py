@@ -34,7 +34,7 @@ from api.timing import phase
 from db.calendar import working_calendar
 from db.document_repository import public_ids
 from db.models import Dossier, Officer
-from db.outcomes import current_verdict
+from db.outcomes import current_verdict, needs_calendar
 from db.repository import (
     DossierFilter,
     acting_actor,
@@ -43,8 +43,8 @@ from db.repository import (
     dossier_components,
     dossier_steps,
     dossier_timeline,
-    get_procedure,
     list_dossiers,
+    procedure_name,
     step_attempts,
 )
 from domain.dossier import InvalidAction, Role
@@ -119,17 +119,17 @@ async def detail(
     update's answer when the caller has one, else from the read model, where the projection
     keeps it with the state; only rows projected before that column existed ask the workflow."""
     await session.refresh(row)
-    procedure = await get_procedure(session, code=row.procedure_code, version=row.procedure_version)
+    name = await procedure_name(session, code=row.procedure_code, version=row.procedure_version)
     steps = await dossier_steps(session, code=row.code)
     components = await dossier_components(session, code=row.code)
     names = await public_ids(
         session, [c.document_id for c in components] + [row.result_document_id]
     )
     now = datetime.now(UTC)
-    cal = await working_calendar(session)
+    cal = await working_calendar(session) if needs_calendar(row, now) else None
     return DossierDetail(
         **summary(row, now).model_dump(),
-        procedure_name=procedure.name if procedure else row.procedure_code,
+        procedure_name=name,
         applicant=ApplicantIn(
             name=row.applicant_name,
             id_number=row.applicant_id_number,

@@ -11,11 +11,13 @@ import httpx
 from db.seed import WARD
 from tests.api.test_lifecycle_api import act
 
+NAME = "Xác nhận tình trạng nhà ở (thử)"
 
-def definition(code: str, term_days: float, task: str) -> dict:  # type: ignore[type-arg]
+
+def definition(code: str, term_days: float, task: str, name: str = NAME) -> dict:  # type: ignore[type-arg]
     return {
         "code": code,
-        "name": "Xác nhận tình trạng nhà ở (thử)",
+        "name": name,
         "national_code": "1.009999",
         "agency_code": WARD,
         "agency_name": "Ủy ban nhân dân phường Bến Nghé",
@@ -43,7 +45,8 @@ async def submit_and_accept(api: httpx.AsyncClient, clerk, code: str) -> dict:  
     }
     response = await api.post("/api/v1/dossiers", json=body, headers=clerk)
     assert response.status_code == 201, response.text
-    return await act(api, clerk, response.json()["code"], "accept")  # type: ignore[no-any-return]
+    accepted = await act(api, clerk, response.json()["code"], "accept")
+    return {**accepted, "lookup_secret": response.json()["lookup_secret"]}
 
 
 async def test_a_revised_procedure_keeps_running_dossiers_on_their_version(  # type: ignore[no-untyped-def]
@@ -67,7 +70,9 @@ async def test_a_revised_procedure_keeps_running_dossiers_on_their_version(  # t
 
     old = await submit_and_accept(api, clerk, code)
     revised = await api.post(
-        f"{base}/{code}/versions", json=definition(code, 5, "Kiểm tra thực địa"), headers=admin
+        f"{base}/{code}/versions",
+        json=definition(code, 5, "Kiểm tra thực địa", name=f"{NAME}, sửa đổi"),
+        headers=admin,
     )
     assert revised.status_code == 201 and revised.json()["version"] == 2
     await api.post(f"{base}/{code}/versions/2/publish", json={}, headers=admin)
@@ -81,6 +86,11 @@ async def test_a_revised_procedure_keeps_running_dossiers_on_their_version(  # t
     assert term(new) > term(old) + timedelta(days=2)  # 5 working days against 2
     old_detail = (await api.get(f"/api/v1/dossiers/{old['code']}", headers=clerk)).json()
     assert old_detail["steps"][0]["term_days"] == 2 and new["steps"][0]["term_days"] == 5
+    # each reads the name of its own version, in the clerk's detail and the public look-up
+    assert old_detail["procedure_name"] == NAME and new["procedure_name"] == f"{NAME}, sửa đổi"
+    secret = {"secret": old["lookup_secret"]}
+    public = await api.get(f"/api/v1/public/dossiers/{old['code']}", params=secret)
+    assert public.status_code == 200 and public.json()["procedure_name"] == NAME, public.text
     assert (await api.get(f"/api/v1/procedures/{code}")).json()["term_days"] == 5
 
     retired = await api.post(f"{base}/{code}/retire", headers=admin)

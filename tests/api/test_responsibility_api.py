@@ -79,7 +79,9 @@ async def test_backfill_judges_dossiers_projected_before_verdicts(
     async with sessions() as session:
         row = await session.get(Dossier, code)
         assert row is not None and row.due_at is not None
-        row.status, row.finished_at = "resolved", row.due_at + timedelta(days=3)
+        # a month late: late in working time whatever the holidays after the appointment
+        # (three days after a 31 December appointment are New Year's holidays and a weekend)
+        row.status, row.finished_at = "resolved", row.due_at + timedelta(days=30)
         row.verdict = None
         session.add(row)
         await session.commit()

@@ -154,3 +154,33 @@ def test_the_portal_hears_the_national_procedure_code() -> None:
     assert dossier_payload(portal_dossier(state))["MaTTHC"] == "1.000001"
     state.procedure = replace(PROCEDURE, national_code="2.002121", version=3)
     assert dossier_payload(portal_dossier(state))["MaTTHC"] == "2.002121"
+
+
+def test_the_portal_hears_the_components_handed_in_as_the_workflow_holds_them() -> None:
+    from domain.procedures import ComponentSpec
+
+    procedure = Procedure(
+        code="1.000001",
+        name="Thủ tục thử",
+        agency_code="A",
+        agency_name="Sở A",
+        term_days=5,
+        steps=(RouteStep("A.1", "Phòng Một", "A", "Sở A", 5),),
+        components=(ComponentSpec("DON", "Đơn đề nghị"), ComponentSpec("BAN", "Bản vẽ")),
+    )
+    state = DossierState.new(
+        code="A-261123-0002",
+        procedure=procedure,
+        channel=2,
+        applicant=Applicant(name="Lê Văn Tám"),
+        submitted_at=T0,
+        handed_in=("DON",),
+    )
+    state.component("DON").digitized = True
+    state.component("DON").sha256 = "ab" * 32
+    payload = dossier_payload(portal_dossier(state))
+    # only what was handed in, with its digitization and file address; nothing not provided
+    assert [d["MaThanhPhanHoSo"] for d in payload["TaiLieuNop"]] == ["DON"]
+    assert payload["HoSoCoThanhPhanSoHoa"] == 1
+    assert payload["TaiLieuNop"][0]["DuocSoHoa"] == 1
+    assert payload["TaiLieuNop"][0]["DuongDanTaiTepTin"]

@@ -350,6 +350,26 @@ def test_a_stored_in_progress_verdict_becomes_overdue_as_time_passes() -> None:
     assert read == (Verdict.LATE, 16.0)
 
 
+def test_reading_a_verdict_needs_the_calendar_only_past_the_appointment() -> None:
+    from domain.verdict import as_of, counts_hours
+
+    d = Dossier().to_step_b(vn(2, 10))
+    stored = d.verdict(vn(2, 10))
+    assert stored.due_at is not None
+    before = stored.due_at - timedelta(hours=1)
+    assert not counts_hours(stored.verdict, stored.due_at, waiting=False, now=before)
+    assert as_of(stored.verdict, stored.due_at, 0.0, waiting=False, now=before, cal=None) == (
+        Verdict.IN_PROGRESS,
+        0.0,
+    )
+    assert not counts_hours(stored.verdict, stored.due_at, waiting=True, now=vn(5, 9))
+    assert counts_hours(stored.verdict, stored.due_at, waiting=False, now=vn(5, 9))
+    with pytest.raises(ValueError, match="needs the calendar"):
+        as_of(stored.verdict, stored.due_at, 0.0, waiting=False, now=vn(5, 9), cal=None)
+    late = Dossier().to_step_b(vn(2, 10)).resolve(vn(9, 8)).verdict()
+    assert not counts_hours(late.verdict, late.due_at, waiting=False, now=vn(30))
+
+
 def test_an_officer_of_another_unit_of_the_same_agency_is_refused() -> None:
     from domain.dossier import Forbidden
 

@@ -7,13 +7,19 @@ from __future__ import annotations
 import uuid
 from datetime import timedelta
 
-from google.protobuf.message import Message
 from temporalio import workflow
 from temporalio.api.common.v1 import Payload
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker, WorkflowInstance, WorkflowInstanceDetails
 
-from workflows.sandbox import REPLACED, LeanWorkflowInstance, LeanWorkflowRunner, own
+from workflows.sandbox import (
+    NO_LAST_RESULT,
+    REPLACED,
+    LazyRandom,
+    LeanWorkflowInstance,
+    LeanWorkflowRunner,
+    own,
+)
 
 
 @workflow.defn
@@ -29,6 +35,8 @@ class Waiting:
 
     @workflow.update
     async def add(self, value: str) -> int:
+        # an update in the workflow's first activation runs before `run` has begun
+        await workflow.wait_condition(lambda: bool(self.seen))
         self.seen.append(value)
         return len(self.seen)
 
@@ -75,7 +83,19 @@ async def test_lean_instance_holds_copies_and_runs_the_workflow(
         assert isinstance(instance._current_internal_flags, frozenset)
         assert isinstance(instance._workflow_input.headers, dict)
         assert isinstance(instance._info.headers, dict)
-        assert not instance._current_completion.HasField("successful")
-        assert isinstance(instance._last_completion_result, Message)
+        assert instance._current_completion is None  # between activations
+        assert instance._last_completion_result is NO_LAST_RESULT
+        assert isinstance(instance._random, LazyRandom)
         assert await handle.execute_update(Waiting.add, "c") == 3
         assert await handle.result() == ["a", "b", "c"]
+
+
+def test_the_lazy_random_draws_what_the_seeded_random_draws() -> None:
+    import random
+
+    lazy, eager = LazyRandom(42), random.Random(42)
+    assert [lazy.random() for _ in range(3)] == [eager.random() for _ in range(3)]
+    lazy.seed(7)
+    eager.seed(7)
+    assert lazy.getrandbits(128) == eager.getrandbits(128)
+    assert LazyRandom(7).randint(0, 10**9) == random.Random(7).randint(0, 10**9)
