@@ -139,7 +139,7 @@ async def measure(
     return figures
 
 
-async def main(total: int, top: int) -> None:
+def main(total: int, top: int) -> None:
     root = Path(tempfile.mkdtemp(prefix="motcua-heap-"))
     database = f"sqlite+aiosqlite:///{root}/motcua.db"
     port = _free_port()
@@ -164,7 +164,7 @@ async def main(total: int, top: int) -> None:
         )
         if seeded.returncode != 0:
             raise RuntimeError(f"seeding failed:\n{seeded.stderr}")
-        await _probe(database, total, top)
+        asyncio.run(_probe(database, total, top))
     finally:
         server.terminate()
         server.wait(10)
@@ -209,7 +209,7 @@ async def _probe(database: str, total: int, top: int) -> None:
             done = 0
             for i in range(first, started):
                 described = await client.get_workflow_handle(f"{queue}-{i}").describe()
-                done += described.raw_description.pending_workflow_task is None
+                done += not described.raw_description.HasField("pending_workflow_task")
             if done == count:
                 return
             await asyncio.sleep(0.5)
@@ -247,4 +247,4 @@ if __name__ == "__main__":
     parser.add_argument("--total", type=int, default=300, help="workflows of each kind")
     parser.add_argument("--top", type=int, default=12, help="container types to list")
     args = parser.parse_args()
-    asyncio.run(main(args.total, args.top))
+    main(args.total, args.top)
