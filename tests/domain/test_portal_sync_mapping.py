@@ -159,13 +159,10 @@ def test_the_portal_hears_the_national_procedure_code() -> None:
 def test_the_portal_hears_the_components_handed_in_as_the_workflow_holds_them() -> None:
     from domain.procedures import ComponentSpec
 
-    procedure = Procedure(
-        code="1.000001",
-        name="Thủ tục thử",
-        agency_code="A",
-        agency_name="Sở A",
-        term_days=5,
-        steps=(RouteStep("A.1", "Phòng Một", "A", "Sở A", 5),),
+    from dataclasses import replace
+
+    procedure = replace(
+        PROCEDURE,
         components=(ComponentSpec("DON", "Đơn đề nghị"), ComponentSpec("BAN", "Bản vẽ")),
     )
     state = DossierState.new(
