@@ -157,9 +157,9 @@ def test_the_portal_hears_the_national_procedure_code() -> None:
 
 
 def test_the_portal_hears_the_components_handed_in_as_the_workflow_holds_them() -> None:
-    from domain.procedures import ComponentSpec
-
     from dataclasses import replace
+
+    from domain.procedures import ComponentSpec
 
     procedure = replace(
         PROCEDURE,
