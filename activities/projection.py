@@ -16,10 +16,9 @@ from config import NOTIFICATION_TEMPLATES
 from db.applicant_notices import write_applicant_notice
 from db.document_repository import write_digitization
 from db.engine import writing
-from db.models import Dossier
 from db.payment_repository import write_payments
 from db.portal_outbox import enqueue_event
-from db.projection import apply_state, new_row, record_timeline, write_steps
+from db.projection import new_row, record_timeline, update_row, write_steps
 from domain.applicant_notices import contacts, notice_for
 from messages import Projection
 
@@ -48,13 +47,11 @@ class ProjectionActivities:
     async def record(self, projection: Projection) -> None:
         state, event = projection.state, projection.event
         async with writing(self._sessions) as session:
-            row = await session.get(Dossier, state.code, with_for_update=True)
-            if row is None:
+            written = await update_row(session, state)  # False: the row holds a newer state
+            if written is None:
                 session.add(new_row(state))
                 await session.flush()  # the dossier row before the rows that refer to it
-            elif row.version <= state.seq:
-                apply_state(row, state)
-            if row is None or row.version <= state.seq:
+            if written is not False:
                 await write_steps(session, state)
                 await write_digitization(session, state)
                 await write_payments(session, state)

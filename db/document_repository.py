@@ -10,27 +10,35 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.document_models import Document
 from db.models import Component, Dossier, DossierStep
 from db.repository import dossier_components
+from db.rows import sync_rows, table_of
 from domain.dossier import DossierState
 
 
 async def write_digitization(session: AsyncSession, state: DossierState) -> None:
-    """The components' flags and the electronic result, as the workflow holds them."""
-    rows = {c.code: c for c in await dossier_components(session, code=state.code)}
-    for component in state.components:
-        row = rows.get(component.code)
-        if row is None:
-            row = Component(dossier_code=state.code, code=component.code, name=component.name)
-            session.add(row)
-        row.required = component.required
-        row.provided = component.provided
-        row.digitized = component.digitized
-        row.reused = component.reused
-        row.file_hash = component.sha256 or None
-        row.document_id = component.document_id
-    dossier = await session.get(Dossier, state.code)
-    if dossier is not None:
-        result = state.electronic_result
-        dossier.result_document_id = result.document_id if result else None
+    """The components' flags, as the workflow holds them (the electronic result is a column
+    of the dossier's row, `db.projection.dossier_values`)."""
+    table = table_of(Component)
+    await sync_rows(
+        await session.connection(),
+        table,
+        where=table.c.dossier_code == state.code,
+        key=("dossier_code", "code"),
+        fixed=("name",),
+        rows=[
+            {
+                "dossier_code": state.code,
+                "code": component.code,
+                "name": component.name,
+                "required": component.required,
+                "provided": component.provided,
+                "digitized": component.digitized,
+                "reused": component.reused,
+                "file_hash": component.sha256 or None,
+                "document_id": component.document_id,
+            }
+            for component in state.components
+        ],
+    )
 
 
 async def dossier_documents(session: AsyncSession, *, code: str) -> list[Document]:

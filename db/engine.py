@@ -24,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from db import sqlite_driver
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -40,7 +42,11 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url, connect_args={"timeout": 30}, **kwargs)
+        parsed = make_url(url)
+        if parsed.drivername == "sqlite+aiosqlite":
+            # the same driver, one thread hand-off per statement (db.sqlite_driver)
+            parsed = parsed.set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
+        engine = create_async_engine(parsed, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -34,17 +35,25 @@ from domain.verdict import VerdictFacts, as_of, counts_hours, judge
 WAITING = (Status.SUPPLEMENT_REQUESTED.value, Status.AWAITING_PAYMENT.value)
 
 
-def apply_verdict(row: Dossier, verdict: OnTimeVerdict | None) -> None:
-    """The verdict as the workflow judged it at its last event (an open dossier's is judged
-    again when it is read: time moves it from in progress to overdue)."""
+def verdict_values(verdict: OnTimeVerdict | None) -> dict[str, Any]:
+    """The dossier row's verdict columns as the workflow judged them at its last event (an
+    open dossier's is judged again when it is read: time moves it from in progress to
+    overdue); none before the first verdict, so a row's earlier one stays."""
     if verdict is None:
-        return
-    row.verdict = verdict.verdict.value
-    row.verdict_reasons = list(verdict.reasons)
-    row.late_hours = verdict.late_hours
-    row.verdict_due_at = verdict.due_at
-    row.judged_at = verdict.judged_at
-    row.late_attribution = [asdict(a) for a in verdict.attribution]
+        return {}
+    return {
+        "verdict": verdict.verdict.value,
+        "verdict_reasons": list(verdict.reasons),
+        "late_hours": verdict.late_hours,
+        "verdict_due_at": verdict.due_at,
+        "judged_at": verdict.judged_at,
+        "late_attribution": [asdict(a) for a in verdict.attribution],
+    }
+
+
+def apply_verdict(row: Dossier, verdict: OnTimeVerdict | None) -> None:
+    for name, value in verdict_values(verdict).items():
+        setattr(row, name, value)
 
 
 def attribution_of(row: Dossier) -> tuple[StepAttribution, ...]:

@@ -3,45 +3,56 @@ projection."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.payment_models import Payment
+from db.rows import sync_rows, table_of
 from domain.dossier import DossierState
 
 
 async def write_payments(session: AsyncSession, state: DossierState) -> None:
-    """The dossier's payments as the workflow holds them."""
-    for payment in state.payments:
-        row = await session.get(Payment, payment.reference)
-        if row is None:
-            row = Payment(
-                reference=payment.reference,
-                dossier_code=state.code,
-                procedure_code=state.procedure.code,
-                purpose=payment.purpose.value,
-                amount=payment.amount,
-                lines=[],
-                state=payment.state.value,
-                requested_at=payment.requested_at,
-                requested_by=payment.requested_by,
-            )
-            session.add(row)
-        row.lines = [
-            {"code": f.code, "name": f.name, "amount": f.amount, "kind": f.kind.value}
-            for f in payment.lines
-        ]
-        row.online = payment.online
-        row.state = payment.state.value
-        row.payment_url = payment.payment_url
-        row.gateway_txn = payment.gateway_txn
-        row.paid_at = payment.paid_at
-        row.settled_by = payment.settled_by
-        if row.updated_at is None or session.is_modified(row):  # when it changed, not per event
-            row.updated_at = datetime.now(UTC)
+    """The dossier's payments as the workflow holds them; `updated_at` moves when one
+    changes, not at every event."""
+    table = table_of(Payment)
+    await sync_rows(
+        await session.connection(),
+        table,
+        where=table.c.dossier_code == state.code,
+        key=("reference",),
+        fixed=(
+            "dossier_code",
+            "procedure_code",
+            "purpose",
+            "amount",
+            "requested_at",
+            "requested_by",
+        ),
+        touched="updated_at",
+        rows=[
+            {
+                "reference": payment.reference,
+                "dossier_code": state.code,
+                "procedure_code": state.procedure.code,
+                "purpose": payment.purpose.value,
+                "amount": payment.amount,
+                "requested_at": payment.requested_at,
+                "requested_by": payment.requested_by,
+                "lines": [
+                    {"code": f.code, "name": f.name, "amount": f.amount, "kind": f.kind.value}
+                    for f in payment.lines
+                ],
+                "online": payment.online,
+                "state": payment.state.value,
+                "payment_url": payment.payment_url,
+                "gateway_txn": payment.gateway_txn,
+                "paid_at": payment.paid_at,
+                "settled_by": payment.settled_by,
+            }
+            for payment in state.payments
+        ],
+    )
 
 
 async def dossier_payments(session: AsyncSession, *, code: str) -> list[Payment]:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,6 +23,7 @@ from db.portal_models import (
     PortalSyncState,
     RecordState,
 )
+from db.rows import table_of
 from domain.dossier import DossierEvent, DossierState
 from domain.portal import SyncRecord, dossier_record, progress_record
 from domain.portal_sync import portal_dossier, portal_progress
@@ -41,50 +43,59 @@ async def sync_state_for_update(session: AsyncSession, code: str) -> PortalSyncS
     return state
 
 
-async def _actor_title(session: AsyncSession, username: str) -> str:
-    officer = await session.get(Officer, username)
-    return officer.title if officer is not None else ""
-
-
 async def enqueue_event(session: AsyncSession, state: DossierState, event: DossierEvent) -> bool:
-    """Add the dossier record and the progress record of ``event`` (once). True if added."""
-    sync = await sync_state_for_update(session, state.code)
-    known = await session.scalar(
-        select(func.count())
-        .select_from(PortalOutboxRecord)
-        .where(
-            col(PortalOutboxRecord.dossier_code) == state.code,
-            col(PortalOutboxRecord.event_seq) == event.seq,
+    """Add the dossier record and the progress record of ``event`` (once). True if added.
+    Core statements on the session's connection: this runs in every clerk's action."""
+    conn = await session.connection()
+    sync = table_of(PortalSyncState)
+    outbox = table_of(PortalOutboxRecord)
+    now = _now()
+    seq = await conn.scalar(
+        select(sync.c.last_enqueued_seq).where(sync.c.dossier_code == state.code).with_for_update()
+    )
+    if seq is None:
+        await conn.execute(
+            insert(sync).values(
+                PortalSyncState(dossier_code=state.code, updated_at=now).model_dump()
+            )
         )
+        seq = 0
+    known = await conn.scalar(
+        select(func.count())
+        .select_from(outbox)
+        .where(outbox.c.dossier_code == state.code, outbox.c.event_seq == event.seq)
     )
     if known:
         return False
-    title = await _actor_title(session, event.actor)
-    seq = sync.last_enqueued_seq
+    officers = table_of(Officer)
+    title = await conn.scalar(select(officers.c.title).where(officers.c.username == event.actor))
     records = [
         dossier_record(seq + 1, portal_dossier(state)),
-        progress_record(state.code, seq + 2, portal_progress(state, event, title)),
+        progress_record(state.code, seq + 2, portal_progress(state, event, title or "")),
     ]
-    for record in records:
-        _add(session, record, event_seq=event.seq)
-    sync.last_enqueued_seq = seq + 2
-    sync.status_code = state.status.portal_code
-    sync.updated_at = _now()
+    await conn.execute(insert(outbox), [_row(r, event_seq=event.seq, now=now) for r in records])
+    await conn.execute(
+        update(sync)
+        .where(sync.c.dossier_code == state.code)
+        .values(last_enqueued_seq=seq + 2, status_code=state.status.portal_code, updated_at=now)
+    )
     return True
 
 
+def _row(record: SyncRecord, *, event_seq: int | None, now: datetime) -> dict[str, Any]:
+    return PortalOutboxRecord(
+        dossier_code=record.dossier_code,
+        seq=record.seq,
+        event_seq=event_seq,
+        kind=record.kind,
+        payload=record.payload,
+        state=RecordState.PENDING.value,
+        created_at=now,
+    ).model_dump(exclude={"id"})
+
+
 def _add(session: AsyncSession, record: SyncRecord, *, event_seq: int | None) -> None:
-    session.add(
-        PortalOutboxRecord(
-            dossier_code=record.dossier_code,
-            seq=record.seq,
-            event_seq=event_seq,
-            kind=record.kind,
-            payload=record.payload,
-            state=RecordState.PENDING.value,
-            created_at=_now(),
-        )
-    )
+    session.add(PortalOutboxRecord(**_row(record, event_seq=event_seq, now=_now())))
 
 
 async def enqueue_resend(session: AsyncSession, code: str) -> int | None:

@@ -1,0 +1,111 @@
+"""What one projection event costs the dossier worker, in one process, taken apart: encoding the
+`Projection` as the workflow sends it to its local activity (the pydantic converter, then the
+compression codec), decoding it in the activity, and the read-model transaction
+(`ProjectionActivities.record`) against a seeded SQLite file of its own, nobody else writing.
+
+    .venv/bin/python bench/projection.py --dossiers 200 [--profile]
+
+Each dossier is the land-certificate procedure submitted online, then accepted (the
+projection writes its row, as in bulk set-up) and forwarded to step 1, by the same domain code
+the workflow runs. Not part of `make bench`: it says where a clerk's update spends its
+projection, not how the stack performs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import pstats
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from activities.projection import ProjectionActivities  # noqa: E402
+from bench.bulk import APPLICANT, CLERK_NAME, COMPONENTS  # noqa: E402
+from bench.driver import CLERK, LAND  # noqa: E402
+from db.calendar import load_clock_config  # noqa: E402
+from db.engine import make_engine, make_session_maker, migrate  # noqa: E402
+from db.repository import get_procedure  # noqa: E402
+from db.seed import seed_catalogue  # noqa: E402
+from domain import actions  # noqa: E402
+from domain.dossier import ActionRequest, Actor, Channel, DossierState, Role  # noqa: E402
+from domain.lifecycle import Action  # noqa: E402
+from messages import Projection  # noqa: E402
+from workflows.client import data_converter  # noqa: E402
+
+EVENTS = (Action.ACCEPT, Action.FORWARD)
+
+
+async def probe(dossiers: int, profile: bool) -> dict[str, list[float]]:
+    with tempfile.TemporaryDirectory(prefix="motcua-projection-") as tmp:
+        url = f"sqlite+aiosqlite:///{tmp}/read.db"
+        await migrate(url)
+        engine = make_engine(url)
+        sessions = make_session_maker(engine)
+        await seed_catalogue(sessions)
+        async with sessions() as session:
+            procedure = await get_procedure(session, code=LAND)
+            config = await load_clock_config(session)
+        assert procedure is not None
+        calendar = config.work_calendar()
+        clerk = Actor(CLERK, CLERK_NAME, Role.CLERK, agency_code=procedure.agency_code)
+        activities = ProjectionActivities(sessions)
+        timings: dict[str, list[float]] = {"encode": [], "decode": [], "record": []}
+        profiler = cProfile.Profile() if profile else None
+        for i in range(dossiers):
+            state = DossierState.new(
+                code=f"PROBE-261203-{i + 1:04d}",
+                procedure=procedure,
+                channel=Channel.ONLINE,
+                applicant=APPLICANT,
+                submitted_at=datetime.now(UTC),
+                handed_in=COMPONENTS,
+            )
+            for action in EVENTS:
+                event = actions.act(
+                    state, ActionRequest(action=action, actor=clerk), datetime.now(UTC), calendar
+                )
+                if profiler is not None:
+                    profiler.enable()
+                t0 = time.perf_counter()
+                payloads = await data_converter.encode([Projection(state=state, event=event)])
+                t1 = time.perf_counter()
+                (received,) = await data_converter.decode(payloads, [Projection])
+                t2 = time.perf_counter()
+                await activities.record(received)
+                t3 = time.perf_counter()
+                if profiler is not None:
+                    profiler.disable()
+                if i >= dossiers // 10:  # the first tenth warms the caches up
+                    timings["encode"].append(t1 - t0)
+                    timings["decode"].append(t2 - t1)
+                    timings["record"].append(t3 - t2)
+        await engine.dispose()
+    if profiler is not None:
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
+    return timings
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dossiers", type=int, default=200)
+    parser.add_argument("--profile", action="store_true", help="print cProfile's top 40")
+    args = parser.parse_args()
+    timings = asyncio.run(probe(args.dossiers, args.profile))
+    total = [sum(t) for t in zip(*timings.values(), strict=True)]
+    for name, values in [*timings.items(), ("total", total)]:
+        ms = sorted(v * 1000 for v in values)
+        print(
+            f"{name:>7}: mean {statistics.fmean(ms):6.2f} ms  p50 {ms[len(ms) // 2]:6.2f}"
+            f"  p95 {ms[int(len(ms) * 0.95)]:6.2f}  ({len(ms)} events)"
+        )
+
+
+if __name__ == "__main__":
+    main()
