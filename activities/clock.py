@@ -20,8 +20,8 @@ from activities.notify import Channel, ChannelDown
 from db.calendar import load_clock_config
 from db.clock_models import Escalation, Notification
 from db.engine import writing
-from db.models import Agency, Officer, Unit
-from db.projection import timeline_entry
+from db.models import Agency, Officer, TimelineEntry, Unit
+from db.projection import timeline_line
 from db.repository import active_officers, unit_head_at
 from domain.clock import format_local
 from domain.statutory import ClockConfig, Timer
@@ -184,7 +184,7 @@ class ClockActivities:
                 note=event.note,
             )
         )
-        session.add(timeline_entry(notice.code, event, f"{event.note} → {names}"))
+        session.add(TimelineEntry(**timeline_line(notice.code, event, f"{event.note} → {names}")))
         subject = self._subject(notice)
         now = datetime.now(UTC)
         for officer in recipients:

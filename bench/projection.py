@@ -5,6 +5,9 @@ compression codec), decoding it in the activity, and the read-model transaction
 
     .venv/bin/python bench/projection.py --dossiers 200 [--profile]
 
+It first times one statement (a three-row SELECT, a one-row UPDATE) through SQLAlchemy on the
+stock aiosqlite dialect and on ours (`db.sqlite_driver`), on the same file.
+
 Each dossier is the land-certificate procedure submitted online, then accepted (the
 projection writes its row, as in bulk set-up) and forwarded to step 1, by the same domain code
 the workflow runs. Not part of `make bench`: it says where a clerk's update spends its
@@ -26,6 +29,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import text  # noqa: E402
+from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
+
 from activities.projection import ProjectionActivities  # noqa: E402
 from bench.bulk import APPLICANT, CLERK_NAME, COMPONENTS  # noqa: E402
 from bench.driver import CLERK, LAND  # noqa: E402
@@ -40,6 +46,30 @@ from messages import Projection  # noqa: E402
 from workflows.client import data_converter  # noqa: E402
 
 EVENTS = (Action.ACCEPT, Action.FORWARD)
+STATEMENTS = {"select": "SELECT a FROM t", "update": "UPDATE t SET a = a WHERE a = 1"}
+
+
+async def statements(repeats: int = 3000) -> dict[str, float]:
+    """Microseconds per statement, stock dialect against ours, on one SQLite file."""
+    timings: dict[str, float] = {}
+    with tempfile.TemporaryDirectory(prefix="motcua-statement-") as tmp:
+        url = f"sqlite+aiosqlite:///{tmp}/t.db"
+        for name, engine in (("stock", create_async_engine(url)), ("one hop", make_engine(url))):
+            async with engine.connect() as conn:
+                await conn.execute(text("CREATE TABLE IF NOT EXISTS t (a INTEGER)"))
+                await conn.execute(text("DELETE FROM t"))
+                await conn.execute(text("INSERT INTO t VALUES (1), (2), (3)"))
+                await conn.commit()
+                for kind, sql in STATEMENTS.items():
+                    statement = text(sql)
+                    t0 = time.perf_counter()
+                    for _ in range(repeats):
+                        result = await conn.execute(statement)
+                        if kind == "select":
+                            result.all()
+                    timings[f"{kind}, {name}"] = (time.perf_counter() - t0) / repeats * 1e6
+            await engine.dispose()
+    return timings
 
 
 async def probe(dossiers: int, profile: bool) -> dict[str, list[float]]:
@@ -97,6 +127,8 @@ def main() -> None:
     parser.add_argument("--dossiers", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="print cProfile's top 40")
     args = parser.parse_args()
+    for name, us in asyncio.run(statements()).items():
+        print(f"statement ({name}): {us:5.0f} µs")
     timings = asyncio.run(probe(args.dossiers, args.profile))
     total = [sum(t) for t in zip(*timings.values(), strict=True)]
     for name, values in [*timings.items(), ("total", total)]:

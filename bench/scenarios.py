@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy import func, select
 from sqlmodel import col
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from api.timeutil import as_utc
@@ -51,7 +52,9 @@ from db.repository import get_procedure
 from domain.calendar import DEFAULT_TZ
 from domain.clock import subtract_working_time
 from domain.codes import workflow_id
+from domain.lifecycle import Action
 from domain.statutory import WARNING_BEFORE_DAYS, working_days_to_minutes
+from messages import update_name
 from workflows.portal_sync import IDLE_BEFORE_DONE
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -363,6 +366,53 @@ async def probe_accepts(
     return probes
 
 
+def _at(event: Any) -> float:
+    return event.event_time.seconds + event.event_time.nanos / 1e9
+
+
+async def update_spans(client: Client, workflow: str, name: str) -> list[tuple[float, float]]:
+    """Each update `name` of a workflow's history, in order, taken apart by the server's own
+    timestamps: (its workflow task waiting for a worker, from scheduled to started; the
+    worker's turn, from that task's start to the completion of the task that answered it,
+    the handler and its local activities included)."""
+    scheduled = started = completed = 0.0
+    pending: dict[str, tuple[float, float]] = {}
+    spans: list[tuple[float, float]] = []
+    async for event in client.get_workflow_handle(workflow).fetch_history_events():
+        kind = EventType.Name(event.event_type)
+        if kind == "EVENT_TYPE_WORKFLOW_TASK_SCHEDULED":
+            scheduled = _at(event)
+        elif kind == "EVENT_TYPE_WORKFLOW_TASK_STARTED":
+            started = _at(event)
+        elif kind == "EVENT_TYPE_WORKFLOW_TASK_COMPLETED":
+            completed = _at(event)
+        elif kind == "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED":
+            request = event.workflow_execution_update_accepted_event_attributes.accepted_request
+            if request.input.name == name:
+                pending[request.meta.update_id] = (scheduled, started)
+        elif kind == "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED":
+            begun = pending.pop(
+                event.workflow_execution_update_completed_event_attributes.meta.update_id, None
+            )
+            if begun is not None:
+                spans.append((begun[1] - begun[0], completed - begun[1]))
+    return spans
+
+
+def spans_note(spans: list[tuple[float, float]], totals: list[float]) -> tuple[float, str]:
+    """The p50 of each part of an update (`update_spans`) and of what its total (as its caller
+    timed it) leaves to the server and the client: the total's p50, and the note."""
+    if not spans or len(spans) != len(totals):
+        return math.nan, "no history to take the update apart"
+    parts = {
+        "task waiting for the worker": [q for q, _ in spans],
+        "worker (handler, local activities)": [w for _, w in spans],
+        "server and client": [t - q - w for (q, w), t in zip(spans, totals, strict=True)],
+    }
+    note = " / ".join(f"{n} {Latency.of(v).p50 * 1e3:.0f}" for n, v in parts.items())
+    return Latency.of(totals).p50, note + " ms (p50)"
+
+
 async def latency(stack: Stack, desk: Desk, *, max_rate: float, probes: int) -> list[Figure]:
     """Clerk `accept` latency through the API while lifecycles arrive at half the measured
     maximum, against bare updates interleaved with it on the same server at the same load."""
@@ -380,6 +430,18 @@ async def latency(stack: Stack, desk: Desk, *, max_rate: float, probes: int) -> 
     c, b, ba = Latency.of(probes.clerk), Latency.of(probes.bare), Latency.of(probes.bare_activity)
     floor = Latency.of(probes.floor)
     parts = probes.breakdown()
+    accept_update = update_name(Action.ACCEPT)
+    accept_spans = [
+        span
+        for code in codes
+        for span in await update_spans(stack.client, workflow_id(code), accept_update)
+    ]
+    floor_name = UpdateWorkflow.with_local_write.__name__
+    floor_spans = (await update_spans(stack.client, handle.id, floor_name))[-len(probes.floor) :]
+    accept_total, accept_note = spans_note(
+        accept_spans, [phases.get("update", math.nan) for phases in probes.server]
+    )
+    floor_total, floor_note = spans_note(floor_spans, probes.floor)
     load = f"{max(max_rate / 2, 0.2):.1f} lifecycles/s in the background ({started} started)"
     return [
         Figure(
@@ -428,6 +490,20 @@ async def latency(stack: Stack, desk: Desk, *, max_rate: float, probes: int) -> 
             "ms",
             note=breakdown_note(parts),
             extra={"phases": {name: lat.__dict__ for name, lat in parts.items()}},
+        ),
+        Figure(
+            "2 latency",
+            "accept's update taken apart (history)",
+            accept_total,
+            "ms",
+            note=accept_note,
+        ),
+        Figure(
+            "2 latency",
+            "the floor's update taken apart (history)",
+            floor_total,
+            "ms",
+            note=floor_note,
         ),
     ]
 

@@ -36,7 +36,7 @@ async def load_clock_config(session: AsyncSession, today: date | None = None) ->
     today = today or datetime.now(UTC).date()
     overrides = await calendar_overrides(session)
     years = range(today.year - YEARS_BACK, today.year + YEARS_AHEAD + 1)
-    calendar = build_calendar(years, overrides)
+    calendar = _built(years, overrides)
     agencies = list(await session.scalars(select(Agency)))
     every = {a.code: a.escalation_every_days for a in agencies}
     version = ";".join(f"{o.day}:{o.kind}" for o in overrides) + f"|{years.start}-{years.stop}"
@@ -61,15 +61,22 @@ async def load_clock_config(session: AsyncSession, today: date | None = None) ->
 _CALENDARS: dict[tuple[object, ...], WorkCalendar] = {}
 
 
+def _built(years: range, overrides: list[CalendarOverride]) -> WorkCalendar:
+    """The calendar of `years` with `overrides`, built once per process for each (years and
+    overrides, a handful): years of holidays cost 1.5 ms to build, and every dossier's start
+    loads the clock, every overdue reading the calendar."""
+    key = (years.start, years.stop, *((o.day, o.kind, o.name) for o in overrides))
+    calendar = _CALENDARS.get(key)
+    if calendar is None:
+        if len(_CALENDARS) > 8:
+            _CALENDARS.clear()
+        calendar = _CALENDARS[key] = build_calendar(years, overrides)
+    return calendar
+
+
 async def working_calendar(session: AsyncSession, today: date | None = None) -> WorkCalendar:
     """The working calendar (holidays and the admin's overrides), built once per set of
     overrides: reading a dossier or a report does not rebuild years of holidays."""
     today = today or datetime.now(UTC).date()
     overrides = await calendar_overrides(session)
-    key = (today.year, *((o.day, o.kind) for o in overrides))
-    if key not in _CALENDARS:
-        if len(_CALENDARS) > 8:
-            _CALENDARS.clear()
-        years = range(today.year - REPORT_YEARS_BACK, today.year + YEARS_AHEAD + 1)
-        _CALENDARS[key] = build_calendar(years, overrides)
-    return _CALENDARS[key]
+    return _built(range(today.year - REPORT_YEARS_BACK, today.year + YEARS_AHEAD + 1), overrides)

@@ -21,7 +21,7 @@ async def write_digitization(session: AsyncSession, state: DossierState) -> None
     await sync_rows(
         await session.connection(),
         table,
-        where=table.c.dossier_code == state.code,
+        parent="dossier_code",
         key=("dossier_code", "code"),
         fixed=("name",),
         rows=[

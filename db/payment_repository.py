@@ -19,7 +19,7 @@ async def write_payments(session: AsyncSession, state: DossierState) -> None:
     await sync_rows(
         await session.connection(),
         table,
-        where=table.c.dossier_code == state.code,
+        parent="dossier_code",
         key=("reference",),
         fixed=(
             "dossier_code",

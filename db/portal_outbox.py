@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -43,55 +43,69 @@ async def sync_state_for_update(session: AsyncSession, code: str) -> PortalSyncS
     return state
 
 
+_SYNC = table_of(PortalSyncState)
+_OUTBOX = table_of(PortalOutboxRecord)
+_OFFICER = table_of(Officer)
+#: the statements of `enqueue_event`, built once (each memoizes its cache key)
+_LAST_ENQUEUED = (
+    select(_SYNC.c.last_enqueued_seq)
+    .where(_SYNC.c.dossier_code == bindparam("code"))
+    .with_for_update()
+)
+_EVENT_KNOWN = (
+    select(func.count())
+    .select_from(_OUTBOX)
+    .where(_OUTBOX.c.dossier_code == bindparam("code"), _OUTBOX.c.event_seq == bindparam("seq"))
+)
+_TITLE = select(_OFFICER.c.title).where(_OFFICER.c.username == bindparam("username"))
+_ENQUEUED = update(_SYNC).where(_SYNC.c.dossier_code == bindparam("code"))
+
+
 async def enqueue_event(session: AsyncSession, state: DossierState, event: DossierEvent) -> bool:
     """Add the dossier record and the progress record of ``event`` (once). True if added.
     Core statements on the session's connection: this runs in every clerk's action."""
     conn = await session.connection()
-    sync = table_of(PortalSyncState)
-    outbox = table_of(PortalOutboxRecord)
     now = _now()
-    seq = await conn.scalar(
-        select(sync.c.last_enqueued_seq).where(sync.c.dossier_code == state.code).with_for_update()
-    )
+    code = state.code
+    seq = await conn.scalar(_LAST_ENQUEUED, {"code": code})
     if seq is None:
-        await conn.execute(
-            insert(sync).values(
-                PortalSyncState(dossier_code=state.code, updated_at=now).model_dump()
-            )
-        )
+        fresh = PortalSyncState(dossier_code=code, updated_at=now)
+        await conn.execute(insert(_SYNC), fresh.model_dump())
         seq = 0
-    known = await conn.scalar(
-        select(func.count())
-        .select_from(outbox)
-        .where(outbox.c.dossier_code == state.code, outbox.c.event_seq == event.seq)
-    )
-    if known:
+    if await conn.scalar(_EVENT_KNOWN, {"code": code, "seq": event.seq}):
         return False
-    officers = table_of(Officer)
-    title = await conn.scalar(select(officers.c.title).where(officers.c.username == event.actor))
+    title = await conn.scalar(_TITLE, {"username": event.actor})
     records = [
         dossier_record(seq + 1, portal_dossier(state)),
-        progress_record(state.code, seq + 2, portal_progress(state, event, title or "")),
+        progress_record(code, seq + 2, portal_progress(state, event, title or "")),
     ]
-    await conn.execute(insert(outbox), [_row(r, event_seq=event.seq, now=now) for r in records])
+    await conn.execute(insert(_OUTBOX), [_row(r, event_seq=event.seq, now=now) for r in records])
     await conn.execute(
-        update(sync)
-        .where(sync.c.dossier_code == state.code)
-        .values(last_enqueued_seq=seq + 2, status_code=state.status.portal_code, updated_at=now)
+        _ENQUEUED,
+        {
+            "code": code,
+            "last_enqueued_seq": seq + 2,
+            "status_code": state.status.portal_code,
+            "updated_at": now,
+        },
     )
     return True
 
 
 def _row(record: SyncRecord, *, event_seq: int | None, now: datetime) -> dict[str, Any]:
-    return PortalOutboxRecord(
-        dossier_code=record.dossier_code,
-        seq=record.seq,
-        event_seq=event_seq,
-        kind=record.kind,
-        payload=record.payload,
-        state=RecordState.PENDING.value,
-        created_at=now,
-    ).model_dump(exclude={"id"})
+    """A pending outbox record's columns, every one (a Core insert fills no defaults)."""
+    return {
+        "dossier_code": record.dossier_code,
+        "seq": record.seq,
+        "event_seq": event_seq,
+        "kind": record.kind,
+        "payload": record.payload,
+        "state": RecordState.PENDING.value,
+        "attempts": 0,
+        "last_error": "",
+        "created_at": now,
+        "sent_at": None,
+    }
 
 
 def _add(session: AsyncSession, record: SyncRecord, *, event_seq: int | None) -> None:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -65,19 +65,24 @@ def new_row(state: DossierState) -> Dossier:
     )
 
 
+_DOSSIER = table_of(Dossier)
+#: the columns to set come from the parameters (`dossier_values`): one statement object, its
+#: cache key memoized
+_UPDATE_DOSSIER = update(_DOSSIER).where(
+    _DOSSIER.c.code == bindparam("key_code"), _DOSSIER.c.version <= bindparam("key_seq")
+)
+_DOSSIER_VERSION = select(_DOSSIER.c.version).where(_DOSSIER.c.code == bindparam("key_code"))
+
+
 async def update_row(session: AsyncSession, state: DossierState) -> bool | None:
     """Bring the dossier's row to `state` unless it holds a newer one: True if written, False
     if the row is newer, None if there is no row."""
     conn = await session.connection()
-    table = table_of(Dossier)
-    written = await conn.execute(
-        update(table)
-        .where(table.c.code == state.code, table.c.version <= state.seq)
-        .values(dossier_values(state))
-    )
+    where = {"key_code": state.code, "key_seq": state.seq}
+    written = await conn.execute(_UPDATE_DOSSIER, dossier_values(state) | where)
     if written.rowcount:
         return True
-    held = await conn.scalar(select(table.c.version).where(table.c.code == state.code))
+    held = await conn.scalar(_DOSSIER_VERSION, {"key_code": state.code})
     return None if held is None else False
 
 
@@ -93,7 +98,7 @@ async def write_steps(session: AsyncSession, state: DossierState) -> None:
     await sync_rows(
         conn,
         table,
-        where=table.c.dossier_code == state.code,
+        parent="dossier_code",
         key=("dossier_code", "idx"),
         fixed=_STEP_FIXED,
         rows=[
@@ -132,7 +137,7 @@ async def write_attempts(conn: AsyncConnection, state: DossierState) -> None:
     await sync_rows(
         conn,
         table,
-        where=table.c.dossier_code == state.code,
+        parent="dossier_code",
         key=("dossier_code", "step_index", "attempt", "branch"),
         fixed=_ATTEMPT_FIXED,
         keep=_closed_and_held_alike,
@@ -166,26 +171,27 @@ async def write_attempts(conn: AsyncConnection, state: DossierState) -> None:
     )
 
 
-def timeline_entry(code: str, event: DossierEvent, note: str | None = None) -> TimelineEntry:
-    return TimelineEntry(
-        dossier_code=code,
-        seq=event.seq,
-        action=event.action,
-        actor=event.actor,
-        actor_name=event.actor_name,
-        at=event.at,
-        from_status=event.from_status.value,
-        to_status=event.to_status.value,
-        step_index=event.step_index,
-        note=event.note if note is None else note,
-        branch_index=event.branch_index,
-    )
+def timeline_line(code: str, event: DossierEvent, note: str | None = None) -> dict[str, Any]:
+    """The timeline row of `event`, every column but its id."""
+    return {
+        "dossier_code": code,
+        "seq": event.seq,
+        "action": event.action,
+        "actor": event.actor,
+        "actor_name": event.actor_name,
+        "at": event.at,
+        "from_status": event.from_status.value,
+        "to_status": event.to_status.value,
+        "step_index": event.step_index,
+        "note": event.note if note is None else note,
+        "branch_index": event.branch_index,
+    }
 
 
 async def record_timeline(
     session: AsyncSession, code: str, event: DossierEvent, note: str | None = None
 ) -> None:
     """Add one timeline line, once: a retried write of the same event seq adds nothing."""
-    line = timeline_entry(code, event, note).model_dump(exclude={"id"})
     conn = await session.connection()
+    line = timeline_line(code, event, note)
     await insert_new(conn, table_of(TimelineEntry), [line], unique=("dossier_code", "seq"))

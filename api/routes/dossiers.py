@@ -114,11 +114,15 @@ async def detail(
     row: Dossier,
     officer: Officer,
     allowed: list[str] | None = None,
+    *,
+    reload: bool = True,
 ) -> DossierDetail:
     """The dossier as the read model holds it. `allowed` (the actions open now) comes from an
     update's answer when the caller has one, else from the read model, where the projection
-    keeps it with the state; only rows projected before that column existed ask the workflow."""
-    await session.refresh(row)
+    keeps it with the state; only rows projected before that column existed ask the workflow.
+    `reload=False`: the row was read by this request after anything changed it."""
+    if reload:
+        await session.refresh(row)
     name = await procedure_name(session, code=row.procedure_code, version=row.procedure_version)
     steps = await dossier_steps(session, code=row.code)
     components = await dossier_components(session, code=row.code)
@@ -284,7 +288,7 @@ async def get_one(
     code: str, officer: CurrentOfficer, session: SessionDep, client: TemporalDep
 ) -> DossierDetail:
     row = await _visible(session, officer, code)
-    return await detail(session, client, row, officer)
+    return await detail(session, client, row, officer, reload=False)
 
 
 @router.post("/{code}/actions/{action}", response_model=DossierDetail)

@@ -56,7 +56,7 @@ async def _sync(engine: AsyncEngine, table: sa.Table, rows: list[dict], **kw: ob
         await sync_rows(
             conn,
             table,
-            where=table.c.parent == "A",
+            parent="parent",
             key=("parent", "idx"),
             rows=rows,
             touched="updated_at",
