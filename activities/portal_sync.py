@@ -19,7 +19,7 @@ from temporalio import activity
 from activities.portal_client import PortalClient, PortalRejected, PortalUnavailable
 from db import portal_outbox as outbox
 from db.engine import writing
-from db.portal_models import PortalReconciliation, PortalSyncState, RecordState
+from db.portal_models import PortalReconciliation, PortalSyncState
 from domain.portal import SyncRecord
 from domain.portal_sync import Divergence, compare_with_portal
 from messages import (
@@ -129,27 +129,10 @@ class PortalSyncActivities:
         """In one transaction (one write per record keeps a SQLite database free for the
         clerks): record the previous acknowledgement, then claim the next pending record."""
         async with writing(self._sessions) as session:
-            sync = await outbox.sync_state_for_update(session, code)
-            now = _now()
-            if acked is not None:
-                row = await outbox.record_at(session, code, acked)
-                if row is not None and row.state == RecordState.PENDING.value:
-                    row.state = RecordState.SENT.value
-                    row.sent_at = now
-                    row.last_error = ""
-                sync.last_acked_seq = max(sync.last_acked_seq, acked)
-                sync.updated_at = now
-            if sync.parked:
-                pending = await outbox.count_pending(session, code)
-                return DeliveryOutcome(0, pending, parked=True, reason=sync.parked_reason)
-            if enough:
-                return DeliveryOutcome(0, await outbox.count_pending(session, code))
-            row = await outbox.next_pending(session, code)
-            if row is None:
-                return DeliveryOutcome(0, 0)
-            row.attempts += 1
-            sync.last_sent_seq = row.seq
-            return SyncRecord(code, row.seq, row.kind, dict(row.payload))  # type: ignore[arg-type]
+            step = await outbox.next_delivery(session, code, acked=acked, enough=enough)
+        if isinstance(step, outbox.Held):
+            return DeliveryOutcome(0, step.pending, parked=step.parked, reason=step.reason)
+        return step
 
     async def _note_failure(self, code: str, seq: int, error: str) -> None:
         async with self._sessions() as session, session.begin():

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -47,18 +48,47 @@ _SYNC = table_of(PortalSyncState)
 _OUTBOX = table_of(PortalOutboxRecord)
 _OFFICER = table_of(Officer)
 #: the statements of `enqueue_event`, built once (each memoizes its cache key)
-_LAST_ENQUEUED = (
-    select(_SYNC.c.last_enqueued_seq)
-    .where(_SYNC.c.dossier_code == bindparam("code"))
-    .with_for_update()
-)
+_LOCK_SYNC = select(_SYNC).where(_SYNC.c.dossier_code == bindparam("code")).with_for_update()
 _EVENT_KNOWN = (
     select(func.count())
     .select_from(_OUTBOX)
     .where(_OUTBOX.c.dossier_code == bindparam("code"), _OUTBOX.c.event_seq == bindparam("seq"))
 )
 _TITLE = select(_OFFICER.c.title).where(_OFFICER.c.username == bindparam("username"))
-_ENQUEUED = update(_SYNC).where(_SYNC.c.dossier_code == bindparam("code"))
+_SET_SYNC = update(_SYNC).where(_SYNC.c.dossier_code == bindparam("code"))
+#: the statements of `next_delivery`
+_MARK_SENT = (
+    update(_OUTBOX)
+    .where(
+        _OUTBOX.c.dossier_code == bindparam("code"),
+        _OUTBOX.c.seq == bindparam("key_seq"),
+        _OUTBOX.c.state == RecordState.PENDING.value,
+    )
+    .values(state=RecordState.SENT.value, sent_at=bindparam("now"), last_error="")
+)
+_PENDING = _OUTBOX.c.dossier_code == bindparam("code"), _OUTBOX.c.state == RecordState.PENDING.value
+_COUNT_PENDING = select(func.count()).select_from(_OUTBOX).where(*_PENDING)
+_FIRST_PENDING = (
+    select(_OUTBOX.c.id, _OUTBOX.c.seq, _OUTBOX.c.kind, _OUTBOX.c.payload)
+    .where(*_PENDING)
+    .order_by(_OUTBOX.c.seq)
+    .limit(1)
+)
+_TRIED = (
+    update(_OUTBOX)
+    .where(_OUTBOX.c.id == bindparam("key_id"))
+    .values(attempts=_OUTBOX.c.attempts + 1)
+)
+
+
+async def _locked_sync(conn: AsyncConnection, code: str, now: datetime) -> Any:
+    """The dossier's sync-state row (Core), locked (PostgreSQL) and created if missing."""
+    sync = (await conn.execute(_LOCK_SYNC, {"code": code})).one_or_none()
+    if sync is None:
+        fresh = PortalSyncState(dossier_code=code, updated_at=now).model_dump()
+        await conn.execute(insert(_SYNC), fresh)
+        sync = (await conn.execute(_LOCK_SYNC, {"code": code})).one()
+    return sync
 
 
 async def enqueue_event(session: AsyncSession, state: DossierState, event: DossierEvent) -> bool:
@@ -67,11 +97,7 @@ async def enqueue_event(session: AsyncSession, state: DossierState, event: Dossi
     conn = await session.connection()
     now = _now()
     code = state.code
-    seq = await conn.scalar(_LAST_ENQUEUED, {"code": code})
-    if seq is None:
-        fresh = PortalSyncState(dossier_code=code, updated_at=now)
-        await conn.execute(insert(_SYNC), fresh.model_dump())
-        seq = 0
+    seq = (await _locked_sync(conn, code, now)).last_enqueued_seq
     if await conn.scalar(_EVENT_KNOWN, {"code": code, "seq": event.seq}):
         return False
     title = await conn.scalar(_TITLE, {"username": event.actor})
@@ -81,7 +107,7 @@ async def enqueue_event(session: AsyncSession, state: DossierState, event: Dossi
     ]
     await conn.execute(insert(_OUTBOX), [_row(r, event_seq=event.seq, now=now) for r in records])
     await conn.execute(
-        _ENQUEUED,
+        _SET_SYNC,
         {
             "code": code,
             "last_enqueued_seq": seq + 2,
@@ -90,6 +116,46 @@ async def enqueue_event(session: AsyncSession, state: DossierState, event: Dossi
         },
     )
     return True
+
+
+@dataclass(frozen=True)
+class Held:
+    """No record to send now: how many wait, and whether the dossier's delivery is parked."""
+
+    pending: int
+    parked: bool = False
+    reason: str = ""
+
+
+async def next_delivery(
+    session: AsyncSession, code: str, *, acked: int | None, enough: bool
+) -> SyncRecord | Held:
+    """In the caller's transaction: record the portal's acknowledgement of `acked` (if any),
+    then claim the next pending record, unless the delivery is parked or `enough` went out.
+    Core statements: the portal-sync worker runs this once per record it sends."""
+    conn = await session.connection()
+    now = _now()
+    sync = await _locked_sync(conn, code, now)
+    values: dict[str, Any] = {}
+    if acked is not None:
+        await conn.execute(_MARK_SENT, {"code": code, "key_seq": acked, "now": now})
+        values |= {"last_acked_seq": max(sync.last_acked_seq, acked), "updated_at": now}
+    held: Held | None = None
+    record: SyncRecord | None = None
+    if sync.parked or enough:
+        pending = int(await conn.scalar(_COUNT_PENDING, {"code": code}) or 0)
+        held = (
+            Held(pending, parked=True, reason=sync.parked_reason) if sync.parked else Held(pending)
+        )
+    elif (first := (await conn.execute(_FIRST_PENDING, {"code": code})).one_or_none()) is None:
+        held = Held(0)
+    else:
+        await conn.execute(_TRIED, {"key_id": first.id})
+        values["last_sent_seq"] = first.seq
+        record = SyncRecord(code, first.seq, first.kind, dict(first.payload))
+    if values:
+        await conn.execute(_SET_SYNC, {"code": code, **values})
+    return record if record is not None else held  # type: ignore[return-value]
 
 
 def _row(record: SyncRecord, *, event_seq: int | None, now: datetime) -> dict[str, Any]:
