@@ -4,12 +4,16 @@ the route, never a body, a query string or a file's content."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Request
+from sqlalchemy import insert
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -18,6 +22,7 @@ from db.audit import record_change
 from db.audit_models import AuditEvent
 from db.engine import writing
 from db.models import Officer
+from db.rows import table_of
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +90,7 @@ class AuditMiddleware:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self._writers = AuditWriters()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(API_PREFIX):
@@ -121,10 +127,54 @@ class AuditMiddleware:
             status_code=status[0],
         )
         try:
-            async with writing(scope["app"].state.sessions) as session:
-                session.add(event)
+            await self._writers.write(scope["app"].state.sessions, event)
         except Exception:  # the answer has gone; say loudly that its trace has not
             log.exception("audit event not written: %s %s by %s", event.method, route, actor[0])
+
+
+class AuditWriters:
+    """Group commit of the audit rows, per event loop: the rows of the requests that end while
+    one batch is being written go in the next batch, one Core INSERT in one writer's turn.
+    Each request still waits for its own row to be committed (nothing is held back for a
+    batch to fill), but under load the API takes the database's write lock once per batch
+    instead of once per request, and the clerks' actions wait less for it."""
+
+    def __init__(self) -> None:
+        self._queues: weakref.WeakKeyDictionary[
+            asyncio.AbstractEventLoop, list[tuple[dict[str, Any], asyncio.Future[None]]]
+        ] = weakref.WeakKeyDictionary()
+        self._drains: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[None]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    async def write(self, sessions: async_sessionmaker[AsyncSession], event: AuditEvent) -> None:
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[None] = loop.create_future()
+        self._queues.setdefault(loop, []).append((event.model_dump(exclude={"id"}), done))
+        drain = self._drains.get(loop)
+        if drain is None or drain.done():
+            self._drains[loop] = loop.create_task(self._drain(loop, sessions))
+        await asyncio.shield(done)
+
+    async def _drain(
+        self, loop: asyncio.AbstractEventLoop, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        queue = self._queues[loop]
+        while queue:
+            batch = queue[:]
+            del queue[:]
+            try:
+                async with writing(sessions) as session:
+                    conn = await session.connection()
+                    await conn.execute(insert(table_of(AuditEvent)), [row for row, _ in batch])
+            except Exception as exc:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_exception(exc)
+            else:
+                for _, done in batch:
+                    if not done.done():
+                        done.set_result(None)
 
 
 def record(
