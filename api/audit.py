@@ -167,10 +167,15 @@ class AuditWriters:
                 async with writing(sessions) as session:
                     conn = await session.connection()
                     await conn.execute(insert(table_of(AuditEvent)), [row for row, _ in batch])
-            except Exception as exc:
+            except BaseException as exc:  # the batch's requests learn of it, even cancelled
                 for _, done in batch:
                     if not done.done():
-                        done.set_exception(exc)
+                        if isinstance(exc, Exception):
+                            done.set_exception(exc)
+                        else:
+                            done.cancel()
+                if not isinstance(exc, Exception):
+                    raise
             else:
                 for _, done in batch:
                     if not done.done():

@@ -140,22 +140,19 @@ async def next_delivery(
     if acked is not None:
         await conn.execute(_MARK_SENT, {"code": code, "key_seq": acked, "now": now})
         values |= {"last_acked_seq": max(sync.last_acked_seq, acked), "updated_at": now}
-    held: Held | None = None
-    record: SyncRecord | None = None
+    step: SyncRecord | Held
     if sync.parked or enough:
         pending = int(await conn.scalar(_COUNT_PENDING, {"code": code}) or 0)
-        held = (
-            Held(pending, parked=True, reason=sync.parked_reason) if sync.parked else Held(pending)
-        )
+        step = Held(pending, parked=sync.parked, reason=sync.parked_reason if sync.parked else "")
     elif (first := (await conn.execute(_FIRST_PENDING, {"code": code})).one_or_none()) is None:
-        held = Held(0)
+        step = Held(0)
     else:
         await conn.execute(_TRIED, {"key_id": first.id})
         values["last_sent_seq"] = first.seq
-        record = SyncRecord(code, first.seq, first.kind, dict(first.payload))
+        step = SyncRecord(code, first.seq, first.kind, dict(first.payload))
     if values:
         await conn.execute(_SET_SYNC, {"code": code, **values})
-    return record if record is not None else held  # type: ignore[return-value]
+    return step
 
 
 def _row(record: SyncRecord, *, event_seq: int | None, now: datetime) -> dict[str, Any]:
