@@ -11,12 +11,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from api.audit import AuditWriters
 from db.audit_models import AuditEvent
+from db.engine import make_engine, make_session_maker
 
 
 def _event(actor: str, n: int) -> AuditEvent:
@@ -39,9 +40,10 @@ async def _rows(sessions: async_sessionmaker[AsyncSession], actor: str) -> int:
         return int(await session.scalar(query) or 0)
 
 
-async def test_rows_that_arrive_together_share_one_transaction(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
-) -> None:
+async def test_rows_that_arrive_together_share_one_transaction(database_url: str) -> None:
+    # an engine of its own: the commits counted are this test's, whatever else is running
+    engine = make_engine(database_url)
+    sessions = make_session_maker(engine)
     actor = f"audit-{uuid.uuid4().hex[:8]}"
     writers = AuditWriters()
     commits: list[object] = []
@@ -49,9 +51,12 @@ async def test_rows_that_arrive_together_share_one_transaction(
     event.listen(engine.sync_engine, "commit", listen)
     try:
         await asyncio.gather(*(writers.write(sessions, _event(actor, n)) for n in range(20)))
-    finally:
         event.remove(engine.sync_engine, "commit", listen)
-    assert await _rows(sessions, actor) == 20  # every request's row, committed on return
+        assert await _rows(sessions, actor) == 20  # every request's row, committed on return
+    finally:
+        if event.contains(engine.sync_engine, "commit", listen):
+            event.remove(engine.sync_engine, "commit", listen)
+        await engine.dispose()
     assert 1 <= len(commits) <= 2  # the first alone at most, then the rest together
 
 
