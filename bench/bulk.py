@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -132,6 +133,44 @@ class BulkResult:
         }
 
 
+class Window:
+    """Lets a start go only while fewer than `ahead` started dossiers have no read-model row
+    yet. One waiting starter counts the rows (`count`, every `poll` s) while the others queue
+    behind it; past `within` s since the window opened it raises."""
+
+    def __init__(
+        self,
+        ahead: int,
+        *,
+        count: Callable[[], Awaitable[int]],
+        already: int,
+        total: int,
+        within: float,
+        progress: Any = None,
+        poll: float = 0.5,
+    ) -> None:
+        self.ahead, self.count, self.already, self.total = ahead, count, already, total
+        self.within, self.progress, self.poll = within, progress, poll
+        self.issued = 0
+        self.recorded = already
+        self.opened = time.monotonic()
+        self._counting = asyncio.Lock()
+
+    async def admit(self) -> None:
+        async with self._counting:
+            while self.issued - (self.recorded - self.already) >= self.ahead:
+                await asyncio.sleep(self.poll)
+                self.recorded = await self.count()
+                done, elapsed = self.recorded - self.already, time.monotonic() - self.opened
+                if self.progress is not None:
+                    self.progress(done, elapsed)
+                if elapsed > self.within:
+                    raise RuntimeError(
+                        f"only {done} of {self.total} rows after {self.within:.0f} s"
+                    )
+            self.issued += 1
+
+
 async def count_bench_rows(sessions: Any) -> int:
     async with sessions() as session:
         query = select(func.count()).where(col(Dossier.code).startswith(f"{BENCH_AGENCY}-"))
@@ -178,24 +217,17 @@ async def set_up(
         client = await Client.connect(temporal_address, data_converter=data_converter)
         todo = iter(codes)
         started = time.monotonic()
-        recorded = [already]
-        issued = [0]
-        polling = asyncio.Lock()  # one starter counts the rows while the others wait
-
-        async def room() -> None:
-            async with polling:
-                while issued[0] - (recorded[0] - already) >= ahead:
-                    await asyncio.sleep(0.5)
-                    recorded[0] = await count_bench_rows(sessions)
-                    if progress is not None:
-                        progress(recorded[0] - already, time.monotonic() - started)
-                    if time.monotonic() - started > within:
-                        done = recorded[0] - already
-                        raise RuntimeError(f"only {done} of {total} rows after {within:.0f} s")
+        window = Window(
+            ahead,
+            count=lambda: count_bench_rows(sessions),
+            already=already,
+            total=total,
+            within=within,
+            progress=progress,
+        )
 
         async def start_one() -> None:
-            await room()
-            issued[0] += 1
+            await window.admit()
             code = next(todo)
             state = forwarded_state(code, procedure, clerk, at, config)
             await client.start_workflow(

@@ -369,3 +369,43 @@ def test_clerk_probes_are_taken_apart_by_phase() -> None:
 def test_calls_are_counted_per_lifecycle() -> None:
     calls = scenarios.calls_per_lifecycle({"detail": [0.01, 0.02, 0.03, 0.04], "accept": []}, 2)
     assert calls == {"detail": {"per_lifecycle": 2.0, "p50_ms": 25.0}}
+
+
+async def test_the_bulk_window_keeps_at_most_ahead_dossiers_unrecorded() -> None:
+    from bench.bulk import Window
+
+    recorded = [3]  # rows already there before this set-up
+    counts: list[int] = []
+
+    async def count() -> int:
+        counts.append(recorded[0])
+        return recorded[0]
+
+    window = Window(4, count=count, already=3, total=10, within=60, poll=0.001)
+    started: list[int] = []
+
+    async def start(i: int) -> None:
+        await window.admit()
+        started.append(i)
+
+    tasks = [asyncio.create_task(start(i)) for i in range(10)]
+    await asyncio.sleep(0.05)
+    assert len(started) == 4 and counts  # the fifth waits for a row
+    recorded[0] += 2  # the worker records two
+    await asyncio.sleep(0.05)
+    assert len(started) == 6
+    recorded[0] += 4
+    await asyncio.gather(*tasks)
+    assert sorted(started) == list(range(10))
+
+
+async def test_the_bulk_window_gives_up_after_its_time() -> None:
+    from bench.bulk import Window
+
+    async def count() -> int:
+        return 0
+
+    window = Window(1, count=count, already=0, total=5, within=0.01, poll=0.005)
+    await window.admit()
+    with pytest.raises(RuntimeError, match="only 0 of 5 rows"):
+        await window.admit()
