@@ -196,9 +196,9 @@ async def set_up(
     At most `ahead` dossiers are started and not yet recorded: a dev server given tens of
     thousands of starts at once keeps their workflow tasks as a backlog in its database and
     slows to about one dossier a second (seen at 100,000). `within` (default: an hour, or
-    100 ms per dossier, 10 /s, if longer) bounds the whole set-up."""
+    200 ms per dossier, 5 /s, if longer) bounds the whole set-up."""
     if within is None:
-        within = max(3600.0, total * 0.1)
+        within = max(3600.0, total * 0.2)
     engine = make_engine(database_url)
     sessions = make_session_maker(engine)
     try:
