@@ -136,7 +136,8 @@ class BulkResult:
 class Window:
     """Lets a start go only while fewer than `ahead` started dossiers have no read-model row
     yet. One waiting starter counts the rows (`count`, every `poll` s) while the others queue
-    behind it; past `within` s since the window opened it raises."""
+    behind it; `all_recorded` then waits for the last rows. Past `within` s since the window
+    opened, either raises."""
 
     def __init__(
         self,
@@ -157,18 +158,25 @@ class Window:
         self._counting = asyncio.Lock()
 
     async def admit(self) -> None:
+        """Wait until one more start fits in the window, and count it as started."""
         async with self._counting:
-            while self.issued - (self.recorded - self.already) >= self.ahead:
-                await asyncio.sleep(self.poll)
-                self.recorded = await self.count()
-                done, elapsed = self.recorded - self.already, time.monotonic() - self.opened
-                if self.progress is not None:
-                    self.progress(done, elapsed)
-                if elapsed > self.within:
-                    raise RuntimeError(
-                        f"only {done} of {self.total} rows after {self.within:.0f} s"
-                    )
+            await self._until(lambda: self.issued - (self.recorded - self.already) < self.ahead)
             self.issued += 1
+
+    async def all_recorded(self, poll: float) -> None:
+        """Wait until every one of the `total` dossiers has its row."""
+        self.recorded = await self.count()
+        await self._until(lambda: self.recorded - self.already >= self.total, poll)
+
+    async def _until(self, enough: Callable[[], bool], poll: float | None = None) -> None:
+        while not enough():
+            done, elapsed = self.recorded - self.already, time.monotonic() - self.opened
+            if self.progress is not None:
+                self.progress(done, elapsed)
+            if elapsed > self.within:
+                raise RuntimeError(f"only {done} of {self.total} rows after {self.within:.0f} s")
+            await asyncio.sleep(self.poll if poll is None else poll)
+            self.recorded = await self.count()
 
 
 async def count_bench_rows(sessions: Any) -> int:
@@ -241,12 +249,7 @@ async def set_up(
 
         await pool(min(concurrency, max(total, 1)), total, start_one)
         started_s = time.monotonic() - started
-        while (done := await count_bench_rows(sessions)) < already + total:
-            if time.monotonic() - started > within:
-                raise RuntimeError(f"only {done - already} of {total} rows after {within:.0f} s")
-            if progress is not None:
-                progress(done - already, time.monotonic() - started)
-            await asyncio.sleep(1.0 if total > 1000 else 0.1)
+        await window.all_recorded(poll=1.0 if total > 1000 else 0.1)
         return BulkResult(total, started_s, time.monotonic() - started, codes)
     finally:
         await engine.dispose()

@@ -397,6 +397,11 @@ async def test_the_bulk_window_keeps_at_most_ahead_dossiers_unrecorded() -> None
     recorded[0] += 4
     await asyncio.gather(*tasks)
     assert sorted(started) == list(range(10))
+    waiting = asyncio.create_task(window.all_recorded(poll=0.001))
+    await asyncio.sleep(0.05)
+    assert not waiting.done()  # 6 of 10 recorded
+    recorded[0] += 4
+    await asyncio.wait_for(waiting, 5)
 
 
 async def test_the_bulk_window_gives_up_after_its_time() -> None:
