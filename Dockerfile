@@ -4,6 +4,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1
 WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY domain domain
+COPY messages messages
 COPY workflows workflows
 COPY activities activities
 COPY api api
@@ -12,6 +13,8 @@ COPY config config
 COPY cli cli
 COPY forms forms
 COPY simulators simulators
+COPY reports reports
+COPY console console
 COPY worker.py alembic.ini ./
 RUN pip install . && useradd --create-home motcua && mkdir -p /data && chown motcua /data
 USER motcua

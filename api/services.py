@@ -14,6 +14,7 @@ from temporalio.client import Client
 from api import engine
 from api.errors import Problem
 from api.schemas import SubmitIn
+from db.calendar import load_clock_config
 from db.document_repository import handed_in_components, write_digitization
 from db.engine import write_turn
 from db.models import Dossier
@@ -31,6 +32,7 @@ from domain.dossier import (
 )
 from domain.payment import PaymentPurpose
 from domain.procedures import Procedure
+from domain.statutory import ClockConfig
 
 LOCAL = timedelta(hours=7)
 
@@ -116,6 +118,7 @@ async def submit(
         await _ensure_started(
             existing,
             pinned or procedure,
+            await load_clock_config(session),
             client,
             task_queue,
             rating_window_days,
@@ -154,13 +157,20 @@ async def submit(
         if idempotency_key and (earlier := await replay()) is not None:
             return earlier
         raise raced
-    await engine.start(client, state, task_queue=task_queue, window=rating_window_days)
+    await engine.start(
+        client,
+        state,
+        await load_clock_config(session),
+        task_queue=task_queue,
+        window=rating_window_days,
+    )
     return Submitted(code=code, created=True)
 
 
 async def _ensure_started(
     row: Dossier,
     procedure: Procedure,
+    config: ClockConfig,
     client: Client,
     task_queue: str,
     window: int,
@@ -185,7 +195,7 @@ async def _ensure_started(
         handed_in=handed_in,
         pay_online=pay_online,
     )
-    await engine.start(client, state, task_queue=task_queue, window=window)
+    await engine.start(client, state, config, task_queue=task_queue, window=window)
 
 
 async def _paid_online(session: AsyncSession, *, code: str) -> bool:

@@ -43,7 +43,7 @@ from domain.procedures import Procedure
 from domain.statutory import ClockConfig
 from messages import DossierInput
 from workflows.client import data_converter
-from workflows.dossier import DossierWorkflow
+from workflows.dossier import PATCH_LEVEL, DossierWorkflow
 
 #: Agency part of bench dossier codes: `BENCH-YYMMDD-NNNN`, a prefix no seeded agency uses.
 BENCH_AGENCY = "BENCH"
@@ -240,7 +240,7 @@ async def set_up(
             state = forwarded_state(code, procedure, clerk, at, config)
             await client.start_workflow(
                 DossierWorkflow.run,
-                DossierInput(state=state, config=config),
+                DossierInput(state=state, config=config, patch_level=PATCH_LEVEL),
                 id=workflow_id(code),
                 task_queue=DOSSIER_TASK_QUEUE,
                 id_conflict_policy=WorkflowIDConflictPolicy.FAIL,

@@ -42,6 +42,9 @@ class DossierInput:
     state: DossierState
     rating_window_days: int = 30
     config: ClockConfig | None = None  # fetched by the workflow when not given
+    #: The patches the workflow runs with from its start without asking `workflow.patched`
+    #: (`workflows.dossier.PATCH_LEVELS`); 0 in every history started before levels existed.
+    patch_level: int = 0
 
 
 @dataclass

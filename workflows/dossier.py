@@ -83,6 +83,19 @@ NOTIFY_FROM_OUTBOX = "notify-from-outbox"
 #: (1 working day by default), not up to the due moment itself.
 APOLOGY_LIMIT = "apology-limit-before-due"
 
+#: The patches a dossier started at a level runs with from its first event, without asking
+#: `workflow.patched` (whose marker and search-attribute upsert would be ≈ 250 bytes of its
+#: history per patch): its input's `patch_level` is in its history, so every replay takes the
+#: same branches. A level, once released, never changes; a new patch is asked for with
+#: `workflow.patched` until a new level (this one's patches and it) takes it in.
+PATCH_LEVELS: dict[int, frozenset[str]] = {
+    0: frozenset(),
+    1: frozenset({LOCAL_PROJECTION, LOCAL_NOTICE, NOTIFY_FROM_OUTBOX, APOLOGY_LIMIT}),
+}
+#: The level new dossiers start at (`api.engine.start`). Roll workers out before the API: a
+#: worker meeting a level it does not know fails the workflow task until one that does runs it.
+PATCH_LEVEL = max(PATCH_LEVELS)
+
 REFUSALS = (IllegalTransition, InvalidAction, Forbidden, LedgerError)
 
 
@@ -105,6 +118,12 @@ class DossierWorkflow(PaymentSteps):
         self._ready = False  # the calendar is loaded and the submission recorded
         self._deliveries: list[asyncio.Future[int]] = []
         self._apology_limit = False  # set in `run`, by the patch the history holds
+        if input.patch_level not in PATCH_LEVELS:
+            raise RuntimeError(
+                f"dossier {input.state.code} was started at patch level {input.patch_level}; "
+                f"this worker knows up to {PATCH_LEVEL}: a newer worker must run it"
+            )
+        self._born_patched = PATCH_LEVELS[input.patch_level]
 
     @workflow.run
     async def run(self, input: DossierInput) -> str:
@@ -117,7 +136,7 @@ class DossierWorkflow(PaymentSteps):
                 )
             )
         self._calendar = interning.calendar(self._config)
-        self._apology_limit = workflow.patched(APOLOGY_LIMIT)
+        self._apology_limit = self._patched(APOLOGY_LIMIT)
         async with self._lock:
             await self._project(self.state.submission_event())
         self._ready = True
@@ -183,7 +202,7 @@ class DossierWorkflow(PaymentSteps):
                 timer=timer,
                 event=event,
             )
-            if workflow.patched(LOCAL_NOTICE):
+            if self._patched(LOCAL_NOTICE):
                 # a local activity, as for the projection: when a deadline storm fires
                 # thousands of these at once, each costs one workflow task, not three
                 ids = await workflow.execute_local_activity_method(
@@ -199,7 +218,7 @@ class DossierWorkflow(PaymentSteps):
                     start_to_close_timeout=NOTICE_TIMEOUT,
                     retry_policy=PROJECTION_RETRY,
                 )
-            if ids and not workflow.patched(NOTIFY_FROM_OUTBOX):
+            if ids and not self._patched(NOTIFY_FROM_OUTBOX):
                 # before the notifier sent the outbox by itself, the workflow sent its own
                 # notices (histories recorded then replay this branch)
                 self._deliveries.append(
@@ -357,6 +376,9 @@ class DossierWorkflow(PaymentSteps):
             await self._project(event)
             return self._outcome()
 
+    def _patched(self, patch: str) -> bool:
+        return patch in self._born_patched or workflow.patched(patch)
+
     @property
     def _apology_calendar(self) -> WorkCalendar | None:
         return self._calendar if self._apology_limit else None
@@ -375,7 +397,7 @@ class DossierWorkflow(PaymentSteps):
         if self._calendar is not None:
             self.state.verdict = verdict.judge_state(self.state, self._calendar, workflow.now())
         projection = Projection(state=self.state, event=event)
-        if workflow.patched(LOCAL_PROJECTION):
+        if self._patched(LOCAL_PROJECTION):
             # a local activity: no round trip through the server before the clerk's answer
             await workflow.execute_local_activity_method(
                 ProjectionActivities.record,

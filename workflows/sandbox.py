@@ -42,7 +42,15 @@ from temporalio.worker import (
 from temporalio.worker._workflow_instance import _WorkflowInstanceImpl
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-PASSED_THROUGH = ("domain", "messages", "pydantic", "pydantic_core", "annotated_types")
+#: `workflows.codec` too: it reads its dictionary when imported, and no workflow calls it.
+PASSED_THROUGH = (
+    "domain",
+    "messages",
+    "workflows.codec",
+    "pydantic",
+    "pydantic_core",
+    "annotated_types",
+)
 
 M = TypeVar("M", bound=Message)
 

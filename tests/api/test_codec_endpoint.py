@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from workflows.client import data_converter
-from workflows.codec import ENCODING, MAX_DECODED
+from workflows.codec import DICTIONARY_ENCODING, ENCODING, MAX_DECODED
 
 UI = "http://127.0.0.1:8233"
 
@@ -39,7 +39,7 @@ async def test_decode_gives_back_what_the_worker_wrote(api: httpx.AsyncClient, p
     value = {"days_off": {f"2026-01-{d:02}": "Nghỉ Tết Nguyên đán" for d in range(1, 29)}}
     [plain] = data_converter.payload_converter.to_payloads([value])
     [stored] = await data_converter.encode([value])
-    assert stored.metadata["encoding"] == ENCODING
+    assert stored.metadata["encoding"] == DICTIONARY_ENCODING
     answer = await api.post(path, json={"payloads": [as_json(stored)]})
     assert answer.status_code == 200
     assert answer.json()["payloads"] == [as_json(plain)]

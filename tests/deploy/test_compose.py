@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -131,3 +132,13 @@ def test_simulators_are_staging_only_with_the_real_secrets(simulator: str, varia
     assert f"${{{variable}:?" in _text(service["command"])
     for name, other in PRODUCTION.items():
         assert "simulators." not in _text(other.get("command", "")), name
+
+
+def test_the_image_holds_every_package_the_project_installs() -> None:
+    """`pip install .` in the Dockerfile installs what it was given: a package the project
+    lists but the image does not copy is an import error when the container starts."""
+    pyproject = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = {p.rstrip("*") for p in pyproject["tool"]["setuptools"]["packages"]["find"]["include"]}
+    dockerfile = (REPO_ROOT / "Dockerfile").read_text(encoding="utf-8")
+    copied = set(re.findall(r"^COPY\s+(\w+)\s+\1\s*$", dockerfile, flags=re.M))
+    assert listed <= copied, f"the Dockerfile does not copy {sorted(listed - copied)}"

@@ -28,7 +28,7 @@ from messages import DossierInput
 from tests.support import stages
 from tests.support.workflows import RecordingProjection, clock_config
 from workflows.client import data_converter, run_action
-from workflows.dossier import DossierWorkflow
+from workflows.dossier import PATCH_LEVEL, DossierWorkflow
 from workflows.sandbox import workflow_runner
 
 HISTORIES = Path(__file__).parent / "histories"
@@ -188,7 +188,12 @@ async def record(label: str, only: list[str]) -> None:
             )
             handle = await client.start_workflow(
                 DossierWorkflow.run,
-                DossierInput(state=state, rating_window_days=1),
+                DossierInput(
+                    state=state,
+                    rating_window_days=1,
+                    config=clock_config(),  # as the API starts one (`api.engine.start`)
+                    patch_level=PATCH_LEVEL,
+                ),
                 id=f"dossier-{code}",
                 task_queue=QUEUE,
             )

@@ -6,6 +6,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from temporalio.api.enums.v1 import EventType
 from temporalio.client import WorkflowHandle, WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 
@@ -13,9 +14,9 @@ from db.seed import DONRE, PROCEDURES, TAX, WARD
 from domain.dossier import ActionRequest, Actor, Applicant, DossierState, ResultKind, Role
 from domain.lifecycle import Action, Status
 from messages import ActionOutcome, DossierInput
-from tests.support.workflows import Harness
+from tests.support.workflows import Harness, clock_config
 from workflows.client import run_action
-from workflows.dossier import DossierWorkflow
+from workflows.dossier import PATCH_LEVEL, DossierWorkflow
 
 LAND = next(p for p in PROCEDURES if p.code == "1.004227")
 CLERK = Actor("motcua.tnmt", "Trần Thị Mai", Role.CLERK, DONRE, "H29.14.MC")
@@ -132,3 +133,53 @@ async def test_an_action_named_by_its_update_takes_the_updates_action(harness: H
         "accept", ActionRequest(Action.REFUSE, actor=CLERK), result_type=ActionOutcome
     )
     assert outcome.status == "received"
+
+
+async def start_at(harness: Harness, patch_level: int) -> WorkflowHandle:  # type: ignore[type-arg]
+    """As the API starts a dossier (`api.engine.start`): the clock's configuration in the
+    input and the code's patch level."""
+    code = f"{DONRE}-261123-{uuid.uuid4().int % 10_000:04d}"
+    state = DossierState.new(
+        code=code,
+        procedure=LAND,
+        channel=2,
+        applicant=Applicant(name="Nguyễn Văn An"),
+        submitted_at=datetime.now(UTC),
+    )
+    return await harness.env.client.start_workflow(
+        DossierWorkflow.run,
+        DossierInput(state=state, config=clock_config(), patch_level=patch_level),
+        id=f"dossier-{code}-{uuid.uuid4().hex[:4]}",
+        task_queue=harness.task_queue,
+    )
+
+
+async def test_a_dossier_started_at_the_patch_level_records_no_patch_and_fetches_no_config(
+    harness: Harness,
+) -> None:
+    """Its history holds only its own events: no patch markers, no TemporalChangeVersion
+    upserts, no activity to load the clock; it behaves as a patched one."""
+    handle = await start_at(harness, PATCH_LEVEL)
+    await run_action(handle, ActionRequest(Action.ACCEPT, actor=CLERK))
+    await run_action(handle, ActionRequest(Action.FORWARD, actor=CLERK))
+    history = await handle.fetch_history()
+    kinds = {EventType.Name(e.event_type) for e in history.events}
+    assert "EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES" not in kinds
+    assert "EVENT_TYPE_ACTIVITY_TASK_SCHEDULED" not in kinds  # the projection is local
+    markers = [
+        e.marker_recorded_event_attributes.marker_name
+        for e in history.events
+        if e.HasField("marker_recorded_event_attributes")
+    ]
+    assert markers and set(markers) == {"core_local_activity"}  # the projections, no patch
+    code = (await handle.query(DossierWorkflow.current)).code
+    assert harness.projection.actions(code) == ["submit", "accept", "forward"]
+    # the same dossier at level 0 asks for its patches, as every history before levels
+    old = await start_at(harness, 0)
+    await run_action(old, ActionRequest(Action.ACCEPT, actor=CLERK))
+    markers = {
+        e.marker_recorded_event_attributes.marker_name
+        for e in (await old.fetch_history()).events
+        if e.HasField("marker_recorded_event_attributes")
+    }
+    assert "core_patch" in markers
