@@ -28,7 +28,11 @@ OFFICERS = [
 LAST = Actor("cv.qldd", "Đặng Quốc Bảo", Role.OFFICER, DONRE, "H29.14.QLDD")
 
 
-async def start(harness: Harness, rating_window_days: int = 30) -> WorkflowHandle:  # type: ignore[type-arg]
+async def start(  # type: ignore[type-arg]
+    harness: Harness, rating_window_days: int = 30, *, patch_level: int | None = None
+) -> WorkflowHandle:
+    """With `patch_level`, as the API starts a dossier (`api.engine.start`): the clock's
+    configuration in the input and that patch level."""
     code = f"{DONRE}-261123-{uuid.uuid4().int % 10_000:04d}"
     state = DossierState.new(
         code=code,
@@ -39,7 +43,12 @@ async def start(harness: Harness, rating_window_days: int = 30) -> WorkflowHandl
     )
     return await harness.env.client.start_workflow(
         DossierWorkflow.run,
-        DossierInput(state=state, rating_window_days=rating_window_days),
+        DossierInput(
+            state=state,
+            rating_window_days=rating_window_days,
+            config=None if patch_level is None else clock_config(),
+            patch_level=patch_level or 0,
+        ),
         id=f"dossier-{code}-{uuid.uuid4().hex[:4]}",
         task_queue=harness.task_queue,
     )
@@ -135,31 +144,12 @@ async def test_an_action_named_by_its_update_takes_the_updates_action(harness: H
     assert outcome.status == "received"
 
 
-async def start_at(harness: Harness, patch_level: int) -> WorkflowHandle:  # type: ignore[type-arg]
-    """As the API starts a dossier (`api.engine.start`): the clock's configuration in the
-    input and the code's patch level."""
-    code = f"{DONRE}-261123-{uuid.uuid4().int % 10_000:04d}"
-    state = DossierState.new(
-        code=code,
-        procedure=LAND,
-        channel=2,
-        applicant=Applicant(name="Nguyễn Văn An"),
-        submitted_at=datetime.now(UTC),
-    )
-    return await harness.env.client.start_workflow(
-        DossierWorkflow.run,
-        DossierInput(state=state, config=clock_config(), patch_level=patch_level),
-        id=f"dossier-{code}-{uuid.uuid4().hex[:4]}",
-        task_queue=harness.task_queue,
-    )
-
-
 async def test_a_dossier_started_at_the_patch_level_records_no_patch_and_fetches_no_config(
     harness: Harness,
 ) -> None:
     """Its history holds only its own events: no patch markers, no TemporalChangeVersion
     upserts, no activity to load the clock; it behaves as a patched one."""
-    handle = await start_at(harness, PATCH_LEVEL)
+    handle = await start(harness, patch_level=PATCH_LEVEL)
     await run_action(handle, ActionRequest(Action.ACCEPT, actor=CLERK))
     await run_action(handle, ActionRequest(Action.FORWARD, actor=CLERK))
     history = await handle.fetch_history()
@@ -175,7 +165,7 @@ async def test_a_dossier_started_at_the_patch_level_records_no_patch_and_fetches
     code = (await handle.query(DossierWorkflow.current)).code
     assert harness.projection.actions(code) == ["submit", "accept", "forward"]
     # the same dossier at level 0 asks for its patches, as every history before levels
-    old = await start_at(harness, 0)
+    old = await start(harness, patch_level=0)
     await run_action(old, ActionRequest(Action.ACCEPT, actor=CLERK))
     markers = {
         e.marker_recorded_event_attributes.marker_name
