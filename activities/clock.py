@@ -7,10 +7,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import select, tuple_
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy import insert, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 from temporalio import activity
@@ -23,14 +25,12 @@ from db.engine import writing
 from db.models import Agency, Officer, TimelineEntry, Unit
 from db.projection import timeline_line
 from db.repository import active_officers, unit_head_at
+from db.rows import table_of
 from domain.clock import format_local
 from domain.statutory import ClockConfig, Timer
 from messages import Notice
 
 log = logging.getLogger(__name__)
-
-#: Holiday data is loaded for this many years around today: terms of 60 working days that
-#: start late in a year end early in the next.
 
 #: Most notices written by one transaction (group commit, see `record_notice`).
 NOTICE_BATCH = 200
@@ -46,6 +46,26 @@ def settle(
         done.set_exception(error)
     else:
         done.set_result(ids or [])
+
+
+@dataclass(slots=True)
+class NoticeRows:
+    """The rows of one batch of notices, written in one INSERT per table (Core, not the ORM:
+    a deadline storm writes thousands, and an ORM instance per row cost most of the write)."""
+
+    keys: set[tuple[str, str]] = field(default_factory=set)
+    escalations: list[dict[str, Any]] = field(default_factory=list)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    notifications: list[dict[str, Any]] = field(default_factory=list)
+
+    async def insert(self, conn: AsyncConnection) -> None:
+        for model, rows in (
+            (Escalation, self.escalations),
+            (TimelineEntry, self.timeline),
+            (Notification, self.notifications),
+        ):
+            if rows:  # the columns left out take the model's defaults (state "pending", …)
+                await conn.execute(insert(table_of(model)), rows)
 
 
 class ClockActivities:
@@ -118,13 +138,12 @@ class ClockActivities:
                 )
             )
             recorded = {(code, key) for code, key in found}
-            written: set[tuple[str, str]] = set()
+            rows = NoticeRows()
             recipients: dict[tuple[object, ...], list[Officer]] = {}
             for notice in notices:
                 key = (notice.code, notice.timer.key)
-                if key in recorded or key in written:
+                if key in recorded or key in rows.keys:
                     continue
-                written.add(key)
                 timer = notice.timer
                 chart = (
                     notice.code if timer.step_index is None else "",
@@ -138,10 +157,10 @@ class ClockActivities:
                     recipients[chart] = await self._recipients(
                         session, notice.code, timer, notice.event.at
                     )
-                self._write_notice(session, notice, recipients[chart])
-            await session.flush()
+                self._write_notice(rows, notice, recipients[chart])
+            await rows.insert(await session.connection())
             pending: dict[tuple[str, str], list[int]] = {}
-            rows = await session.execute(
+            found = await session.execute(
                 select(
                     col(Notification.dossier_code),
                     col(Notification.escalation_key),
@@ -155,36 +174,35 @@ class ClockActivities:
                 )
                 .order_by(col(Notification.id))
             )
-            for code, escalation_key, notification_id in rows:
+            for code, escalation_key, notification_id in found:
                 if notification_id is not None:
                     pending.setdefault((code, escalation_key), []).append(notification_id)
         return [pending.get(key, []) for key in keys]
 
-    def _write_notice(
-        self, session: AsyncSession, notice: Notice, recipients: list[Officer]
-    ) -> None:
+    def _write_notice(self, rows: NoticeRows, notice: Notice, recipients: list[Officer]) -> None:
         """A new escalation, its timeline line and one notification per recipient and channel
         (none of them can exist yet: they are written in the escalation's transaction)."""
         timer, event = notice.timer, notice.event
+        rows.keys.add((notice.code, timer.key))
         first = recipients[0] if recipients else None
         names = ", ".join(r.full_name for r in recipients) or "nobody (no head named)"
-        session.add(
-            Escalation(
-                dossier_code=notice.code,
-                key=timer.key,
-                kind=timer.kind,
-                level=timer.level,
-                step_index=timer.step_index,
-                unit_code=timer.unit_code,
-                agency_code=timer.agency_code,
-                recipient_username=first.username if first else "",
-                recipient_name=first.full_name if first else "",
-                due_at=timer.due_at,
-                fired_at=event.at,
-                note=event.note,
-            )
+        rows.escalations.append(
+            {
+                "dossier_code": notice.code,
+                "key": timer.key,
+                "kind": timer.kind,
+                "level": timer.level,
+                "step_index": timer.step_index,
+                "unit_code": timer.unit_code,
+                "agency_code": timer.agency_code,
+                "recipient_username": first.username if first else "",
+                "recipient_name": first.full_name if first else "",
+                "due_at": timer.due_at,
+                "fired_at": event.at,
+                "note": event.note,
+            }
         )
-        session.add(TimelineEntry(**timeline_line(notice.code, event, f"{event.note} → {names}")))
+        rows.timeline.append(timeline_line(notice.code, event, f"{event.note} → {names}"))
         subject = self._subject(notice)
         now = datetime.now(UTC)
         for officer in recipients:
@@ -193,17 +211,17 @@ class ClockActivities:
                     continue
                 if channel == "sms":
                     continue  # the org chart has no officer's phone: SMS is the applicant's
-                session.add(
-                    Notification(
-                        dossier_code=notice.code,
-                        escalation_key=timer.key,
-                        channel=channel,
-                        recipient=officer.username,
-                        address=officer.email,
-                        subject=subject,
-                        body=self._body(notice, officer),
-                        created_at=now,
-                    )
+                rows.notifications.append(
+                    {
+                        "dossier_code": notice.code,
+                        "escalation_key": timer.key,
+                        "channel": channel,
+                        "recipient": officer.username,
+                        "address": officer.email,
+                        "subject": subject,
+                        "body": self._body(notice, officer),
+                        "created_at": now,
+                    }
                 )
 
     @activity.defn(name="send_notifications")

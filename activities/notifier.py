@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import Row, and_, or_, select, update
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,9 +28,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from activities.notify import Channel, ChannelDown, Message
 from db.clock_models import Notification
 from db.engine import writing
+from db.rows import table_of
 
 log = logging.getLogger("motcua.notifications")
 
+#: The columns of a claimed row.
+CLAIMED = ("id", "channel", "recipient", "address", "subject", "body", "attempts")
 #: Most messages claimed by one sweep.
 BATCH = 500
 #: How long a claim holds: longer than a batch takes to send (SMTP timeouts included).
@@ -118,7 +121,7 @@ class Notifier:
         claimed = await self._claim(ids, due_only)
         if not claimed:
             return Sweep()
-        by_channel: dict[str, list[Notification]] = {}
+        by_channel: dict[str, list[Row[Any]]] = {}
         for row in claimed:
             by_channel.setdefault(row.channel, []).append(row)
         outcomes: dict[int, ChannelDown | None] = {}
@@ -132,7 +135,7 @@ class Notifier:
             outcomes.update((r.id, result) for r, result in zip(rows, results, strict=True) if r.id)
         return await self._mark(claimed, outcomes)
 
-    async def _claim(self, ids: Sequence[int] | None, due_only: bool) -> list[Notification]:
+    async def _claim(self, ids: Sequence[int] | None, due_only: bool) -> list[Row[Any]]:
         now = self._now()
         claimable: list[Any] = [
             col(Notification.state) == "pending",
@@ -167,9 +170,10 @@ class Notifier:
                 .values(claimed_by=token, claimed_until=now + self._lease)
             )
         async with self._sessions() as session:
+            # the columns a send needs, as plain rows (a storm claims thousands)
             return list(
-                await session.scalars(
-                    select(Notification)
+                await session.execute(
+                    select(*(table_of(Notification).c[name] for name in CLAIMED))
                     .where(
                         col(Notification.claimed_by) == token, col(Notification.state) == "pending"
                     )
@@ -178,7 +182,7 @@ class Notifier:
             )
 
     async def _mark(
-        self, claimed: list[Notification], outcomes: dict[int, ChannelDown | None]
+        self, claimed: list[Row[Any]], outcomes: dict[int, ChannelDown | None]
     ) -> Sweep:
         now = self._now()
         sent_ids = [i for i, failure in outcomes.items() if failure is None]

@@ -5,6 +5,11 @@ compression codec), decoding it in the activity, and the read-model transaction
 
     .venv/bin/python bench/projection.py --dossiers 200 [--profile]
 
+With `--notices` it also times the storm's write (`ClockActivities.record_notice`): level-1
+escalations of as many dossiers, in batches of `activities.clock.NOTICE_BATCH` as a deadline
+storm hands them to its group commit (the escalation, its timeline line and one notification per
+recipient and channel, the org chart resolved once per batch).
+
 It first times one statement (a three-row SELECT, a one-row UPDATE) through SQLAlchemy on the
 stock aiosqlite dialect and on ours (`db.sqlite_driver`), on the same file.
 
@@ -25,6 +30,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -32,17 +38,20 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
+from activities.clock import NOTICE_BATCH, ClockActivities  # noqa: E402
+from activities.notify import EmailChannel, LogChannel  # noqa: E402
 from activities.projection import ProjectionActivities  # noqa: E402
 from bench.bulk import APPLICANT, CLERK_NAME, COMPONENTS  # noqa: E402
 from bench.driver import CLERK, LAND  # noqa: E402
 from db.calendar import load_clock_config  # noqa: E402
 from db.engine import make_engine, make_session_maker, migrate  # noqa: E402
 from db.repository import get_procedure  # noqa: E402
-from db.seed import seed_catalogue  # noqa: E402
-from domain import actions  # noqa: E402
+from db.seed import seed_catalogue, seed_demo_officers  # noqa: E402
+from domain import actions, statutory  # noqa: E402
 from domain.dossier import ActionRequest, Actor, Channel, DossierState, Role  # noqa: E402
 from domain.lifecycle import Action  # noqa: E402
-from messages import Projection  # noqa: E402
+from domain.statutory import Timer  # noqa: E402
+from messages import Notice, Projection  # noqa: E402
 from workflows.client import data_converter  # noqa: E402
 
 EVENTS = (Action.ACCEPT, Action.FORWARD)
@@ -72,13 +81,14 @@ async def statements(repeats: int = 3000) -> dict[str, float]:
     return timings
 
 
-async def probe(dossiers: int, profile: bool) -> dict[str, list[float]]:
+async def probe(dossiers: int, profile: bool, notices: bool) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory(prefix="motcua-projection-") as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/read.db"
         await migrate(url)
         engine = make_engine(url)
         sessions = make_session_maker(engine)
         await seed_catalogue(sessions)
+        await seed_demo_officers(sessions)  # the unit heads the escalations reach
         async with sessions() as session:
             procedure = await get_procedure(session, code=LAND)
             config = await load_clock_config(session)
@@ -88,6 +98,7 @@ async def probe(dossiers: int, profile: bool) -> dict[str, list[float]]:
         activities = ProjectionActivities(sessions)
         timings: dict[str, list[float]] = {"encode": [], "decode": [], "record": []}
         profiler = cProfile.Profile() if profile else None
+        states: list[DossierState] = []
         for i in range(dossiers):
             state = DossierState.new(
                 code=f"PROBE-261203-{i + 1:04d}",
@@ -116,26 +127,80 @@ async def probe(dossiers: int, profile: bool) -> dict[str, list[float]]:
                     timings["encode"].append(t1 - t0)
                     timings["decode"].append(t2 - t1)
                     timings["record"].append(t3 - t2)
+            states.append(state)
+        if notices:
+            timings["notice"] = await notice_batches(sessions, states, profiler)
         await engine.dispose()
     if profiler is not None:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     return timings
 
 
+async def notice_batches(
+    sessions: Any, states: list[DossierState], profiler: cProfile.Profile | None
+) -> list[float]:
+    """Seconds per notice of each batch: every dossier's step 1 escalated to its unit head,
+    written as a storm's group commit writes them (mail and log channels; nothing is sent)."""
+    email = EmailChannel(host="127.0.0.1", port=1, sender="motcua@example.invalid")
+    clock = ClockActivities(sessions, channels=[email, LogChannel()])
+    now = datetime.now(UTC)
+    notices: list[Notice] = []
+    for state in states:
+        step = state.steps[state.step_index]
+        timer = Timer(
+            key=f"step{state.step_index}-a{step.attempt}-escalation-1",
+            kind="escalation",
+            at=now,
+            level=1,
+            step_index=state.step_index,
+            unit_code=step.unit_code,
+            agency_code=step.agency_code,
+            assignee=step.assignee,
+            due_at=now,
+        )
+        event = statutory.issue(state, timer, now)
+        notices.append(
+            Notice(code=state.code, procedure_name=state.procedure.name, timer=timer, event=event)
+        )
+    per_notice: list[float] = []
+    for first in range(0, len(notices), NOTICE_BATCH):
+        batch = notices[first : first + NOTICE_BATCH]
+        if profiler is not None:
+            profiler.enable()
+        t0 = time.perf_counter()
+        ids = await clock._write_batch(batch)  # the batch's transaction, not the notifier
+        elapsed = time.perf_counter() - t0
+        if profiler is not None:
+            profiler.disable()
+        assert all(ids), f"every escalation has pending notifications: {batch[0].timer} {ids[:3]}"
+        per_notice.append(elapsed / len(batch))
+    return per_notice
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dossiers", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="print cProfile's top 40")
+    parser.add_argument(
+        "--notices", action="store_true", help="also time the escalations' group-commit write"
+    )
     args = parser.parse_args()
     for name, us in asyncio.run(statements()).items():
         print(f"statement ({name}): {us:5.0f} µs")
-    timings = asyncio.run(probe(args.dossiers, args.profile))
+    timings = asyncio.run(probe(args.dossiers, args.profile, args.notices))
+    notice = timings.pop("notice", [])
     total = [sum(t) for t in zip(*timings.values(), strict=True)]
     for name, values in [*timings.items(), ("total", total)]:
         ms = sorted(v * 1000 for v in values)
         print(
             f"{name:>7}: mean {statistics.fmean(ms):6.2f} ms  p50 {ms[len(ms) // 2]:6.2f}"
             f"  p95 {ms[int(len(ms) * 0.95)]:6.2f}  ({len(ms)} events)"
+        )
+    if notice:
+        ms = [v * 1000 for v in notice]
+        print(
+            f" notice: mean {statistics.fmean(ms):6.2f} ms per escalation written"
+            f" ({len(ms)} batches of up to {NOTICE_BATCH})"
         )
 
 

@@ -16,6 +16,7 @@ from activities.clock import ClockActivities
 from activities.notify import LogChannel
 from db.clock_models import Escalation
 from db.models import Delegation
+from domain.clock import add_working_time, working_days_to_minutes
 from domain.dossier import ActionRequest, Applicant, DossierState
 from domain.lifecycle import Action
 from messages import DossierInput, Notice
@@ -43,6 +44,7 @@ async def test_the_acting_head_receives_the_escalations_of_the_delegation(  # ty
     kept = [a for a in projection.activities() if getattr(a, "__name__", "") != "record_notice"]
     queue = f"deleg-{uuid.uuid4().hex[:8]}"
     codes = [await a_dossier(api, login), await a_dossier(api, login)]
+    calendar = clock_config().work_calendar()
     async with Worker(
         skipping_env.client,
         task_queue=queue,
@@ -68,7 +70,11 @@ async def test_the_acting_head_receives_the_escalations_of_the_delegation(  # ty
             await run_action(handle, ActionRequest(Action.ACCEPT, actor=CLERK))
             await run_action(handle, ActionRequest(Action.FORWARD, actor=CLERK))
             handles.append(handle)
-            await skipping_env.sleep(timedelta(days=1))  # the second starts a day later
+            # the second starts a working day later (a calendar day from a Friday evening
+            # would start both clocks on Monday morning)
+            now = await skipping_env.get_current_time()
+            later = add_working_time(calendar, now, working_days_to_minutes(1, calendar))
+            await skipping_env.sleep(later - now)
         first, second = [await state_of(h) for h in handles]
         assert first.steps[0].due_at is not None and second.steps[0].due_at is not None
         assert first.steps[0].unit_code == UNIT
