@@ -324,7 +324,11 @@ class SubmittedDossier(DossierDetail):
 
 class DossierPage(BaseModel):
     items: list[DossierSummary]
-    total: int
+    total: int = Field(
+        description="how many dossiers match; with `total_exact` false, at least this many "
+        "(a list stops counting at db.repository.COUNT_LIMIT)"
+    )
+    total_exact: bool = True
     limit: int
     offset: int
 

@@ -30,6 +30,7 @@ from console.session import (
     check_csrf,
 )
 from db.calendar import working_calendar
+from db.repository import Total
 from domain.lifecycle import Action, Status
 
 router = APIRouter(prefix="/console", include_in_schema=False)
@@ -59,7 +60,7 @@ async def work_queue(
     now = datetime.now(UTC)
     views = queues.views_for(officer)
     if not views:
-        return page(request, user, "queue.html", views=[], rows=[], total=0)
+        return page(request, user, "queue.html", views=[], rows=[], total=Total(0))
     chosen = next((v for v in views if v.key == view), views[0])
     due_before = _day(due_before_day)  # an empty date field sends ""
     filters = queues.QueueFilter(
@@ -118,7 +119,7 @@ async def work_queue(
         rows=rows,
         total=total,
         page_no=page_no,
-        pages=max(1, -(-total // PAGE_SIZE)),
+        pages=max(1, -(-total.count // PAGE_SIZE)),
         filters=filters,
         query=query,
         query_string=urlencode(query),

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.clock_models import Escalation, Notification
 from db.models import Dossier, DossierStep, Officer, ProcedureRecord, Unit
-from db.repository import OPEN_STATUSES, DossierFilter, _filtered
+from db.repository import OPEN_STATUSES, DossierFilter, Total, _filtered, count_up_to
 from domain.calendar import WorkCalendar
 from domain.clock import working_time_between
 from domain.dossier import Role
@@ -297,18 +297,12 @@ async def queue(
     now: datetime,
     limit: int,
     offset: int,
-) -> tuple[list[QueueRow], int]:
+) -> tuple[list[QueueRow], Total]:
     """A page of the view, the nearest deadline first."""
-    total = await session.scalar(
-        _query(
-            select(func.count(col(Dossier.code))).select_from(Dossier), view, officer, filters, now
-        )
-    )
+    matching = _query(select(Dossier, DossierStep), view, officer, filters, now)
+    total = await count_up_to(session, matching)
     found = await session.execute(
-        _query(select(Dossier, DossierStep), view, officer, filters, now)
-        .order_by(*SORTS.get(filters.sort, SORTS["due"]))
-        .limit(limit)
-        .offset(offset)
+        matching.order_by(*SORTS.get(filters.sort, SORTS["due"])).limit(limit).offset(offset)
     )
     names = await procedure_names(session)
     rows = []
@@ -326,20 +320,12 @@ async def queue(
                 else None,
             )
         )
-    return rows, int(total or 0)
+    return rows, total
 
 
-async def count(session: AsyncSession, *, view: View, officer: Officer, now: datetime) -> int:
-    total = await session.scalar(
-        _query(
-            select(func.count(col(Dossier.code))).select_from(Dossier),
-            view,
-            officer,
-            QueueFilter(),
-            now,
-        )
-    )
-    return int(total or 0)
+async def count(session: AsyncSession, *, view: View, officer: Officer, now: datetime) -> Total:
+    matching = _query(select(Dossier, DossierStep), view, officer, QueueFilter(), now)
+    return await count_up_to(session, matching)
 
 
 async def unit_officers(session: AsyncSession, unit_code: str | None) -> list[Officer]:

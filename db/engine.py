@@ -29,12 +29,13 @@ from db import sqlite_driver
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+#: How much of a SQLite file is read memory-mapped (the OS's page cache, shared by every
+#: connection, not a copy each).
+SQLITE_MMAP_BYTES = 256 * 1024 * 1024
+
+
 def is_sqlite(url: str) -> bool:
     return make_url(url).get_backend_name() == "sqlite"
-
-
-def _unicode_lower(value: object) -> object:
-    return value.lower() if isinstance(value, str) else value
 
 
 def make_engine(url: str, **kwargs: object) -> AsyncEngine:
@@ -55,10 +56,10 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # reads of a large read model through the OS's page cache, not a syscall per
+            # page (`bench/listing.py`: a 100,000-dossier queue page 0.81 → 0.38 s)
+            cursor.execute(f"PRAGMA mmap_size={SQLITE_MMAP_BYTES}")
             cursor.close()
-            # SQLite's own lower() folds ASCII only ("Ánh" stays "Ánh"): search folds the
-            # case of Vietnamese letters like PostgreSQL does
-            dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
         return engine
     kwargs.setdefault("pool_size", 10)

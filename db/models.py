@@ -132,6 +132,10 @@ class DossierCodeSequence(SQLModel, table=True):
 
 
 class Dossier(SQLModel, table=True):
+    #: the clerk's list, newest first (`db.repository.list_dossiers`): a page read in the
+    #: index's order, not a sort of every visible row
+    __table_args__ = (sa.Index("ix_dossier_submitted", "submitted_at", "code"),)
+
     code: str = Field(primary_key=True, max_length=60)
     procedure_code: str = Field(foreign_key="procedure.code", index=True)
     procedure_version: int = 1  # the version the dossier is pinned to
@@ -142,6 +146,10 @@ class Dossier(SQLModel, table=True):
     applicant_phone: str = ""
     applicant_email: str = ""
     applicant_address: str = ""
+    #: what the clerk's search matches: `domain.text.search_key` of the code, the applicant's
+    #: name and ID number (a LIKE over one column the database compares natively; its index
+    #: serves a count that finds few rows)
+    search_text: str = Field(default="", index=True)
     status: str = Field(index=True)
     portal_code: int
     step_index: int = -1

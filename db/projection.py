@@ -18,6 +18,7 @@ from db.outcomes import verdict_values
 from db.rows import insert_new, sync_rows, table_of
 from domain.dossier import DossierEvent, DossierState
 from domain.lifecycle import Status
+from domain.text import search_key
 
 
 def dossier_values(state: DossierState) -> dict[str, Any]:
@@ -60,6 +61,7 @@ def new_row(state: DossierState) -> Dossier:
         applicant_phone=state.applicant.phone,
         applicant_email=state.applicant.email,
         applicant_address=state.applicant.address,
+        search_text=search_key(state.code, state.applicant.name, state.applicant.id_number),
         submitted_at=state.submitted_at,
         **dossier_values(state),
     )

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, literal_column, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -28,7 +28,7 @@ from db.models import (
 from domain.codes import format_dossier_code
 from domain.dossier import Actor, Role
 from domain.procedures import Procedure
-from domain.text import contains_pattern
+from domain.text import contains_pattern, fold
 
 PROCEDURE_ADAPTER: TypeAdapter[Procedure] = TypeAdapter(Procedure)
 
@@ -260,13 +260,9 @@ def _filtered(query: Any, f: DossierFilter) -> Any:
     if f.due_before is not None:
         query = query.where(col(Dossier.due_at) < f.due_before)
     if f.text:
-        like = contains_pattern(f.text.lower())  # `%` and `_` typed are literal
+        # the code, the applicant's name or ID number; `%` and `_` typed are literal
         query = query.where(
-            or_(
-                func.lower(Dossier.code).like(like, escape="\\"),
-                func.lower(Dossier.applicant_name).like(like, escape="\\"),
-                func.lower(Dossier.applicant_id_number).like(like, escape="\\"),
-            )
+            col(Dossier.search_text).like(contains_pattern(fold(f.text)), escape="\\")
         )
     if f.visible_to_agency:
         involved = select(col(DossierStep.dossier_code)).where(
@@ -278,17 +274,44 @@ def _filtered(query: Any, f: DossierFilter) -> Any:
     return query
 
 
+#: How many matching dossiers a list counts before it says "more than" (`Total`): counting
+#: every one of 100,000 open dossiers took longer than reading the page itself
+#: (`bench/listing.py`), and nobody pages past the ten-thousandth.
+COUNT_LIMIT = 10_000
+
+
+@dataclass(frozen=True)
+class Total:
+    """How many dossiers a list holds: `count` exactly, or (`exact` False) more than
+    `COUNT_LIMIT`, `count` being that limit."""
+
+    count: int
+    exact: bool = True
+
+    def __str__(self) -> str:
+        return str(self.count) if self.exact else f"{self.count}+"
+
+
+async def count_up_to(session: AsyncSession, matching: Any, limit: int = COUNT_LIMIT) -> Total:
+    """How many rows `matching` (a SELECT of the rows, its columns unused) finds, counting no
+    further than `limit`."""
+    rows = matching.with_only_columns(literal_column("1"), maintain_column_froms=True)
+    rows = rows.limit(limit + 1).subquery()
+    found = int(await session.scalar(select(func.count()).select_from(rows)) or 0)
+    return Total(min(found, limit), exact=found <= limit)
+
+
 async def list_dossiers(
     session: AsyncSession, *, filters: DossierFilter, limit: int, offset: int
-) -> tuple[list[Dossier], int]:
-    total = await session.scalar(_filtered(select(func.count()).select_from(Dossier), filters))
+) -> tuple[list[Dossier], Total]:
+    matching = _filtered(select(Dossier), filters)
+    total = await count_up_to(session, matching)
     rows = await session.scalars(
-        _filtered(select(Dossier), filters)
-        .order_by(col(Dossier.submitted_at).desc(), col(Dossier.code).desc())
+        matching.order_by(col(Dossier.submitted_at).desc(), col(Dossier.code).desc())
         .limit(limit)
         .offset(offset)
     )
-    return list(rows), int(total or 0)
+    return list(rows), total
 
 
 async def dossier_steps(session: AsyncSession, *, code: str) -> list[DossierStep]:

@@ -29,6 +29,24 @@ def clean_text(value: str) -> str:
     return unicodedata.normalize("NFC", value)
 
 
+#: Between the parts of a search key: a control character `clean_text` refuses, so no search
+#: typed can match across two parts.
+SEARCH_SEPARATOR = "\x1f"
+
+
+def fold(text: str) -> str:
+    """Text as the clerk's search compares it: in NFC, its case folded the way Python folds
+    Vietnamese letters ("ÁNH" → "ánh"; SQLite's own lower() folds ASCII only), on every
+    database alike."""
+    return unicodedata.normalize("NFC", text).lower()
+
+
+def search_key(*parts: str) -> str:
+    """What a search is matched against (`db.models.Dossier.search_text`): the parts folded,
+    one separator between each."""
+    return SEARCH_SEPARATOR.join(fold(part) for part in parts)
+
+
 def contains_pattern(text: str, escape: str = "\\") -> str:
     """A LIKE pattern matching `text` anywhere, its `%` and `_` taken literally."""
     escaped = text.replace(escape, escape * 2).replace("%", escape + "%").replace("_", escape + "_")

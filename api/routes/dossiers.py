@@ -279,7 +279,11 @@ async def search(
     )
     rows, total = await list_dossiers(session, filters=filters, limit=limit, offset=offset)
     return DossierPage(
-        items=[summary(r, now) for r in rows], total=total, limit=limit, offset=offset
+        items=[summary(r, now) for r in rows],
+        total=total.count,
+        total_exact=total.exact,
+        limit=limit,
+        offset=offset,
     )
 
 

@@ -11,6 +11,7 @@ from console import queues
 from db.calendar import working_calendar
 from db.models import Dossier, DossierStep, Officer
 from db.seed import DONRE
+from domain.text import search_key
 
 VPDK = "H29.14.VPDK"
 
@@ -24,6 +25,7 @@ def row(due: datetime, *, apologised: bool = False) -> tuple[Dossier, DossierSte
         agency_code=DONRE,
         channel=1,
         applicant_name="Lưu Văn Hạn",
+        search_text=search_key(code, "Lưu Văn Hạn"),  # as the projection writes it
         status="processing",
         portal_code=4,
         step_index=1,
