@@ -53,6 +53,39 @@ COMPONENTS = ("DDK", "NGD")
 CLERK_NAME = "Trần Thị Mai"
 
 
+@dataclass(frozen=True)
+class ReadModel:
+    """A read model migrated and seeded (the catalogue, the demo officers) for an in-process
+    bench, with what projecting the land procedure's dossiers into it takes."""
+
+    engine: Any
+    sessions: Any
+    procedure: Procedure
+    calendar: WorkCalendar
+    clerk: Actor
+    projection: Any  # activities.projection.ProjectionActivities over `sessions`
+
+
+async def read_model(url: str) -> ReadModel:
+    from activities.projection import ProjectionActivities
+    from db.engine import migrate
+    from db.seed import seed_catalogue, seed_demo_officers
+
+    await migrate(url)
+    engine = make_engine(url)
+    sessions = make_session_maker(engine)
+    await seed_catalogue(sessions)
+    await seed_demo_officers(sessions)  # the unit heads escalations reach, the agency head
+    async with sessions() as session:
+        procedure = await get_procedure(session, code=LAND)
+        config = await load_clock_config(session)
+    assert procedure is not None
+    clerk = Actor(CLERK, CLERK_NAME, Role.CLERK, agency_code=procedure.agency_code)
+    return ReadModel(
+        engine, sessions, procedure, config.work_calendar(), clerk, ProjectionActivities(sessions)
+    )
+
+
 def bench_code(first_day: date, index: int) -> str:
     """The `index`-th (0-based) bench code: 9,999 per day (the code's sequence is 4 digits),
     then the next day."""

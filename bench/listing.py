@@ -28,17 +28,15 @@ from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 from sqlmodel import col  # noqa: E402
 
-from activities.projection import ProjectionActivities  # noqa: E402
-from bench.bulk import CLERK_NAME, COMPONENTS  # noqa: E402
-from bench.driver import CLERK, LAND  # noqa: E402
+from bench.bulk import COMPONENTS, read_model  # noqa: E402
+from bench.driver import CLERK  # noqa: E402
 from console import queues  # noqa: E402
 from db.calendar import load_clock_config  # noqa: E402
 from db.engine import make_engine, make_session_maker, migrate  # noqa: E402
 from db.models import Dossier, Officer  # noqa: E402
-from db.repository import DossierFilter, get_procedure, list_dossiers  # noqa: E402
-from db.seed import seed_catalogue, seed_demo_officers  # noqa: E402
+from db.repository import DossierFilter, list_dossiers  # noqa: E402
 from domain import actions  # noqa: E402
-from domain.dossier import ActionRequest, Actor, Applicant, Channel, DossierState, Role  # noqa: E402
+from domain.dossier import ActionRequest, Applicant, Channel, DossierState, Role  # noqa: E402
 from domain.lifecycle import Action  # noqa: E402
 from domain.text import fold  # noqa: E402
 from messages import Projection  # noqa: E402
@@ -58,18 +56,9 @@ NAMES = (
 
 
 async def seed(url: str, dossiers: int) -> Any:
-    await migrate(url)
-    engine = make_engine(url)
-    sessions = make_session_maker(engine)
-    await seed_catalogue(sessions)
-    await seed_demo_officers(sessions)
-    async with sessions() as session:
-        procedure = await get_procedure(session, code=LAND)
-        config = await load_clock_config(session)
-    assert procedure is not None
-    calendar = config.work_calendar()
-    clerk = Actor(CLERK, CLERK_NAME, Role.CLERK, agency_code=procedure.agency_code)
-    projection = ProjectionActivities(sessions)
+    model = await read_model(url)
+    engine, sessions, procedure = model.engine, model.sessions, model.procedure
+    calendar, clerk, projection = model.calendar, model.clerk, model.projection
     start = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
     for i in range(TEMPLATES):
         state = DossierState.new(

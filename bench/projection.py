@@ -40,15 +40,10 @@ from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 
 from activities.clock import NOTICE_BATCH, ClockActivities  # noqa: E402
 from activities.notify import EmailChannel, LogChannel  # noqa: E402
-from activities.projection import ProjectionActivities  # noqa: E402
-from bench.bulk import APPLICANT, CLERK_NAME, COMPONENTS  # noqa: E402
-from bench.driver import CLERK, LAND  # noqa: E402
-from db.calendar import load_clock_config  # noqa: E402
-from db.engine import make_engine, make_session_maker, migrate  # noqa: E402
-from db.repository import get_procedure  # noqa: E402
-from db.seed import seed_catalogue, seed_demo_officers  # noqa: E402
+from bench.bulk import APPLICANT, COMPONENTS, read_model  # noqa: E402
+from db.engine import make_engine  # noqa: E402
 from domain import actions, statutory  # noqa: E402
-from domain.dossier import ActionRequest, Actor, Channel, DossierState, Role  # noqa: E402
+from domain.dossier import ActionRequest, Channel, DossierState  # noqa: E402
 from domain.lifecycle import Action  # noqa: E402
 from domain.statutory import Timer  # noqa: E402
 from messages import Notice, Projection  # noqa: E402
@@ -84,18 +79,9 @@ async def statements(repeats: int = 3000) -> dict[str, float]:
 async def probe(dossiers: int, profile: bool, notices: bool) -> dict[str, list[float]]:
     with tempfile.TemporaryDirectory(prefix="motcua-projection-") as tmp:
         url = f"sqlite+aiosqlite:///{tmp}/read.db"
-        await migrate(url)
-        engine = make_engine(url)
-        sessions = make_session_maker(engine)
-        await seed_catalogue(sessions)
-        await seed_demo_officers(sessions)  # the unit heads the escalations reach
-        async with sessions() as session:
-            procedure = await get_procedure(session, code=LAND)
-            config = await load_clock_config(session)
-        assert procedure is not None
-        calendar = config.work_calendar()
-        clerk = Actor(CLERK, CLERK_NAME, Role.CLERK, agency_code=procedure.agency_code)
-        activities = ProjectionActivities(sessions)
+        model = await read_model(url)
+        engine, sessions, procedure = model.engine, model.sessions, model.procedure
+        calendar, clerk, activities = model.calendar, model.clerk, model.projection
         timings: dict[str, list[float]] = {"encode": [], "decode": [], "record": []}
         profiler = cProfile.Profile() if profile else None
         states: list[DossierState] = []
