@@ -36,6 +36,9 @@ class UTCDateTimeType(sa.TypeDecorator[datetime]):
 
 UTCDateTime = UTCDateTimeType()
 
+#: `Dossier.queue_due_at` of a dossier whose clock is not running: after every deadline.
+NO_DEADLINE = datetime(9999, 12, 31, tzinfo=UTC)
+
 
 class Agency(SQLModel, table=True):
     """Cơ quan: a People's Committee, a department, a tax office."""
@@ -134,7 +137,10 @@ class DossierCodeSequence(SQLModel, table=True):
 class Dossier(SQLModel, table=True):
     #: the clerk's list, newest first (`db.repository.list_dossiers`): a page read in the
     #: index's order, not a sort of every visible row
-    __table_args__ = (sa.Index("ix_dossier_submitted", "submitted_at", "code"),)
+    __table_args__ = (
+        sa.Index("ix_dossier_submitted", "submitted_at", "code"),
+        sa.Index("ix_dossier_queue_due", "queue_due_at", "code"),
+    )
 
     code: str = Field(primary_key=True, max_length=60)
     procedure_code: str = Field(foreign_key="procedure.code", index=True)
@@ -161,6 +167,9 @@ class Dossier(SQLModel, table=True):
     submitted_at: datetime = Field(sa_type=UTCDateTime)
     received_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    #: the queues' nearest-deadline-first order (`DossierState.nearest_due_at`), NO_DEADLINE
+    #: when no clock runs: never NULL, so the order is read from its index on every database
+    queue_due_at: datetime = Field(default=NO_DEADLINE, sa_type=UTCDateTime)
     original_due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     returned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

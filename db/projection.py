@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from db.models import Dossier, DossierStep, StepAttemptRecord, TimelineEntry
+from db.models import NO_DEADLINE, Dossier, DossierStep, StepAttemptRecord, TimelineEntry
 from db.outcomes import verdict_values
 from db.rows import insert_new, sync_rows, table_of
 from domain.dossier import DossierEvent, DossierState
@@ -34,6 +34,7 @@ def dossier_values(state: DossierState) -> dict[str, Any]:
         "current_agency_code": step.agency_code if step else None,
         "received_at": state.received_at,
         "due_at": state.due_at,
+        "queue_due_at": state.nearest_due_at or NO_DEADLINE,
         "original_due_at": state.original_due_at,
         "finished_at": state.finished_at,
         "returned_at": state.returned_at,

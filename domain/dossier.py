@@ -427,6 +427,20 @@ class DossierState:
         steps = self.stage_steps
         return steps[0] if len(steps) == 1 else None
 
+    @property
+    def nearest_due_at(self) -> datetime | None:
+        """The nearest deadline running: the earlier of the current step's (in a parallel
+        stage, its open branches') and the dossier's due moment; what a queue shows first and
+        colours by (`console.queues`). None while no clock runs (paused, or no term)."""
+        if self.current_step is not None:
+            steps = [self.current_step]
+        else:
+            steps = self.current_steps if self.status == Status.PROCESSING else []
+        dues = [s.due_at for s in steps if s.due_at is not None]
+        if self.due_at is not None:
+            dues.append(self.due_at)
+        return min(dues, default=None)
+
     def acting_step(self, actor: Actor, step_index: int | None = None) -> StepProgress | None:
         """The step `actor` acts on: the current step, or in a parallel stage the open branch
         named by `step_index`, else the one of the actor's unit, else the only open one of

@@ -34,6 +34,7 @@ def row(due: datetime, *, apologised: bool = False) -> tuple[Dossier, DossierSte
         submitted_at=now - timedelta(days=10),
         received_at=now - timedelta(days=10),
         due_at=due,
+        queue_due_at=due,  # the step's and the dossier's due moment are the same here
         apologised=apologised,
     )
     step = DossierStep(

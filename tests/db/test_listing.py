@@ -12,8 +12,8 @@ from pathlib import Path
 from alembic import command
 from sqlmodel import select
 
-from db.engine import alembic_config
-from db.models import Dossier
+from db.engine import alembic_config, make_engine, make_session_maker
+from db.models import NO_DEADLINE, Dossier
 from db.repository import DossierFilter, Total, count_up_to, list_dossiers
 from db.seed import DONRE
 from domain.text import search_key
@@ -94,3 +94,49 @@ async def test_dossiers_stored_before_the_search_key_get_theirs(tmp_path: Path) 
     with sqlite3.connect(path) as db:
         columns = [row[1] for row in db.execute("PRAGMA table_info(dossier)")]
     assert "search_text" not in columns
+
+
+async def test_dossiers_stored_before_the_queue_order_get_their_nearest_deadline(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "before.sqlite3"
+    config = alembic_config(f"sqlite+aiosqlite:///{path}")
+    await asyncio.to_thread(command.upgrade, config, "0018_list_at_scale")
+    columns = (
+        "code, procedure_code, agency_code, channel, applicant_name, applicant_id_number,"
+        " applicant_phone, applicant_email, applicant_address, status, portal_code, step_index,"
+        " current_unit_code, due_at, submitted_at, result_summary, apologised,"
+        " supplement_rounds, version, lookup_secret"
+    )
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA foreign_keys=OFF")
+        for code, unit, due in (
+            ("D-STEP-FIRST", "H29.31.DC", "2026-01-20 01:00:00.000000"),
+            ("D-NO-CLOCK", None, None),
+        ):
+            db.execute(
+                f"INSERT INTO dossier ({columns}) VALUES (?, '1.004227', 'H29.14', 1, 'An',"
+                " '', '', '', '', 'processing', 4, 1, ?, ?, '2026-01-01 00:00:00', '', 0, 0,"
+                " 1, ?)",
+                (code, unit, due, code),
+            )
+        for idx, due in ((0, "2026-01-05 01:00:00.000000"), (1, "2026-01-09 01:00:00.000000")):
+            db.execute(
+                "INSERT INTO dossier_step (dossier_code, idx, unit_code, unit_name, agency_code,"
+                " agency_name, term_days, due_at, handled_by, assignee, assignee_name, stage,"
+                " closed, open) VALUES ('D-STEP-FIRST', ?, 'U', 'U', 'A', 'A', 3, ?, '', '',"
+                " '', 1, 0, ?)",
+                (idx, due, idx == 1),
+            )
+    await asyncio.to_thread(command.upgrade, config, "head")
+    async_engine = make_engine(f"sqlite+aiosqlite:///{path}")
+    try:
+        async with make_session_maker(async_engine)() as session:
+            found = {d.code: d.queue_due_at for d in await session.scalars(select(Dossier))}
+    finally:
+        await async_engine.dispose()
+    # the current step's (idx 1, due 9 January) before the dossier's (20 January)
+    assert found == {
+        "D-STEP-FIRST": datetime(2026, 1, 9, 1, 0, tzinfo=UTC),
+        "D-NO-CLOCK": NO_DEADLINE,
+    }

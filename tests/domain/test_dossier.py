@@ -179,3 +179,15 @@ def test_every_action_of_the_table_has_its_effect_or_only_changes_the_status() -
     in_table = {action for (_, action) in TRANSITIONS}
     assert set(EFFECTS) <= in_table
     assert in_table - set(EFFECTS) == {Action.REFUSE, Action.WITHDRAW, Action.STOP}
+
+
+def test_the_queue_shows_first_the_earlier_of_the_steps_and_the_dossiers_deadline() -> None:
+    state = at_processing()
+    step = state.current_step
+    assert step is not None
+    step.due_at, state.due_at = T0 + timedelta(days=2), T0 + timedelta(days=5)
+    assert state.nearest_due_at == T0 + timedelta(days=2)
+    state.due_at = T0 + timedelta(days=1)  # the dossier's own term ends first
+    assert state.nearest_due_at == T0 + timedelta(days=1)
+    step.due_at = state.due_at = None  # no clock running
+    assert state.nearest_due_at is None
