@@ -295,6 +295,21 @@ class PaymentOut(BaseModel):
     settled_by: str
 
 
+class ActionResult(BaseModel):
+    """What an action changed, from the workflow's own answer (`Prefer: return=minimal`): the
+    dossier's status, its place and due moment, the event sequence it is at and the actions
+    open now. The read model holds the same once the answer is sent."""
+
+    code: str
+    status: str
+    status_label: str
+    portal_code: int
+    seq: int
+    step_index: int
+    due_at: UTCDateTime | None
+    allowed_actions: list[str]
+
+
 class DossierDetail(DossierSummary):
     procedure_name: str
     applicant: ApplicantIn

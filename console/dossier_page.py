@@ -179,7 +179,7 @@ async def act(
                 preview=shown,
                 draft={"action": action, **fields},
             )
-        await dossier_routes.run_action(code, Action(action), user.officer, session, engine, body)
+        await dossier_routes.perform(code, Action(action), user.officer, session, engine, body)
     except (*REFUSALS, ValidationError) as exc:
         status_code, detail = await problem_of(request, exc)
     except ValueError as exc:  # an unknown action, or a date or an amount that is not one

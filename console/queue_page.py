@@ -203,7 +203,7 @@ async def bulk_assign(
     for code in (codes or [])[:100]:
         try:
             engine = engine_for_action(request)
-            await dossier_routes.run_action(
+            await dossier_routes.perform(
                 code, Action.ASSIGN, user.officer, session, engine, ActionIn(assignee=assignee)
             )
             done.append(code)

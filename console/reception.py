@@ -130,7 +130,7 @@ async def register(
                 max_bytes=settings.max_upload_bytes,
             )
         if text.get("then") == "accept":
-            await dossier_routes.run_action(
+            await dossier_routes.perform(
                 code, Action.ACCEPT, user.officer, session, engine, ActionIn()
             )
     except (*REFUSALS, ValidationError) as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -16,6 +17,7 @@ from api.errors import Problem
 from api.payments import payments_of
 from api.schemas import (
     ActionIn,
+    ActionResult,
     ApplicantIn,
     AttributionOut,
     ComponentOut,
@@ -51,6 +53,7 @@ from domain.dossier import InvalidAction, Role
 from domain.lifecycle import Action, IllegalTransition, Status
 from domain.outcomes import OnTimeVerdict
 from domain.text import UnsafeText, clean_text
+from messages import ActionOutcome
 
 router = APIRouter(prefix="/dossiers", tags=["dossiers"])
 
@@ -295,23 +298,28 @@ async def get_one(
     return await detail(session, client, row, officer, reload=False)
 
 
-@router.post("/{code}/actions/{action}", response_model=DossierDetail)
-async def run_action(
+@dataclass(frozen=True)
+class Performed:
+    """An action run on a dossier: its read-model row (as it was read before the action) and
+    the workflow's outcome; None for the retry of an action that closed the dossier, which
+    the dossier as it is now answers."""
+
+    row: Dossier
+    outcome: ActionOutcome | None
+
+
+async def perform(
     code: str,
     action: Action,
-    officer: CurrentOfficer,
+    officer: Officer,
     session: SessionDep,
-    client: TemporalDep,
+    client: Client,
     body: ActionIn | None = None,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            max_length=200,
-            description="a retry with the same key answers the dossier as the first one "
-            "left it instead of applying the action again",
-        ),
-    ] = None,
-) -> DossierDetail:
+    idempotency_key: str | None = None,
+) -> Performed:
+    """Run one action for an officer: the scope check, a result document, the assignee, the
+    delegation running now, then the workflow's update. The REST route and the console's
+    forms both come through here; neither reads the dossier back unless it shows it."""
     with phase("scope"):
         row = await _visible(session, officer, code)
     body = body or ActionIn()
@@ -347,9 +355,87 @@ async def run_action(
             # Temporal cannot answer the update again; the dossier as it is answers instead
             if key is None or not await _closed_by(session, row, action, officer.username):
                 raise
-            return await detail(session, client, row, officer)
+            return Performed(row, None)
+    return Performed(row, outcome)
+
+
+def wants_minimal(prefer: str | None) -> bool:
+    """RFC 7240 `Prefer: return=minimal` (among other preferences, any case)."""
+    if not prefer:
+        return False
+    tokens = (t.strip().lower().replace(" ", "") for t in prefer.replace(";", ",").split(","))
+    return "return=minimal" in tokens
+
+
+@router.post(
+    "/{code}/actions/{action}",
+    response_model=DossierDetail | ActionResult,
+    responses={
+        200: {
+            "description": "the dossier after the action; with `Prefer: return=minimal`, only "
+            "what the action changed (`ActionResult`), without reading the dossier back"
+        }
+    },
+)
+async def run_action(
+    code: str,
+    action: Action,
+    response: Response,
+    officer: CurrentOfficer,
+    session: SessionDep,
+    client: TemporalDep,
+    body: ActionIn | None = None,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description="a retry with the same key answers the dossier as the first one "
+            "left it instead of applying the action again",
+        ),
+    ] = None,
+    prefer: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description="`return=minimal`: answer the action's outcome only (a desk that "
+            "already shows the dossier saves the read-back)",
+        ),
+    ] = None,
+) -> DossierDetail | ActionResult:
+    done = await perform(code, action, officer, session, client, body, idempotency_key)
+    if wants_minimal(prefer):
+        response.headers["Preference-Applied"] = "return=minimal"
+        if done.outcome is not None:
+            return action_result(code, done.outcome)
+        return ActionResult(  # the closing action's retry: the row was read back by the check
+            code=code,
+            status=done.row.status,
+            status_label=Status(done.row.status).vietnamese,
+            portal_code=Status(done.row.status).portal_code,
+            seq=done.row.version,
+            step_index=done.row.step_index,
+            due_at=done.row.due_at,
+            allowed_actions=await _allowed(client, done.row, officer),
+        )
     with phase("answer"):
-        return await detail(session, client, row, officer, allowed=outcome.allowed_actions)
+        if done.outcome is None:
+            return await detail(session, client, done.row, officer)
+        return await detail(
+            session, client, done.row, officer, allowed=done.outcome.allowed_actions
+        )
+
+
+def action_result(code: str, outcome: ActionOutcome) -> ActionResult:
+    return ActionResult(
+        code=code,
+        status=outcome.status,
+        status_label=Status(outcome.status).vietnamese,
+        portal_code=outcome.portal_code,
+        seq=outcome.seq,
+        step_index=outcome.step_index,
+        due_at=outcome.due_at,
+        allowed_actions=outcome.allowed_actions,
+    )
 
 
 class PreviewOut(BaseModel):

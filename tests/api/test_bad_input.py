@@ -99,6 +99,26 @@ async def test_a_retried_action_that_closed_the_dossier_answers_with_it(  # type
     assert (await api.post(other, json={}, headers=retried)).status_code == 409
 
 
+async def test_a_minimal_retry_of_the_closing_action_answers_the_closed_dossier(  # type: ignore[no-untyped-def]
+    api: httpx.AsyncClient, login
+) -> None:
+    clerk = await login("motcua.tnmt")
+    code = (await submit(api, clerk))["code"]
+    path = f"/api/v1/dossiers/{code}/actions/withdraw"
+    retried = {"Idempotency-Key": f"wd-{uuid.uuid4().hex}", "Prefer": "return=minimal", **clerk}
+    body = {"reason": "không còn nhu cầu"}
+    first = await api.post(path, json=body, headers=retried)
+    assert first.status_code == 200 and first.json()["status"] == "withdrawn", first.text
+    for _ in range(50):  # once the workflow has ended the read model answers
+        again = await api.post(path, json=body, headers=retried)
+        assert again.status_code == 200, again.text
+        assert again.headers["preference-applied"] == "return=minimal"
+        assert {k: again.json()[k] for k in ("code", "status", "seq")} == {
+            k: first.json()[k] for k in ("code", "status", "seq")
+        }
+        assert again.json()["allowed_actions"] == first.json()["allowed_actions"]
+
+
 async def test_an_action_while_the_engine_is_away_is_503_with_retry_after(  # type: ignore[no-untyped-def]
     api: httpx.AsyncClient, login, settings, engine, tmp_path
 ) -> None:

@@ -277,6 +277,53 @@ async def test_an_action_says_where_its_time_went(api: httpx.AsyncClient, login)
     assert "update;dur=" in refused.headers["server-timing"]
 
 
+async def test_a_minimal_answer_is_the_outcome_and_the_read_model_has_it(  # type: ignore[no-untyped-def]
+    api: httpx.AsyncClient, login
+) -> None:
+    """`Prefer: return=minimal` answers what the action changed without reading the dossier
+    back; the read model already holds the same when the answer arrives."""
+    clerk = await login("motcua.tnmt")
+    code = (await submit(api, clerk))["code"]
+    await projected(api, clerk, code)
+    minimal = {"Prefer": "respond-async, return=minimal", **clerk}
+    response = await api.post(f"/api/v1/dossiers/{code}/actions/accept", json={}, headers=minimal)
+    assert response.status_code == 200, response.text
+    assert response.headers["preference-applied"] == "return=minimal"
+    assert list(server_timing(response.headers["server-timing"])) == [
+        "total",
+        "signin",
+        "scope",
+        "update",
+    ]
+    answer = response.json()
+    assert set(answer) == {
+        "code",
+        "status",
+        "status_label",
+        "portal_code",
+        "seq",
+        "step_index",
+        "due_at",
+        "allowed_actions",
+    }
+    assert (answer["code"], answer["status"], answer["portal_code"]) == (code, "received", 2)
+    shown = (await api.get(f"/api/v1/dossiers/{code}", headers=clerk)).json()
+    assert shown["status"] == "received" and shown["due_at"] == answer["due_at"]
+    assert shown["allowed_actions"] == answer["allowed_actions"]
+    assert [t["action"] for t in shown["timeline"]][-1] == "accept"
+    # refused as without the preference, and nothing changes
+    again = await api.post(f"/api/v1/dossiers/{code}/actions/accept", json={}, headers=minimal)
+    assert again.status_code == 409
+    # without it (or with another preference) the answer is the dossier, as before
+    full = await api.post(f"/api/v1/dossiers/{code}/actions/forward", json={}, headers=clerk)
+    assert full.status_code == 200 and full.json()["timeline"]
+    assert "preference-applied" not in full.headers
+    lenient = {"Prefer": "return=representation", **(await login("cc.diachinh"))}
+    forwarded = await api.post(f"/api/v1/dossiers/{code}/actions/forward", json={}, headers=lenient)
+    assert forwarded.status_code == 200 and "timeline" in forwarded.json()
+    assert "preference-applied" not in forwarded.headers
+
+
 async def test_server_timing_can_be_turned_off(settings, dev_env, engine) -> None:  # type: ignore[no-untyped-def]
     from api.app import create_app
 
