@@ -97,53 +97,70 @@ class PortalSyncActivities:
     @activity.defn(name="portal_deliver")
     async def deliver(self, input: DeliveryInput) -> DeliveryOutcome:
         """Send the dossier's pending records, lowest seq first, until none is left, one is
-        parked, or ``max_records`` went out. A portal outage raises (Temporal retries)."""
+        parked, or ``max_records`` went out. The records are claimed together and their
+        acknowledgements written together, with the next claim: two short writes a round
+        instead of one per record. A portal outage raises (Temporal retries) once what went
+        through is recorded."""
         code = input.dossier_code
         delivered = 0
-        acked: int | None = None
+        acked: list[int] = []
         pulse = _Pulse()
         while True:
             pulse(delivered)
-            step = await self._next(code, acked, delivered >= input.max_records)
-            if isinstance(step, DeliveryOutcome):
-                step.delivered = delivered
-                return step
-            acked = None
-            try:
-                await _heartbeating(self._portal.send(step))
-            except PortalUnavailable as exc:
-                await self._note_failure(code, step.seq, str(exc))
-                raise
-            except PortalRejected as exc:
-                if step.kind == "progress" and await self._portal_lost(code):
-                    continue
-                await self._park(code, step.seq, exc.message)
-                log.warning("portal refused %s seq %s: %s", code, step.seq, exc.message)
-                continue  # the next step sees the dossier parked and reports it
-            acked = step.seq
-            delivered += 1
+            batch = await self._next(code, acked, input.max_records - delivered)
+            if isinstance(batch, DeliveryOutcome):
+                batch.delivered = delivered
+                return batch
+            acked = []
+            for step in batch:
+                try:
+                    await _heartbeating(self._portal.send(step))
+                except PortalUnavailable as exc:
+                    await self._note_failure(code, step.seq, str(exc), acked)
+                    raise
+                except PortalRejected as exc:
+                    if step.kind == "progress" and await self._portal_lost(code):
+                        acked = []  # everything is pending again, from seq 1
+                        break
+                    await self._park(code, step.seq, exc.message, acked)
+                    acked = []
+                    log.warning("portal refused %s seq %s: %s", code, step.seq, exc.message)
+                    break  # the next claim sees the dossier parked and reports it
+                acked.append(step.seq)
+                delivered += 1
+                pulse(delivered)
 
     async def _next(
-        self, code: str, acked: int | None, enough: bool
-    ) -> SyncRecord | DeliveryOutcome:
-        """In one transaction (one write per record keeps a SQLite database free for the
-        clerks): record the previous acknowledgement, then claim the next pending record."""
+        self, code: str, acked: list[int], room: int
+    ) -> list[SyncRecord] | DeliveryOutcome:
+        """In one transaction (short writes keep a SQLite database free for the clerks):
+        record the acknowledgements, then claim the next pending records."""
         async with writing(self._sessions) as session:
-            step = await outbox.next_delivery(session, code, acked=acked, enough=enough)
+            step = await outbox.next_deliveries(session, code, acked=acked, room=room)
         if isinstance(step, outbox.Held):
             return DeliveryOutcome(0, step.pending, parked=step.parked, reason=step.reason)
         return step
 
-    async def _note_failure(self, code: str, seq: int, error: str) -> None:
-        async with self._sessions() as session, session.begin():
+    async def _note_failure(self, code: str, seq: int, error: str, acked: list[int]) -> None:
+        """The portal could not be reached for record `seq`: what it acknowledged before is
+        recorded, and the failed try with its error (the portal may have it: handed over)."""
+        async with writing(self._sessions) as session:
+            if acked:
+                await outbox.next_deliveries(session, code, acked=acked, room=0)
             row = await outbox.record_at(session, code, seq)
             if row is not None:
                 row.last_error = error[:500]
+                row.attempts += 1
+            sync = await outbox.sync_state_for_update(session, code)
+            sync.last_sent_seq = max(sync.last_sent_seq, seq)
 
-    async def _park(self, code: str, seq: int, reason: str) -> None:
-        async with self._sessions() as session, session.begin():
+    async def _park(self, code: str, seq: int, reason: str, acked: list[int]) -> None:
+        async with writing(self._sessions) as session:
+            if acked:
+                await outbox.next_deliveries(session, code, acked=acked, room=0)
             row = await outbox.record_at(session, code, seq)
             if row is not None:
+                row.attempts += 1
                 await outbox.park(session, row, reason)
 
     async def _portal_lost(self, code: str) -> bool:

@@ -8,6 +8,7 @@ skipped, so its records keep the numbers they were first given."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -56,28 +57,28 @@ _EVENT_KNOWN = (
 )
 _TITLE = select(_OFFICER.c.title).where(_OFFICER.c.username == bindparam("username"))
 _SET_SYNC = update(_SYNC).where(_SYNC.c.dossier_code == bindparam("code"))
-#: the statements of `next_delivery`
+#: the statements of `next_deliveries`
 _MARK_SENT = (
     update(_OUTBOX)
     .where(
         _OUTBOX.c.dossier_code == bindparam("code"),
-        _OUTBOX.c.seq == bindparam("key_seq"),
+        _OUTBOX.c.seq.in_(bindparam("seqs", expanding=True)),
         _OUTBOX.c.state == RecordState.PENDING.value,
     )
-    .values(state=RecordState.SENT.value, sent_at=bindparam("now"), last_error="")
+    .values(
+        state=RecordState.SENT.value,
+        sent_at=bindparam("now"),
+        last_error="",
+        attempts=_OUTBOX.c.attempts + 1,
+    )
 )
 _PENDING = _OUTBOX.c.dossier_code == bindparam("code"), _OUTBOX.c.state == RecordState.PENDING.value
 _COUNT_PENDING = select(func.count()).select_from(_OUTBOX).where(*_PENDING)
-_FIRST_PENDING = (
-    select(_OUTBOX.c.id, _OUTBOX.c.seq, _OUTBOX.c.kind, _OUTBOX.c.payload)
+_NEXT_PENDING = (
+    select(_OUTBOX.c.seq, _OUTBOX.c.kind, _OUTBOX.c.payload)
     .where(*_PENDING)
     .order_by(_OUTBOX.c.seq)
-    .limit(1)
-)
-_TRIED = (
-    update(_OUTBOX)
-    .where(_OUTBOX.c.id == bindparam("key_id"))
-    .values(attempts=_OUTBOX.c.attempts + 1)
+    .limit(bindparam("room"))
 )
 
 
@@ -127,29 +128,33 @@ class Held:
     reason: str = ""
 
 
-async def next_delivery(
-    session: AsyncSession, code: str, *, acked: int | None, enough: bool
-) -> SyncRecord | Held:
-    """In the caller's transaction: record the portal's acknowledgement of `acked` (if any),
-    then claim the next pending record, unless the delivery is parked or `enough` went out.
-    Core statements: the portal-sync worker runs this once per record it sends."""
+async def next_deliveries(
+    session: AsyncSession, code: str, *, acked: Sequence[int], room: int
+) -> list[SyncRecord] | Held:
+    """In the caller's transaction: record the portal's acknowledgement of the records
+    `acked` (each one tried once more, and sent), then claim the next pending records, lowest
+    seq first and at most `room` of them, unless the delivery is parked or `room` is spent.
+    One transaction for a whole round's claim and one for its acknowledgements (before, one
+    per record): Core statements, since the portal-sync worker runs this for every round."""
     conn = await session.connection()
     now = _now()
     sync = await _locked_sync(conn, code, now)
     values: dict[str, Any] = {}
-    if acked is not None:
-        await conn.execute(_MARK_SENT, {"code": code, "key_seq": acked, "now": now})
-        values |= {"last_acked_seq": max(sync.last_acked_seq, acked), "updated_at": now}
-    step: SyncRecord | Held
-    if sync.parked or enough:
+    if acked:
+        await conn.execute(_MARK_SENT, {"code": code, "seqs": list(acked), "now": now})
+        top = max(acked)
+        values |= {
+            "last_acked_seq": max(sync.last_acked_seq, top),
+            "last_sent_seq": max(sync.last_sent_seq, top),
+            "updated_at": now,
+        }
+    step: list[SyncRecord] | Held
+    if sync.parked or room <= 0:
         pending = int(await conn.scalar(_COUNT_PENDING, {"code": code}) or 0)
         step = Held(pending, parked=sync.parked, reason=sync.parked_reason if sync.parked else "")
-    elif (first := (await conn.execute(_FIRST_PENDING, {"code": code})).one_or_none()) is None:
-        step = Held(0)
     else:
-        await conn.execute(_TRIED, {"key_id": first.id})
-        values["last_sent_seq"] = first.seq
-        step = SyncRecord(code, first.seq, first.kind, dict(first.payload))
+        rows = (await conn.execute(_NEXT_PENDING, {"code": code, "room": room})).all()
+        step = [SyncRecord(code, r.seq, r.kind, dict(r.payload)) for r in rows] or Held(0)
     if values:
         await conn.execute(_SET_SYNC, {"code": code, **values})
     return step
