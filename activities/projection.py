@@ -19,6 +19,7 @@ from db.engine import writing
 from db.payment_repository import write_payments
 from db.portal_outbox import enqueue_event
 from db.projection import new_row, record_timeline, update_row, write_steps
+from db.rows import LastWritten
 from domain.applicant_notices import contacts, notice_for
 from messages import Projection
 
@@ -38,6 +39,8 @@ class ProjectionActivities:
     ):
         self._sessions = sessions
         self._on_enqueued = on_enqueued
+        #: the child rows this worker wrote at each dossier's last event (`db.rows.LastWritten`)
+        self._written = LastWritten()
         #: the applicant's notices are rendered from these and written to the outbox with
         #: the event; the notifier (when this process runs one) is woken to send them
         self._templates = templates or NoticeTemplates(NOTIFICATION_TEMPLATES)
@@ -46,15 +49,16 @@ class ProjectionActivities:
     @activity.defn(name="project_dossier")
     async def record(self, projection: Projection) -> None:
         state, event = projection.state, projection.event
+        sections = self._written.sections(state.code, state.seq)
         async with writing(self._sessions) as session:
             written = await update_row(session, state)  # False: the row holds a newer state
             if written is None:
                 session.add(new_row(state))
                 await session.flush()  # the dossier row before the rows that refer to it
             if written is not False:
-                await write_steps(session, state)
-                await write_digitization(session, state)
-                await write_payments(session, state)
+                await write_steps(session, state, sections)
+                await write_digitization(session, state, sections)
+                await write_payments(session, state, sections)
             await record_timeline(session, state.code, event)
             await enqueue_event(session, state, event)
             notice = notice_for(state, event)
@@ -63,6 +67,8 @@ class ProjectionActivities:
                 noticed = await write_applicant_notice(
                     session, state.code, notice, contacts(state.applicant), self._templates.render
                 )
+        if written is not False:
+            self._written.remember(state.code, state.seq, sections)
         if noticed and self._notifier is not None:
             self._notifier.poke()
         if self._on_enqueued is not None:

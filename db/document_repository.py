@@ -10,11 +10,13 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from db.document_models import Document
 from db.models import Component, Dossier, DossierStep
 from db.repository import dossier_components
-from db.rows import sync_rows, table_of
+from db.rows import Sections, sync_rows, table_of
 from domain.dossier import DossierState
 
 
-async def write_digitization(session: AsyncSession, state: DossierState) -> None:
+async def write_digitization(
+    session: AsyncSession, state: DossierState, sections: Sections | None = None
+) -> None:
     """The components' flags, as the workflow holds them (the electronic result is a column
     of the dossier's row, `db.projection.dossier_values`)."""
     table = table_of(Component)
@@ -38,6 +40,7 @@ async def write_digitization(session: AsyncSession, state: DossierState) -> None
             }
             for component in state.components
         ],
+        sections=sections,
     )
 
 

@@ -8,11 +8,13 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.payment_models import Payment
-from db.rows import sync_rows, table_of
+from db.rows import Sections, sync_rows, table_of
 from domain.dossier import DossierState
 
 
-async def write_payments(session: AsyncSession, state: DossierState) -> None:
+async def write_payments(
+    session: AsyncSession, state: DossierState, sections: Sections | None = None
+) -> None:
     """The dossier's payments as the workflow holds them; `updated_at` moves when one
     changes, not at every event."""
     table = table_of(Payment)
@@ -52,6 +54,7 @@ async def write_payments(session: AsyncSession, state: DossierState) -> None:
             }
             for payment in state.payments
         ],
+        sections=sections,
     )
 
 

@@ -56,6 +56,17 @@ _EVENT_KNOWN = (
     .where(_OUTBOX.c.dossier_code == bindparam("code"), _OUTBOX.c.event_seq == bindparam("seq"))
 )
 _TITLE = select(_OFFICER.c.title).where(_OFFICER.c.username == bindparam("username"))
+#: the sync-state row locked, with whether the event is enqueued already and the actor's title
+#: (the portal's ChucDanh), in one statement
+_ENQUEUE_SYNC = (
+    select(
+        _SYNC.c.last_enqueued_seq,
+        _EVENT_KNOWN.scalar_subquery().label("known"),
+        _TITLE.scalar_subquery().label("title"),
+    )
+    .where(_SYNC.c.dossier_code == bindparam("code"))
+    .with_for_update()
+)
 _SET_SYNC = update(_SYNC).where(_SYNC.c.dossier_code == bindparam("code"))
 #: the statements of `next_deliveries`
 _MARK_SENT = (
@@ -98,10 +109,14 @@ async def enqueue_event(session: AsyncSession, state: DossierState, event: Dossi
     conn = await session.connection()
     now = _now()
     code = state.code
-    seq = (await _locked_sync(conn, code, now)).last_enqueued_seq
-    if await conn.scalar(_EVENT_KNOWN, {"code": code, "seq": event.seq}):
+    params = {"code": code, "seq": event.seq, "username": event.actor}
+    sync = (await conn.execute(_ENQUEUE_SYNC, params)).one_or_none()
+    if sync is None:
+        await _locked_sync(conn, code, now)  # the dossier's first record: its row is made
+        sync = (await conn.execute(_ENQUEUE_SYNC, params)).one()
+    if sync.known:
         return False
-    title = await conn.scalar(_TITLE, {"username": event.actor})
+    seq, title = sync.last_enqueued_seq, sync.title
     records = [
         dossier_record(seq + 1, portal_dossier(state)),
         progress_record(code, seq + 2, portal_progress(state, event, title or "")),

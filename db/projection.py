@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.models import NO_DEADLINE, Dossier, DossierStep, StepAttemptRecord, TimelineEntry
 from db.outcomes import verdict_values
-from db.rows import insert_new, sync_rows, table_of
+from db.rows import Sections, insert_new, sync_rows, table_of
 from domain.dossier import DossierEvent, DossierState
 from domain.lifecycle import Status
 from domain.text import search_key
@@ -93,7 +93,9 @@ _STEP_FIXED = ("unit_code", "unit_name", "agency_code", "agency_name", "term_day
 _ATTEMPT_FIXED = ("unit_code", "unit_name", "agency_code", "agency_name", "started_at")
 
 
-async def write_steps(session: AsyncSession, state: DossierState) -> None:
+async def write_steps(
+    session: AsyncSession, state: DossierState, sections: Sections | None = None
+) -> None:
     """The steps and every attempt of each, as the workflow holds them."""
     conn = await session.connection()
     current = state.current_steps if state.status == Status.PROCESSING else []
@@ -125,8 +127,9 @@ async def write_steps(session: AsyncSession, state: DossierState) -> None:
             }
             for step in state.steps
         ],
+        sections=sections,
     )
-    await write_attempts(conn, state)
+    await write_attempts(conn, state, sections)
 
 
 def _closed_and_held_alike(stored: Mapping[str, Any], wanted: Mapping[str, Any]) -> bool:
@@ -134,7 +137,9 @@ def _closed_and_held_alike(stored: Mapping[str, Any], wanted: Mapping[str, Any])
     return stored["finished_at"] is not None and stored["holdings"] == wanted["holdings"]
 
 
-async def write_attempts(conn: AsyncConnection, state: DossierState) -> None:
+async def write_attempts(
+    conn: AsyncConnection, state: DossierState, sections: Sections | None = None
+) -> None:
     """Every attempt of every step; only the open ones and new ones change."""
     table = table_of(StepAttemptRecord)
     await sync_rows(
@@ -171,6 +176,7 @@ async def write_attempts(conn: AsyncConnection, state: DossierState) -> None:
             }
             for attempt in state.step_attempts
         ],
+        sections=sections,
     )
 
 
