@@ -145,6 +145,8 @@ class Dossier(SQLModel, table=True):
     code: str = Field(primary_key=True, max_length=60)
     procedure_code: str = Field(foreign_key="procedure.code", index=True)
     procedure_version: int = 1  # the version the dossier is pinned to
+    #: that version's name (a published version never changes), shown with every read
+    procedure_name: str = ""
     agency_code: str = Field(foreign_key="agency.code", index=True)  # receiving agency
     channel: int
     applicant_name: str

@@ -55,6 +55,7 @@ def new_row(state: DossierState) -> Dossier:
         code=state.code,
         procedure_code=state.procedure.code,
         procedure_version=state.procedure.version,
+        procedure_name=state.procedure.name,
         agency_code=state.procedure.agency_code,
         channel=state.channel,
         applicant_name=state.applicant.name,

@@ -115,6 +115,14 @@ async def procedure_name(session: AsyncSession, *, code: str, version: int | Non
     return pinned or catalogued or code
 
 
+async def dossier_procedure_name(session: AsyncSession, row: Dossier) -> str:
+    """The name of the procedure version the dossier is pinned to: the row's own (written with
+    it, migration 0020 filled in the older ones), else read as `procedure_name` reads it."""
+    return row.procedure_name or await procedure_name(
+        session, code=row.procedure_code, version=row.procedure_version
+    )
+
+
 async def _has_versions(session: AsyncSession, code: str) -> bool:
     """Versions exist (none in force yet: published to take effect later); without any, the
     catalogue entry predates versions and is its own version 1."""

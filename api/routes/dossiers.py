@@ -43,10 +43,10 @@ from db.repository import (
     actor_of,
     dossier_agencies,
     dossier_components,
+    dossier_procedure_name,
     dossier_steps,
     dossier_timeline,
     list_dossiers,
-    procedure_name,
     step_attempts,
 )
 from domain.dossier import InvalidAction, Role
@@ -126,7 +126,7 @@ async def detail(
     `reload=False`: the row was read by this request after anything changed it."""
     if reload:
         await session.refresh(row)
-    name = await procedure_name(session, code=row.procedure_code, version=row.procedure_version)
+    name = await dossier_procedure_name(session, row)
     steps = await dossier_steps(session, code=row.code)
     components = await dossier_components(session, code=row.code)
     names = await public_ids(

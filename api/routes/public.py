@@ -19,7 +19,7 @@ from api.schemas import ActionIn, PublicDossier
 from api.throttle import Throttle, Throttled, client_address, get_throttle
 from db.document_repository import get_document
 from db.models import Dossier
-from db.repository import procedure_name
+from db.repository import dossier_procedure_name
 from domain.documents import DocumentKind
 from domain.dossier import Actor, Role
 from domain.lifecycle import Action, Status
@@ -61,7 +61,7 @@ async def look_up(
     code: str, request: Request, session: SessionDep, throttle: ThrottleDep, secret: Secret = ""
 ) -> PublicDossier:
     row = await _with_secret(session, throttle, request, code, secret)
-    name = await procedure_name(session, code=row.procedure_code, version=row.procedure_version)
+    name = await dossier_procedure_name(session, row)
     status = Status(row.status)
     return PublicDossier(
         code=row.code,

@@ -4,6 +4,7 @@ first, and counted no further than the limit ("10000+")."""
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -140,3 +141,61 @@ async def test_dossiers_stored_before_the_queue_order_get_their_nearest_deadline
         "D-STEP-FIRST": datetime(2026, 1, 9, 1, 0, tzinfo=UTC),
         "D-NO-CLOCK": NO_DEADLINE,
     }
+
+
+async def test_dossiers_stored_before_the_procedure_name_column_get_their_version_name(
+    tmp_path: Path,
+) -> None:
+    from db.repository import procedure_name
+
+    path = tmp_path / "before.sqlite3"
+    url = f"sqlite+aiosqlite:///{path}"
+    await asyncio.to_thread(command.upgrade, alembic_config(url), "0019_queue_order")
+    with sqlite3.connect(path) as db:
+        db.execute("PRAGMA foreign_keys=OFF")
+        for code, name in (("1.004227", "Đăng ký đất đai"), ("1.001193", "Đăng ký khai sinh")):
+            db.execute(
+                "INSERT INTO procedure (code, name, agency_code, term_days, definition, active)"
+                " VALUES (?, ?, 'H29.14', 5, ?, 1)",
+                (code, name, json.dumps({"name": name})),
+            )
+        # the land procedure's second version renamed it; dossiers pinned to either
+        db.execute(
+            "INSERT INTO procedure_version (procedure_code, version, state, definition,"
+            " created_by, published_by)"
+            " VALUES ('1.004227', 2, 'published', ?, 'admin', 'admin')",
+            (json.dumps({"name": "Đăng ký, cấp Giấy chứng nhận"}),),
+        )
+        for code, procedure, version in (
+            ("D-LAND-1", "1.004227", 1),  # from before versions: the catalogue entry's name
+            ("D-LAND-2", "1.004227", 2),
+            ("D-BIRTH", "1.001193", 1),
+            ("D-GONE", "9.999999", 3),  # a procedure no longer catalogued: its code
+        ):
+            db.execute(
+                "INSERT INTO dossier (code, procedure_code, procedure_version, agency_code,"
+                " channel, applicant_name, applicant_id_number, applicant_phone,"
+                " applicant_email, applicant_address, status, portal_code, step_index,"
+                " submitted_at, result_summary, apologised, supplement_rounds, version,"
+                " lookup_secret) VALUES (?, ?, ?, 'H29.14', 1, 'An', '', '', '', '',"
+                " 'submitted', 1, -1, '2026-01-01 00:00:00', '', 0, 0, 0, '')",
+                (code, procedure, version),
+            )
+    await asyncio.to_thread(command.upgrade, alembic_config(url), "head")
+    async_engine = make_engine(url)
+    try:
+        async with make_session_maker(async_engine)() as session:
+            found = {d.code: d.procedure_name for d in await session.scalars(select(Dossier))}
+            read = {
+                d: await procedure_name(session, code=p, version=v)
+                for d, p, v in (("D-LAND-1", "1.004227", 1), ("D-LAND-2", "1.004227", 2))
+            }
+    finally:
+        await async_engine.dispose()
+    assert found == {
+        "D-LAND-1": "Đăng ký đất đai",
+        "D-LAND-2": "Đăng ký, cấp Giấy chứng nhận",
+        "D-BIRTH": "Đăng ký khai sinh",
+        "D-GONE": "9.999999",
+    }
+    assert read == {k: found[k] for k in read}  # as the detail read named them before
