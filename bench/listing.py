@@ -1,7 +1,8 @@
 """The clerk's list and search at a large read model, in one process, without Temporal: a
 read model seeded with `--dossiers` open dossiers (a few hundred projected by the worker's own
 `ProjectionActivities.record`, then copied row by row in SQL with new codes, names, ID numbers
-and submission moments), and the list queries the API and the console run timed against it.
+and submission moments), and the list queries the API and the console run, and a dossier's
+detail read, timed against it.
 
     .venv/bin/python bench/listing.py --dossiers 100000 [--postgres URL] [--repeats 20]
 
@@ -28,6 +29,7 @@ from sqlalchemy import select, text  # noqa: E402
 from sqlalchemy.ext.asyncio import create_async_engine  # noqa: E402
 from sqlmodel import col  # noqa: E402
 
+from api.routes.dossiers import get_one  # noqa: E402
 from bench.bulk import COMPONENTS, read_model  # noqa: E402
 from bench.driver import CLERK  # noqa: E402
 from console import queues  # noqa: E402
@@ -187,6 +189,11 @@ async def measure(sessions: Any, repeats: int) -> dict[str, list[float]]:
             )
         )
     assert head is not None, forwarded.current_unit_code
+    # the route's own function (scope check and the detail read); the projection keeps the
+    # open actions with the row, so no Temporal client is asked
+    out["API detail read (a forwarded dossier)"] = await timed(
+        sessions, repeats, lambda s: get_one("LIST-000001", clerk, s, None)
+    )
     for officer, key in ((clerk, "forward"), (head, "open"), (head, "overdue")):
         (view,) = [v for v in queues.views_for(officer) if v.key == key]
         out[f"console queue {key!r} ({officer.role})"] = await timed(

@@ -3,7 +3,7 @@ projection."""
 
 from __future__ import annotations
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -70,14 +70,17 @@ async def document_by_public_id(
     return document
 
 
+_PUBLIC_IDS = select(col(Document.id), col(Document.public_id)).where(  # per detail read
+    col(Document.id).in_(bindparam("ids", expanding=True))
+)
+
+
 async def public_ids(session: AsyncSession, ids: list[int | None]) -> dict[int, str]:
     """The API's names of the documents with these internal ids."""
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    rows = await session.execute(
-        select(col(Document.id), col(Document.public_id)).where(col(Document.id).in_(wanted))
-    )
+    rows = await session.execute(_PUBLIC_IDS, {"ids": list(wanted)})
     return {i: p for i, p in rows.all()}
 
 

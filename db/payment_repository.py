@@ -3,7 +3,7 @@ projection."""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -58,11 +58,15 @@ async def write_payments(
     )
 
 
+_PAYMENTS_OF = (  # on every detail read: built once
+    select(Payment)
+    .where(col(Payment.dossier_code) == bindparam("code"))
+    .order_by(col(Payment.requested_at))
+)
+
+
 async def dossier_payments(session: AsyncSession, *, code: str) -> list[Payment]:
-    rows = await session.scalars(
-        select(Payment).where(col(Payment.dossier_code) == code).order_by(col(Payment.requested_at))
-    )
-    return list(rows)
+    return list(await session.scalars(_PAYMENTS_OF, {"code": code}))
 
 
 async def get_payment(session: AsyncSession, *, reference: str) -> Payment | None:

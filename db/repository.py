@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from pydantic import TypeAdapter
-from sqlalchemy import func, literal_column, or_, select
+from sqlalchemy import bindparam, func, literal_column, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -183,14 +183,15 @@ async def acting_actor(session: AsyncSession, officer: Officer, at: datetime) ->
     return actor_of(officer, await acting_units(session, officer.username, at))
 
 
+_ACTING_UNITS = select(col(Delegation.unit_code)).where(  # on every clerk action
+    col(Delegation.acting_username) == bindparam("username"),
+    col(Delegation.starts_at) <= bindparam("at"),
+    col(Delegation.ends_at) > bindparam("at"),
+)
+
+
 async def acting_units(session: AsyncSession, username: str, at: datetime) -> tuple[str, ...]:
-    rows = await session.scalars(
-        select(col(Delegation.unit_code)).where(
-            col(Delegation.acting_username) == username,
-            col(Delegation.starts_at) <= at,
-            col(Delegation.ends_at) > at,
-        )
-    )
+    rows = await session.scalars(_ACTING_UNITS, {"username": username, "at": at})
     return tuple(sorted(set(rows)))
 
 
@@ -322,45 +323,51 @@ async def list_dossiers(
     return list(rows), total
 
 
+# A dossier's detail read runs these on every view and action: each statement is built once
+# (building a SELECT costs about as much as running it), bound to the dossier's code per call.
+_STEPS_OF = (
+    select(DossierStep)
+    .where(col(DossierStep.dossier_code) == bindparam("code"))
+    .order_by(col(DossierStep.idx))
+)
+_ATTEMPTS_OF = (
+    select(StepAttemptRecord)
+    .where(col(StepAttemptRecord.dossier_code) == bindparam("code"))
+    .order_by(col(StepAttemptRecord.started_at), col(StepAttemptRecord.step_index))
+)
+_TIMELINE_OF = (
+    select(TimelineEntry)
+    .where(col(TimelineEntry.dossier_code) == bindparam("code"))
+    .order_by(col(TimelineEntry.seq))
+)
+_COMPONENTS_OF = (
+    select(Component)
+    .where(col(Component.dossier_code) == bindparam("code"))
+    .order_by(col(Component.id))
+)
+_STEP_AGENCIES_OF = select(col(DossierStep.agency_code)).where(
+    col(DossierStep.dossier_code) == bindparam("code")
+)
+
+
 async def dossier_steps(session: AsyncSession, *, code: str) -> list[DossierStep]:
-    rows = await session.scalars(
-        select(DossierStep)
-        .where(col(DossierStep.dossier_code) == code)
-        .order_by(col(DossierStep.idx))
-    )
-    return list(rows)
+    return list(await session.scalars(_STEPS_OF, {"code": code}))
 
 
 async def step_attempts(session: AsyncSession, *, code: str) -> list[StepAttemptRecord]:
-    rows = await session.scalars(
-        select(StepAttemptRecord)
-        .where(col(StepAttemptRecord.dossier_code) == code)
-        .order_by(col(StepAttemptRecord.started_at), col(StepAttemptRecord.step_index))
-    )
-    return list(rows)
+    return list(await session.scalars(_ATTEMPTS_OF, {"code": code}))
 
 
 async def dossier_timeline(session: AsyncSession, *, code: str) -> list[TimelineEntry]:
-    rows = await session.scalars(
-        select(TimelineEntry)
-        .where(col(TimelineEntry.dossier_code) == code)
-        .order_by(col(TimelineEntry.seq))
-    )
-    return list(rows)
+    return list(await session.scalars(_TIMELINE_OF, {"code": code}))
 
 
 async def dossier_components(session: AsyncSession, *, code: str) -> list[Component]:
-    rows = await session.scalars(
-        select(Component).where(col(Component.dossier_code) == code).order_by(col(Component.id))
-    )
-    return list(rows)
+    return list(await session.scalars(_COMPONENTS_OF, {"code": code}))
 
 
 async def dossier_agencies(session: AsyncSession, *, code: str) -> set[str]:
     dossier = await session.get(Dossier, code)
     if dossier is None:
         return set()
-    steps = await session.scalars(
-        select(col(DossierStep.agency_code)).where(col(DossierStep.dossier_code) == code)
-    )
-    return {dossier.agency_code, *steps}
+    return {dossier.agency_code, *await session.scalars(_STEP_AGENCIES_OF, {"code": code})}
