@@ -325,26 +325,17 @@ async def list_dossiers(
 
 # A dossier's detail read runs these on every view and action: each statement is built once
 # (building a SELECT costs about as much as running it), bound to the dossier's code per call.
-_STEPS_OF = (
-    select(DossierStep)
-    .where(col(DossierStep.dossier_code) == bindparam("code"))
-    .order_by(col(DossierStep.idx))
+def _rows_of_dossier(model: Any, *order: Any) -> Any:
+    """`model`'s rows of one dossier (the `code` bind parameter) in `order`."""
+    return select(model).where(col(model.dossier_code) == bindparam("code")).order_by(*order)
+
+
+_STEPS_OF = _rows_of_dossier(DossierStep, col(DossierStep.idx))
+_ATTEMPTS_OF = _rows_of_dossier(
+    StepAttemptRecord, col(StepAttemptRecord.started_at), col(StepAttemptRecord.step_index)
 )
-_ATTEMPTS_OF = (
-    select(StepAttemptRecord)
-    .where(col(StepAttemptRecord.dossier_code) == bindparam("code"))
-    .order_by(col(StepAttemptRecord.started_at), col(StepAttemptRecord.step_index))
-)
-_TIMELINE_OF = (
-    select(TimelineEntry)
-    .where(col(TimelineEntry.dossier_code) == bindparam("code"))
-    .order_by(col(TimelineEntry.seq))
-)
-_COMPONENTS_OF = (
-    select(Component)
-    .where(col(Component.dossier_code) == bindparam("code"))
-    .order_by(col(Component.id))
-)
+_TIMELINE_OF = _rows_of_dossier(TimelineEntry, col(TimelineEntry.seq))
+_COMPONENTS_OF = _rows_of_dossier(Component, col(Component.id))
 _STEP_AGENCIES_OF = select(col(DossierStep.agency_code)).where(
     col(DossierStep.dossier_code) == bindparam("code")
 )
