@@ -3,12 +3,11 @@ projection."""
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from db.payment_models import Payment
-from db.rows import Sections, sync_rows, table_of
+from db.rows import Sections, rows_of_dossier, sync_rows, table_of
 from domain.dossier import DossierState
 
 
@@ -58,11 +57,7 @@ async def write_payments(
     )
 
 
-_PAYMENTS_OF = (  # on every detail read: built once
-    select(Payment)
-    .where(col(Payment.dossier_code) == bindparam("code"))
-    .order_by(col(Payment.requested_at))
-)
+_PAYMENTS_OF = rows_of_dossier(Payment, col(Payment.requested_at))  # per detail read
 
 
 async def dossier_payments(session: AsyncSession, *, code: str) -> list[Payment]:

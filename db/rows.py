@@ -24,6 +24,12 @@ def table_of(model: type[SQLModel]) -> Table:
     return cast(Table, model.__table__)  # type: ignore[attr-defined]  # set by SQLModel, untyped
 
 
+def rows_of_dossier(model: type[SQLModel], *order: Any) -> Select[Any]:
+    """A SELECT of `model`'s rows of one dossier (the `code` bind parameter) in `order`, to
+    build once and run with `{"code": ...}`."""
+    return select(model).where(model.dossier_code == bindparam("code")).order_by(*order)  # type: ignore[attr-defined]
+
+
 @functools.cache
 def _statements(
     table: Table, parent: str, key: tuple[str, ...], mutable: tuple[str, ...]
