@@ -33,6 +33,7 @@ from activities.portal_sync import PortalSyncActivities
 from activities.portal_wake import PortalWaker
 from activities.projection import ProjectionActivities
 from config import Settings, UnsafeSettings, get_settings
+from config import loop as event_loop
 from db.engine import is_sqlite, make_engine, make_session_maker
 from workflows.calendar import CalendarChangeWorkflow
 from workflows.client import connect
@@ -213,4 +214,4 @@ async def main(argv: list[str] | None = None) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    event_loop.run(main())

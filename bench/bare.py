@@ -296,4 +296,8 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    from config import loop as event_loop
+
+    # the same loop as the dossier worker's, so the baseline differs from it only in the
+    # workflows and activities
+    event_loop.run(main())
