@@ -1,4 +1,5 @@
-"""SQLAlchemy's aiosqlite dialect with one thread hand-off per statement instead of four.
+"""SQLAlchemy's aiosqlite dialect with one thread hand-off per statement instead of four,
+and none for the commit or rollback that ends a read.
 
 aiosqlite runs its SQLite connection in a thread of its own; SQLAlchemy's adapter asks that
 thread for a cursor, then to execute, then to fetch the rows, then to close the cursor: four
@@ -120,6 +121,24 @@ class OneHopCursor(AsyncAdapt_aiosqlite_cursor):
 class OneHopConnection(AsyncAdapt_aiosqlite_connection):
     __slots__ = ()
     _cursor_cls = OneHopCursor
+
+    # The sqlite3 module opens a transaction before a DML statement only, never for a SELECT,
+    # and its own commit and rollback do nothing outside one. So the commit or rollback that
+    # ends every read (the pool's reset of a connection coming back, a read-only session's
+    # commit) is asked of aiosqlite's thread only when a transaction is open: a request that
+    # only read makes no hand-off for it. `in_transaction` is read from this thread as
+    # aiosqlite's own property does; no statement of this connection runs meanwhile.
+    def rollback(self) -> None:
+        if self._in_transaction():
+            super().rollback()
+
+    def commit(self) -> None:
+        if self._in_transaction():
+            super().commit()
+
+    def _in_transaction(self) -> bool:
+        connection = self._connection._connection
+        return connection is not None and connection.in_transaction
 
 
 class OneHopDBAPI(AsyncAdapt_aiosqlite_dbapi):

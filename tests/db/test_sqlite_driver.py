@@ -4,6 +4,7 @@ behaves as the stock one does (rows, rowcount, lastrowid, executemany, errors, t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -65,5 +66,53 @@ async def test_statements_answer_as_with_the_stock_dialect(tmp_path: Path) -> No
         async with engine.connect() as conn:
             assert await conn.scalar(sa.select(sa.func.count()).select_from(ITEMS)) == 50
             assert await conn.scalar(sa.select(ITEMS.c.id).where(ITEMS.c.name == "two")) is None
+    finally:
+        await engine.dispose()
+
+
+async def test_ending_a_read_asks_nothing_of_the_thread_but_writes_commit_and_roll_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import aiosqlite
+
+    asked: list[str] = []
+    execute = aiosqlite.Connection._execute
+
+    async def counted(self: aiosqlite.Connection, fn: Any, *args: Any, **kwargs: Any) -> Any:
+        asked.append(getattr(fn, "__name__", repr(fn)))
+        return await execute(self, fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+    engine = make_engine(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
+    try:
+        async with engine.begin() as conn:
+            await conn.run_sync(METADATA.create_all)
+            await conn.execute(sa.insert(ITEMS).values(name="one", n=1))
+        monkeypatch.setattr(aiosqlite.Connection, "_execute", counted)
+
+        # a read, then the pool's rollback on return and a read-only transaction's commit
+        async with engine.connect() as conn:
+            assert await conn.scalar(sa.select(ITEMS.c.n)) == 1
+        async with engine.begin() as conn:
+            assert await conn.scalar(sa.select(sa.func.count()).select_from(ITEMS)) == 1
+        assert asked == ["_run", "_run"]  # the two SELECTs, nothing else
+
+        # a write is still committed, and still rolled back
+        async with engine.begin() as conn:
+            await conn.execute(sa.insert(ITEMS).values(name="two", n=2))
+        assert "commit" in asked
+        async with engine.connect() as conn:
+            await conn.execute(sa.insert(ITEMS).values(name="three", n=3))
+            await conn.rollback()
+        assert "rollback" in asked
+        async with engine.connect() as conn:
+            names = (await conn.scalars(sa.select(ITEMS.c.name).order_by(ITEMS.c.id))).all()
+        assert names == ["one", "two"]
+
+        # a connection given back with a write in it is rolled back by the pool
+        conn = await engine.connect()
+        await conn.execute(sa.insert(ITEMS).values(name="four", n=4))
+        await conn.close()
+        async with engine.connect() as conn:
+            assert await conn.scalar(sa.select(sa.func.count()).select_from(ITEMS)) == 2
     finally:
         await engine.dispose()
