@@ -12,6 +12,7 @@ import signal
 
 from activities.portal_client import PortalClient
 from config import get_settings
+from config import loop as event_loop
 from db.engine import make_engine, make_session_maker
 from worker import build_portal_worker
 from workflows.client import connect
@@ -37,4 +38,4 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    event_loop.run(main())
