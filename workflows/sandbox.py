@@ -42,6 +42,8 @@ from temporalio.worker import (
 from temporalio.worker._workflow_instance import _WorkflowInstanceImpl
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from workflows import payload_walk
+
 #: `workflows.codec` too: it reads its dictionary when imported, and no workflow calls it.
 PASSED_THROUGH = (
     "domain",
@@ -164,6 +166,9 @@ class LeanWorkflowRunner(UnsandboxedWorkflowRunner):
 
 
 def workflow_runner(*, sandboxed: bool = True) -> WorkflowRunner:
+    """Every worker's runner (the tests' too), so every worker walks a workflow task's
+    payloads once (`workflows.payload_walk`)."""
+    payload_walk.install()
     if not sandboxed:
         return LeanWorkflowRunner()
     return SandboxedWorkflowRunner(

@@ -108,6 +108,20 @@ def test_payloads_from_before_the_codec_pass_through() -> None:
     assert decompress(legacy) is legacy
 
 
+def test_each_payload_is_compressed_as_a_fresh_compressor_would() -> None:
+    """The primed compressor is copied, never used: what one payload leaves in a compressor
+    must not reach the next, and histories written with memLevel 9 read back the same."""
+    first, second = json_payload('{"status": "DANG_XU_LY"}' * 30), json_payload('"x"' * 500)
+    for payload in (first, second, first):
+        raw = payload.SerializeToString()
+        fresh = zlib.compressobj(9, zlib.DEFLATED, -15, 8, zlib.Z_DEFAULT_STRATEGY, DICTIONARY)
+        packed = compress(payload)
+        assert packed.data == fresh.compress(raw) + fresh.flush()
+        assert decompress(packed) == payload
+        written_before = Payload(metadata={"encoding": DICTIONARY_ENCODING}, data=raw_deflate(raw))
+        assert decompress(written_before) == payload
+
+
 def raw_deflate(data: bytes) -> bytes:
     deflater = zlib.compressobj(9, zlib.DEFLATED, -15, 9, zlib.Z_DEFAULT_STRATEGY, DICTIONARY)
     return deflater.compress(data) + deflater.flush()
