@@ -96,6 +96,10 @@ def build_dossier_worker(  # type: ignore[no-untyped-def]
         on_enqueued=waker.poke,
         templates=NoticeTemplates(settings.notification_templates_dir),
         notifier=notifier,
+        # as many dossiers as the workflow cache holds: one evicted from it replays its whole
+        # history at its next event, beside which reading its child rows again costs little,
+        # and each remembered dossier is ≈ 1 KiB that stayed in the worker (BENCHMARKS.md)
+        remembered=settings.worker_max_cached_workflows,
     )
     clock = ClockActivities(sessions, notifier=notifier)
     feedback = FeedbackActivities(sessions, notifier)

@@ -36,11 +36,13 @@ class ProjectionActivities:
         on_enqueued: Callable[[str, str], None] | None = None,
         templates: NoticeTemplates | None = None,
         notifier: Notifier | None = None,
+        remembered: int = 20_000,
     ):
         self._sessions = sessions
         self._on_enqueued = on_enqueued
-        #: the child rows this worker wrote at each dossier's last event (`db.rows.LastWritten`)
-        self._written = LastWritten()
+        #: the child rows this worker wrote at each dossier's last event (`db.rows.LastWritten`),
+        #: for the `remembered` dossiers it projected last
+        self._written = LastWritten(capacity=remembered)
         #: the applicant's notices are rendered from these and written to the outbox with
         #: the event; the notifier (when this process runs one) is woken to send them
         self._templates = templates or NoticeTemplates(NOTIFICATION_TEMPLATES)

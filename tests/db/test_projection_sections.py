@@ -119,3 +119,32 @@ async def test_rows_come_out_as_when_every_table_is_compared(sessions, engine) -
         await ProjectionActivities(sessions).record(Projection(state=twin, event=twin_event))
     assert await _children(sessions, remembering) == await _children(sessions, fresh)
     assert (await _children(sessions, remembering))["step_attempt"]  # something was compared
+
+
+async def test_a_projection_remembers_only_as_many_dossiers_as_it_is_told(sessions, engine) -> None:  # type: ignore[no-untyped-def]
+    """The dossier worker remembers as many dossiers as its workflow cache holds: one
+    projected before the last `remembered` others has its tables read again."""
+    first, other = f"SECT-{uuid.uuid4().hex[:8]}", f"SECT-{uuid.uuid4().hex[:8]}"
+    one_dossier = ProjectionActivities(sessions, remembered=1)
+    reads: list[str] = []
+
+    def note(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("SELECT"):
+            reads.append(statement)
+
+    forwards = 0
+    for (state, event), (twin, twin_event) in zip(
+        await _events(sessions, first), await _events(sessions, other), strict=True
+    ):
+        reads.clear()
+        sa_event.listen(engine.sync_engine, "before_cursor_execute", note)
+        try:
+            await one_dossier.record(Projection(state=state, event=event))
+        finally:
+            sa_event.remove(engine.sync_engine, "before_cursor_execute", note)
+        if event.action == Action.FORWARD.value:
+            forwards += 1
+            assert "FROM component" in " ".join(reads)  # forgotten: the other came after it
+        await one_dossier.record(Projection(state=twin, event=twin_event))
+    assert forwards == 2
+    assert await _children(sessions, first) == await _children(sessions, other)
