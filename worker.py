@@ -98,7 +98,7 @@ def build_dossier_worker(  # type: ignore[no-untyped-def]
         notifier=notifier,
         # as many dossiers as the workflow cache holds: one evicted from it replays its whole
         # history at its next event, beside which reading its child rows again costs little,
-        # and each remembered dossier is ≈ 1 KiB that stayed in the worker (BENCHMARKS.md)
+        # and each remembered dossier is ≈ 0.6 KiB that stays in the worker (BENCHMARKS.md)
         remembered=settings.worker_max_cached_workflows,
     )
     clock = ClockActivities(sessions, notifier=notifier)
