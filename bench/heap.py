@@ -8,7 +8,10 @@ workflows' starts, so the figures come from the allocator itself rather than fro
 
 First `--total` bare timer workflows (the open scenario's baseline, `bench.bare.StormWorkflow`),
 then as many dossiers set up in bulk (`bench.bulk`, accepted and forwarded to step 1), each on
-the production worker's lean unsandboxed runner, with a warm-up of a tenth before each. Not
+the production worker's lean unsandboxed runner, with a warm-up of a tenth before each. With
+`--evictions N` the dossier worker caches only those (`worker_max_cached_workflows` = total
+and warm-up) and N more dossiers are set up, each evicting one: what stays behind per evicted
+dossier, live and in RSS, then RSS once `malloc_trim(0)` has given glibc's free memory back. Not
 part of `make bench`: tracemalloc would slow the worker past its task timeouts, so the probe
 counts what the allocators hold instead, which costs nothing while the workflows run."""
 
@@ -139,7 +142,31 @@ async def measure(
     return figures
 
 
-def main(total: int, top: int) -> None:
+async def evict(evictions: int, step: int, start: Callable[[int], Awaitable[None]]) -> None:
+    """`evictions` more dossiers into a full cache, `step` at a time, each evicting one."""
+    full = heap()
+    done = 0
+    while done < evictions:
+        count = min(step, evictions - done)
+        await start(count)
+        done += count
+        await asyncio.sleep(3)
+        now = heap()
+        print(
+            f"after {done} evictions: per evicted dossier RSS "
+            f"{(now.rss_kib - full.rss_kib) / done:+.2f} KiB, Python "
+            f"{(now.python_kib - full.python_kib) / done:+.2f}, native "
+            f"{(now.native_kib - full.native_kib) / done:+.2f}"
+        )
+    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    trimmed = heap()
+    print(
+        f"after malloc_trim(0): RSS {(trimmed.rss_kib - full.rss_kib) / done:+.2f} KiB "
+        "per evicted dossier"
+    )
+
+
+def main(total: int, top: int, evictions: int) -> None:
     root = Path(tempfile.mkdtemp(prefix="motcua-heap-"))
     database = f"sqlite+aiosqlite:///{root}/motcua.db"
     port = _free_port()
@@ -148,6 +175,8 @@ def main(total: int, top: int) -> None:
         MOTCUA_ENVIRONMENT="development",
         MOTCUA_TEMPORAL_ADDRESS=f"127.0.0.1:{port}",
     )
+    if evictions:
+        os.environ["MOTCUA_WORKER_MAX_CACHED_WORKFLOWS"] = str(total + max(1, total // 10))
     from cli.__main__ import dev_server_command
 
     server = subprocess.Popen(
@@ -164,13 +193,13 @@ def main(total: int, top: int) -> None:
         )
         if seeded.returncode != 0:
             raise RuntimeError(f"seeding failed:\n{seeded.stderr}")
-        asyncio.run(_probe(database, total, top))
+        asyncio.run(_probe(database, total, top, evictions))
     finally:
         server.terminate()
         server.wait(10)
 
 
-async def _probe(database: str, total: int, top: int) -> None:
+async def _probe(database: str, total: int, top: int, evictions: int) -> None:
     from temporalio.worker import Worker
 
     from bench import bulk
@@ -236,6 +265,8 @@ async def _probe(database: str, total: int, top: int) -> None:
 
     async with build_dossier_worker(client, settings, sessions):
         ours = await measure("dossier workflow", total, dossiers, top)
+        if evictions:
+            await evict(evictions, total, dossiers)
     print(
         "dossier / bare: "
         + ", ".join(f"{k} {ours[k]:.1f} / {base[k]:.1f} KiB" for k in ("rss", "python", "native"))
@@ -246,5 +277,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--total", type=int, default=300, help="workflows of each kind")
     parser.add_argument("--top", type=int, default=12, help="container types to list")
+    parser.add_argument(
+        "--evictions", type=int, default=0, help="dossiers set up into a full cache afterwards"
+    )
     args = parser.parse_args()
-    main(args.total, args.top)
+    main(args.total, args.top, args.evictions)
