@@ -40,9 +40,10 @@ MAX_DECODED = 8 * 1024 * 1024
 #: A compressor that has read the dictionary, copied for each payload: hashing the 12.8 KB
 #: dictionary afresh was most of a small payload's cost. memLevel 8, zlib's default (9 before;
 #: the same bytes out for every payload of the replay histories): 9 gave each compressor a
-#: 128 KiB hash table, glibc's mmap threshold, so every one was mapped and faulted in anew. 230 µs a payload before, 34 now (the 189
-#: payloads of the replay tests' latest histories, compressed one after another). `copy`
-#: holds the object's lock, so the workers' threads can share it.
+#: 128 KiB hash table, glibc's mmap threshold, so every one was mapped and faulted in anew.
+#: 230 µs a payload before, 34 now (the 189 payloads of the replay tests' latest histories,
+#: compressed one after another). `copy` holds the object's lock, so the workers' threads
+#: can share it.
 _PRIMED = zlib.compressobj(9, zlib.DEFLATED, -15, 8, zlib.Z_DEFAULT_STRATEGY, DICTIONARY)
 
 
