@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import inspect
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import temporalio.bridge.worker as bridge_worker
@@ -24,6 +24,9 @@ from temporalio.converter._extstore import StorageOperationMetrics
 from temporalio.worker._command_aware_visitor import CommandAwarePayloadVisitor
 
 logger = logging.getLogger(__name__)
+
+#: One of a data converter's steps over a payload sequence.
+Step = Callable[[Sequence[Payload]], Awaitable[list[Payload]]]
 
 #: The SDK's own functions, kept for converters with external storage.
 _SDK_DECODE = bridge_worker.decode_activation
@@ -40,14 +43,12 @@ async def decode_activation(
         return await _SDK_DECODE(
             activation, data_converter, decode_headers, storage_concurrency_limit
         )
-
-    async def decode(payloads: Sequence[Payload]) -> list[Payload]:
-        # The reference step refuses a reference payload, as the retrieval step would.
-        payloads = await data_converter._decode_reference_payload_sequence(payloads)  # noqa: SLF001
-        return await data_converter._decode_payload_sequence(payloads)  # noqa: SLF001
-
-    await _walk(activation, decode, headers=decode_headers)
-    return StorageOperationMetrics()
+    # The reference step refuses a reference payload, as the retrieval step would.
+    steps = (
+        data_converter._decode_reference_payload_sequence,  # noqa: SLF001
+        data_converter._decode_payload_sequence,  # noqa: SLF001
+    )
+    return await _walk(activation, steps, headers=decode_headers)
 
 
 async def encode_completion(
@@ -60,18 +61,27 @@ async def encode_completion(
         return await _SDK_ENCODE(
             completion, data_converter, encode_headers, storage_concurrency_limit
         )
-
-    async def encode(payloads: Sequence[Payload]) -> list[Payload]:
-        payloads = await data_converter._encode_payload_sequence(payloads)  # noqa: SLF001
-        return await data_converter._encode_reference_payload_sequence(payloads)  # noqa: SLF001
-
-    await _walk(completion, encode, headers=encode_headers)
-    return StorageOperationMetrics()
+    steps = (
+        data_converter._encode_payload_sequence,  # noqa: SLF001
+        data_converter._encode_reference_payload_sequence,  # noqa: SLF001
+    )
+    return await _walk(completion, steps, headers=encode_headers)
 
 
-async def _walk(root: Any, step: Any, *, headers: bool) -> None:
+async def _walk(root: Any, steps: Sequence[Step], *, headers: bool) -> StorageOperationMetrics:
+    """Apply `steps`, in order, to each payload sequence of `root` in one visitor walk."""
+
+    first, *rest = steps
+
+    async def apply(payloads: Sequence[Payload]) -> list[Payload]:
+        out = await first(payloads)
+        for step in rest:
+            out = await step(out)
+        return out
+
     visitor = CommandAwarePayloadVisitor(skip_search_attributes=True, skip_headers=not headers)
-    await visitor.visit(bridge_worker._Visitor(step), root)  # noqa: SLF001
+    await visitor.visit(bridge_worker._Visitor(apply), root)  # noqa: SLF001
+    return StorageOperationMetrics()
 
 
 def install() -> bool:
