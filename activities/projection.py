@@ -36,7 +36,7 @@ class ProjectionActivities:
         on_enqueued: Callable[[str, str], None] | None = None,
         templates: NoticeTemplates | None = None,
         notifier: Notifier | None = None,
-        remembered: int = 20_000,
+        remembered: int = LastWritten.CAPACITY,
     ):
         self._sessions = sessions
         self._on_enqueued = on_enqueued

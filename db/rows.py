@@ -131,7 +131,10 @@ class LastWritten:
     projected the event in between, a retry, a restart) nothing is known and every table is
     read and compared."""
 
-    def __init__(self, capacity: int = 20_000) -> None:
+    #: the dossiers remembered when nobody says how many
+    CAPACITY = 20_000
+
+    def __init__(self, capacity: int = CAPACITY) -> None:
         self._capacity = capacity
         self._held: OrderedDict[str, tuple[int, dict[str, bytes]]] = OrderedDict()
 
