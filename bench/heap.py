@@ -116,10 +116,15 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def warm_up(total: int) -> int:
+    """The workflows started before memory is first taken."""
+    return max(1, total // 10)
+
+
 async def measure(
     label: str, total: int, start: Callable[[int], Awaitable[None]], top: int
 ) -> dict[str, float]:
-    warm = max(1, total // 10)
+    warm = warm_up(total)
     await start(warm)
     await asyncio.sleep(2)
     before = heap()
@@ -176,7 +181,7 @@ def main(total: int, top: int, evictions: int) -> None:
         MOTCUA_TEMPORAL_ADDRESS=f"127.0.0.1:{port}",
     )
     if evictions:
-        os.environ["MOTCUA_WORKER_MAX_CACHED_WORKFLOWS"] = str(total + max(1, total // 10))
+        os.environ["MOTCUA_WORKER_MAX_CACHED_WORKFLOWS"] = str(total + warm_up(total))
     from cli.__main__ import dev_server_command
 
     server = subprocess.Popen(
