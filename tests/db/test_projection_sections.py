@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -91,28 +92,33 @@ async def _children(sessions, code: str) -> dict[str, list[dict]]:  # type: igno
     return held
 
 
-async def test_rows_come_out_as_when_every_table_is_compared(sessions, engine) -> None:  # type: ignore[no-untyped-def]
-    remembering, fresh = f"SECT-{uuid.uuid4().hex[:8]}", f"SECT-{uuid.uuid4().hex[:8]}"
-    one_process = ProjectionActivities(sessions)
+async def _reads(engine, recording: Awaitable[None]) -> str:  # type: ignore[no-untyped-def]
+    """The SELECT statements run while `recording` is awaited, joined."""
     reads: list[str] = []
 
     def note(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
         if statement.lstrip().upper().startswith("SELECT"):
             reads.append(statement)
 
+    sa_event.listen(engine.sync_engine, "before_cursor_execute", note)
+    try:
+        await recording
+    finally:
+        sa_event.remove(engine.sync_engine, "before_cursor_execute", note)
+    return " ".join(reads)
+
+
+async def test_rows_come_out_as_when_every_table_is_compared(sessions, engine) -> None:  # type: ignore[no-untyped-def]
+    remembering, fresh = f"SECT-{uuid.uuid4().hex[:8]}", f"SECT-{uuid.uuid4().hex[:8]}"
+    one_process = ProjectionActivities(sessions)
+
     for (state, event), (twin, twin_event) in zip(
         await _events(sessions, remembering), await _events(sessions, fresh), strict=True
     ):
-        reads.clear()
-        sa_event.listen(engine.sync_engine, "before_cursor_execute", note)
-        try:
-            await one_process.record(Projection(state=state, event=event))
-        finally:
-            sa_event.remove(engine.sync_engine, "before_cursor_execute", note)
+        read = await _reads(engine, one_process.record(Projection(state=state, event=event)))
         if event.action == Action.FORWARD.value:
             # a forward moves the steps and their attempts: the components and payments,
             # written at the event before by this process, are not even read
-            read = " ".join(reads)
             assert "FROM component" not in read and "FROM payment" not in read, read
             assert "FROM dossier_step" in read and "FROM step_attempt" in read
         # the twin: every event projected by a process that knows nothing of the dossier
@@ -126,25 +132,15 @@ async def test_a_projection_remembers_only_as_many_dossiers_as_it_is_told(sessio
     projected before the last `remembered` others has its tables read again."""
     first, other = f"SECT-{uuid.uuid4().hex[:8]}", f"SECT-{uuid.uuid4().hex[:8]}"
     one_dossier = ProjectionActivities(sessions, remembered=1)
-    reads: list[str] = []
-
-    def note(conn, cursor, statement, params, context, executemany):  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("SELECT"):
-            reads.append(statement)
 
     forwards = 0
     for (state, event), (twin, twin_event) in zip(
         await _events(sessions, first), await _events(sessions, other), strict=True
     ):
-        reads.clear()
-        sa_event.listen(engine.sync_engine, "before_cursor_execute", note)
-        try:
-            await one_dossier.record(Projection(state=state, event=event))
-        finally:
-            sa_event.remove(engine.sync_engine, "before_cursor_execute", note)
+        read = await _reads(engine, one_dossier.record(Projection(state=state, event=event)))
         if event.action == Action.FORWARD.value:
             forwards += 1
-            assert "FROM component" in " ".join(reads)  # forgotten: the other came after it
+            assert "FROM component" in read  # forgotten: the other came after it
         await one_dossier.record(Projection(state=twin, event=twin_event))
     assert forwards == 2
     assert await _children(sessions, first) == await _children(sessions, other)
