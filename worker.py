@@ -34,6 +34,7 @@ from activities.portal_wake import PortalWaker
 from activities.projection import ProjectionActivities
 from config import Settings, UnsafeSettings, get_settings
 from config import loop as event_loop
+from config.memory import MemoryTrimmer
 from db.engine import is_sqlite, make_engine, make_session_maker
 from workflows.calendar import CalendarChangeWorkflow
 from workflows.client import connect
@@ -41,7 +42,7 @@ from workflows.dossier import DossierWorkflow
 from workflows.feedback import FeedbackWorkflow
 from workflows.portal_sync import PortalSyncWorkflow, ReconcileWorkflow
 from workflows.portal_sync_client import ensure_reconcile_schedule, wake_portal_sync
-from workflows.sandbox import workflow_runner
+from workflows.sandbox import EVICTED, workflow_runner
 
 log = logging.getLogger("motcua.worker")
 
@@ -185,6 +186,9 @@ async def main(argv: list[str] | None = None) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     async with AsyncExitStack() as stack:
+        await stack.enter_async_context(
+            MemoryTrimmer(EVICTED, interval=settings.worker_memory_trim_seconds)
+        )
         if args.queue in ("dossiers", "all"):
             dossier_sessions = make_session_maker(dossier_engine)
             notifier = await stack.enter_async_context(build_notifier(settings, dossier_sessions))

@@ -28,6 +28,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -149,6 +150,8 @@ async def measure(
 
 async def evict(evictions: int, step: int, start: Callable[[int], Awaitable[None]]) -> None:
     """`evictions` more dossiers into a full cache, `step` at a time, each evicting one."""
+    from config.memory import libc_trim
+
     full = heap()
     done = 0
     while done < evictions:
@@ -163,11 +166,15 @@ async def evict(evictions: int, step: int, start: Callable[[int], Awaitable[None
             f"{(now.python_kib - full.python_kib) / done:+.2f}, native "
             f"{(now.native_kib - full.native_kib) / done:+.2f}"
         )
-    ctypes.CDLL("libc.so.6").malloc_trim(0)
+    trim = libc_trim()
+    assert trim is not None, "no malloc_trim in this C library"
+    began = time.perf_counter()
+    trim()  # what the worker's MemoryTrimmer runs (this probe's worker runs none)
+    took = time.perf_counter() - began
     trimmed = heap()
     print(
-        f"after malloc_trim(0): RSS {(trimmed.rss_kib - full.rss_kib) / done:+.2f} KiB "
-        "per evicted dossier"
+        f"after malloc_trim(0) ({took * 1000:.1f} ms): RSS "
+        f"{(trimmed.rss_kib - full.rss_kib) / done:+.2f} KiB per evicted dossier"
     )
 
 

@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     #: Dossier workflows a worker keeps in memory (≈ 0.1 MiB each); others replay from history
     #: when their next timer or action comes. Raise it when most open dossiers can fit.
     worker_max_cached_workflows: int = Field(default=1000, ge=0)
+    #: Seconds between the worker's returns of evicted workflows' freed memory to the system
+    #: (`malloc_trim`, only after an eviction: config/memory.py); 0 never returns it.
+    worker_memory_trim_seconds: float = Field(default=10, ge=0)
     #: Run workflows in the SDK's sandbox (as the tests always do): ≈ 80 KiB more per cached
     #: workflow and an import per workflow started (workflows/sandbox.py).
     workflow_sandbox: bool = False

@@ -19,7 +19,8 @@ payloads), and the latest completion it sent. The lean instance keeps copies of 
 instead, each in an arena of its own, and none where one per worker does: no completion
 between activations, one copy of each deployment version, one empty last result. Its
 `workflow.random()` is built on first use (a Mersenne Twister is 2.5 KB, and no workflow of
-ours draws from it)."""
+ours draws from it). It sets `EVICTED` when the worker evicts it, for the worker's
+`config.memory.MemoryTrimmer`."""
 
 from __future__ import annotations
 
@@ -55,6 +56,9 @@ PASSED_THROUGH = (
 )
 
 M = TypeVar("M", bound=Message)
+
+#: Set when a lean instance is evicted from a worker's cache; cleared by the memory trimmer.
+EVICTED = threading.Event()
 
 
 def own(message: M) -> M:
@@ -132,6 +136,8 @@ class LeanWorkflowInstance(_WorkflowInstanceImpl):
 
     def activate(self, act: WorkflowActivation) -> WorkflowActivationCompletion:
         completion = super().activate(act)
+        if act.jobs and act.jobs[0].HasField("remove_from_cache"):  # the SDK sends it alone
+            EVICTED.set()
         self._current_internal_flags = frozenset(self._current_internal_flags)  # type: ignore[assignment]
         version = self._deployment_version_for_current_task
         if version is not None:

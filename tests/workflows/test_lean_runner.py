@@ -13,6 +13,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker, WorkflowInstance, WorkflowInstanceDetails
 
 from workflows.sandbox import (
+    EVICTED,
     NO_LAST_RESULT,
     REPLACED,
     LazyRandom,
@@ -88,6 +89,32 @@ async def test_lean_instance_holds_copies_and_runs_the_workflow(
         assert isinstance(instance._random, LazyRandom)
         assert await handle.execute_update(Waiting.add, "c") == 3
         assert await handle.result() == ["a", "b", "c"]
+
+
+async def test_an_eviction_is_noted_for_the_memory_trimmer(
+    skipping_env: WorkflowEnvironment,
+) -> None:
+    queue = f"lean-{uuid.uuid4().hex[:8]}"
+    EVICTED.clear()
+    async with Worker(
+        skipping_env.client,
+        task_queue=queue,
+        workflows=[Waiting],
+        workflow_runner=LeanWorkflowRunner(),
+        max_cached_workflows=1,
+    ):
+        first = await skipping_env.client.start_workflow(
+            Waiting.run, "a", id=f"lean-{uuid.uuid4().hex}", task_queue=queue
+        )
+        assert await first.execute_update(Waiting.add, "b") == 2
+        assert not EVICTED.is_set(), "nothing was evicted yet"
+        second = await skipping_env.client.start_workflow(
+            Waiting.run, "x", id=f"lean-{uuid.uuid4().hex}", task_queue=queue
+        )
+        assert await second.execute_update(Waiting.add, "y") == 2  # the first made room
+        assert EVICTED.is_set()
+        assert await first.execute_update(Waiting.add, "c") == 3  # replayed: nothing lost
+        assert await first.result() == ["a", "b", "c"]
 
 
 def test_the_lazy_random_draws_what_the_seeded_random_draws() -> None:
