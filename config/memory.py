@@ -5,10 +5,10 @@ evicted workflow held is freed, but glibc keeps freed memory in the arenas of th
 allocated it (the workflow pool's, the bridge's) and reuses little of it across them: each
 dossier evicted from a full cache left +13.58 KiB of RSS against +0.79 KiB still allocated, and
 +1.42 once `malloc_trim(0)` had run in 2.2 ms (`bench/heap.py --total 300 --evictions 900`).
-The worker runs `MemoryTrimmer`: at most once per interval, and only when a workflow has been evicted since
-the last time (`workflows.sandbox.EVICTED`), it calls `malloc_trim(0)` in a thread (ctypes lets
-go of the GIL for the call). Where the C library has no `malloc_trim` (musl, macOS) it does
-nothing."""
+The worker runs `MemoryTrimmer`: at most once per interval, and only when a workflow has
+been evicted since the last time (`workflows.sandbox.EVICTED`), it calls `malloc_trim(0)` in a
+thread (ctypes lets go of the GIL for the call). Where the C library has no `malloc_trim`
+(musl, macOS) it does nothing."""
 
 from __future__ import annotations
 
