@@ -96,10 +96,11 @@ async def test_warning_then_escalation_ladder_at_exact_moments(harness: Harness)
         assert close(actual, expected), (actual, expected)
     assert {n.timer.unit_code for n in step_notices} == {"H29.31.DC"}
     assert {n.timer.agency_code for n in step_notices} == {WARD}
-    # each recorded exactly once, and listed on the dossier
+    # each recorded exactly once, and listed on the dossier (the step's: on a loaded machine
+    # the server may already be firing the dossier's own warning, recorded but not yet listed)
     keys = [n.timer.key for n in notices]
     assert len(keys) == len(set(keys))
-    assert set(keys) <= set((await state_of(handle)).notices_sent)
+    assert {n.timer.key for n in step_notices} <= set((await state_of(handle)).notices_sent)
 
 
 async def test_forwarding_in_time_cancels_the_escalation(harness: Harness) -> None:
