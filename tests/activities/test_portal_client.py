@@ -7,8 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import httpx
 import pytest
+from aiohttp import web
 
 from activities.portal_client import (
     PortalAck,
@@ -177,11 +179,11 @@ async def test_nobody_listening_is_unavailable() -> None:
 
 
 async def test_an_injected_http_client_is_used_and_left_open(simulator: HttpService) -> None:
-    async with httpx.AsyncClient() as http:
+    async with aiohttp.ClientSession() as http:
         client = PortalClient(simulator.base_url, API_KEY, 2.0, http_client=http)
         assert await client.lookup("NO-SUCH-CODE") is None
         await client.aclose()
-        assert not http.is_closed
+        assert not http.closed
 
 
 def test_state_survives_a_restart_of_the_process(tmp_path: Path) -> None:
@@ -192,3 +194,39 @@ def test_state_survives_a_restart_of_the_process(tmp_path: Path) -> None:
         with start_portal_simulator(state, api_key=API_KEY) as service:
             answer = httpx.post(service.base_url + "/dvcqg/hoso", json=body, headers=headers)
             assert answer.json()["duplicate"] is (attempt == 1)
+
+
+@pytest.fixture
+async def gateway() -> AsyncIterator[str]:
+    """A proxy in front of the portal that answers pages, not the portal's JSON: with the
+    status its path starts with (`/502/...`), or 200."""
+
+    async def page(request: web.Request) -> web.Response:
+        first = request.path.split("/")[1]
+        status = int(first) if first.isdigit() else 200
+        return web.Response(
+            status=status, text="<html>Bad Gateway</html>", content_type="text/html"
+        )
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", page)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+async def test_a_page_that_is_not_the_portals_json_is_unavailable(gateway: str) -> None:
+    async with PortalClient(gateway, API_KEY, 2.0) as client:
+        with pytest.raises(PortalUnavailable, match="answered 200 without JSON"):
+            await client.send(dossier(1, 2))
+
+
+async def test_an_error_page_is_unavailable_and_quotes_the_page(gateway: str) -> None:
+    async with PortalClient(gateway + "/502", API_KEY, 2.0) as client:
+        with pytest.raises(PortalUnavailable, match=r"HTTP 502: <html>Bad Gateway</html>"):
+            await client.lookup(CODE)
