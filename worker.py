@@ -68,13 +68,15 @@ def build_notifier(settings: Settings, sessions) -> Notifier:  # type: ignore[no
 
 
 class DossierWorker:
-    """The dossier worker with the portal waker beside it (run it with `async with`)."""
+    """The dossier worker with the portal waker beside it (run it with `async with`); the
+    payment gateway's client is closed after both."""
 
-    def __init__(self, worker: Worker, waker: PortalWaker):
-        self.worker, self.waker = worker, waker
+    def __init__(self, worker: Worker, waker: PortalWaker, gateway: PaymentGatewayClient):
+        self.worker, self.waker, self.gateway = worker, waker, gateway
         self._stack = AsyncExitStack()
 
     async def __aenter__(self) -> DossierWorker:
+        self._stack.push_async_callback(self.gateway.aclose)
         await self._stack.enter_async_context(self.waker)
         await self._stack.enter_async_context(self.worker)
         return self
@@ -104,10 +106,11 @@ def build_dossier_worker(  # type: ignore[no-untyped-def]
     )
     clock = ClockActivities(sessions, notifier=notifier)
     feedback = FeedbackActivities(sessions, notifier)
+    gateway = PaymentGatewayClient(
+        settings.payment_base_url, settings.payment_partner_code, settings.payment_secret
+    )
     payments = PaymentActivities(
-        PaymentGatewayClient(
-            settings.payment_base_url, settings.payment_partner_code, settings.payment_secret
-        ),
+        gateway,
         callback_url=callback_url(settings.public_base_url),
         query_after=timedelta(seconds=settings.payment_query_after_seconds),
     )
@@ -128,7 +131,7 @@ def build_dossier_worker(  # type: ignore[no-untyped-def]
         workflow_runner=workflow_runner(sandboxed=settings.workflow_sandbox),
         max_cached_workflows=settings.worker_max_cached_workflows,
     )
-    return DossierWorker(worker, waker)
+    return DossierWorker(worker, waker, gateway)
 
 
 def build_portal_worker(  # type: ignore[no-untyped-def]

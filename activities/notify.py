@@ -14,9 +14,9 @@ from email.mime.text import MIMEText
 from pathlib import Path
 from typing import Protocol
 
-import httpx
 import jinja2
 
+from activities.http import JsonHttp, Unreachable
 from domain.applicant_notices import ApplicantNotice, ContactChannel
 
 log = logging.getLogger("motcua.notifications")
@@ -120,27 +120,26 @@ class SmsChannel:
         self._base_url, self._api_key, self._timeout = base_url.rstrip("/"), api_key, timeout
 
     async def send_all(self, messages: list[Message]) -> list[ChannelDown | None]:
-        results: list[ChannelDown | None] = []
-        async with httpx.AsyncClient(
-            base_url=self._base_url,
-            timeout=self._timeout,
-            headers={"X-Api-Key": self._api_key},
-        ) as client:
-            for message in messages:
-                results.append(await self._send(client, message))
-        return results
-
-    async def _send(self, client: httpx.AsyncClient, message: Message) -> ChannelDown | None:
+        http = JsonHttp(self._timeout)
         try:
-            answer = await client.post(
-                "/sms/send", json={"to": message.address, "text": message.body}
+            return [await self._send(http, message) for message in messages]
+        finally:
+            await http.aclose()
+
+    async def _send(self, http: JsonHttp, message: Message) -> ChannelDown | None:
+        try:
+            answer = await http.request(
+                "POST",
+                self._base_url + "/sms/send",
+                {"to": message.address, "text": message.body},
+                {"X-Api-Key": self._api_key},
             )
-        except httpx.HTTPError as exc:
-            return ChannelDown(f"SMS gateway {self._base_url}: {exc!r}")
+        except Unreachable as exc:
+            return ChannelDown(f"SMS gateway {self._base_url}: {exc}")
         if answer.is_success:
             return None
         return ChannelDown(
-            f"SMS gateway {self._base_url} answered {answer.status_code}: {answer.text[:200]}"
+            f"SMS gateway {self._base_url} answered {answer.status}: {answer.text(200)}"
         )
 
 

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-import httpx
+import aiohttp
 
+from activities.http import JsonHttp, Unreachable
 from domain.payment import (
     SUCCESS_CODE,
     CallbackRejected,
@@ -56,7 +57,7 @@ class QueryResult:
 class PaymentGatewayClient:
     """INIT and QUERY against the gateway at ``base_url`` as partner ``partner_code``.
 
-    Pass ``client`` to share an ``httpx.AsyncClient`` (it is then not closed here).
+    Pass ``client`` to share an ``aiohttp.ClientSession`` (it is then not closed here).
     """
 
     def __init__(
@@ -65,14 +66,12 @@ class PaymentGatewayClient:
         partner_code: str,
         secret: str,
         timeout_seconds: float = 10.0,
-        client: httpx.AsyncClient | None = None,
+        client: aiohttp.ClientSession | None = None,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._partner_code = partner_code
         self._secret = secret
-        self._timeout = timeout_seconds
-        self._owns_client = client is None
-        self._client = client or httpx.AsyncClient(timeout=timeout_seconds)
+        self._http = JsonHttp(timeout_seconds, client)
 
     async def init(self, request: PaymentRequest, callback_url: str) -> InitResult:
         """Create (or find again: INIT is idempotent by reference) the gateway transaction."""
@@ -114,23 +113,20 @@ class PaymentGatewayClient:
     async def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         url = f"{self._base_url}{path}"
         try:
-            response = await self._client.post(url, json=body, timeout=self._timeout)
-        except httpx.TransportError as error:
-            raise GatewayUnavailable(f"Payment gateway unreachable at {url}: {error!r}") from error
-        if response.status_code >= 500 or response.status_code == 429:
-            raise GatewayUnavailable(f"Payment gateway answered {response.status_code} at {url}.")
-        try:
-            answer = response.json()
-        except ValueError:
-            answer = None
-        if not isinstance(answer, dict):
+            response = await self._http.request("POST", url, body)
+        except Unreachable as error:
+            raise GatewayUnavailable(f"Payment gateway unreachable at {url}: {error}") from error
+        if response.status >= 500 or response.status == 429:
+            raise GatewayUnavailable(f"Payment gateway answered {response.status} at {url}.")
+        answer = response.json_object()
+        if answer is None:
             raise GatewayRejected(
-                f"Payment gateway answered {response.status_code} without a JSON object at {url}."
+                f"Payment gateway answered {response.status} without a JSON object at {url}."
             )
         code = answer.get("MaLoi")
         if response.is_success and code == SUCCESS_CODE:
             return answer
-        message = str(answer.get("MoTa") or f"error {code} (HTTP {response.status_code})")[:500]
+        message = str(answer.get("MoTa") or f"error {code} (HTTP {response.status})")[:500]
         log.info("payment gateway refused %s: %s %s", path, for_log(code), for_log(message))
         raise GatewayRejected(
             f"Payment gateway refused the request: {message}",
@@ -138,8 +134,7 @@ class PaymentGatewayClient:
         )
 
     async def aclose(self) -> None:
-        if self._owns_client:
-            await self._client.aclose()
+        await self._http.aclose()
 
     async def __aenter__(self) -> PaymentGatewayClient:
         return self

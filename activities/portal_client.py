@@ -2,19 +2,16 @@
 
 Sorts every failure into one of two kinds the outbox acts on: ``PortalUnavailable`` (retry
 with back-off) and ``PortalRejected`` (the payload is invalid; park it for an operator).
-
-The adapter speaks HTTP through aiohttp: a delivery costs the portal-sync worker ≈ 0.2 ms of
-CPU against ≈ 0.95 ms through httpx (BENCHMARKS.md), and it is the worker's busiest call.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
+from activities.http import Answer, JsonHttp, Unreachable
 from domain.portal import SyncRecord
 
 DOSSIER_PATH = "/dvcqg/hoso"
@@ -41,18 +38,6 @@ class PortalRejected(PortalError):
 
 
 @dataclass(frozen=True)
-class _Response:
-    """What the adapter keeps of an HTTP answer: read whole, the connection already free."""
-
-    status: int
-    body: bytes
-
-    @property
-    def is_success(self) -> bool:
-        return 200 <= self.status < 300
-
-
-@dataclass(frozen=True)
 class PortalAck:
     """The portal accepted the record, or had already applied it (``duplicate``)."""
 
@@ -74,10 +59,7 @@ class PortalClient:
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._headers = {"Authorization": f"Bearer {api_key}"}
-        self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
-        self._owns_client = http_client is None
-        # Made at the first request: an aiohttp session belongs to the running event loop.
-        self._http = http_client
+        self._http = JsonHttp(timeout_seconds, http_client)
 
     async def __aenter__(self) -> PortalClient:
         return self
@@ -87,9 +69,7 @@ class PortalClient:
 
     async def aclose(self) -> None:
         """Close the HTTP client if this adapter created it."""
-        if self._owns_client and self._http is not None:
-            await self._http.close()
-            self._http = None
+        await self._http.aclose()
 
     async def send(self, record: SyncRecord) -> PortalAck:
         """Deliver one record: a dossier create-or-update, or a progress entry."""
@@ -117,42 +97,26 @@ class PortalClient:
         self._raise_for_status(response, answer)
         return answer
 
-    async def _request(
-        self, method: str, path: str, body: dict[str, Any] | None = None
-    ) -> _Response:
-        headers = self._headers
-        data = None
-        if body is not None:
-            # Compact JSON, the Vietnamese text as UTF-8 rather than \u escapes.
-            data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
-            headers = {**headers, "Content-Type": "application/json"}
-        if self._http is None:
-            self._http = aiohttp.ClientSession(timeout=self._timeout)
+    async def _request(self, method: str, path: str, body: dict[str, Any] | None = None) -> Answer:
         try:
-            async with self._http.request(
-                method, self._base_url + path, data=data, headers=headers, timeout=self._timeout
-            ) as response:
-                return _Response(response.status, await response.read())
-        except TimeoutError as exc:
-            raise PortalUnavailable(f"portal timed out on {method} {path}") from exc
-        except aiohttp.ClientError as exc:
-            raise PortalUnavailable(f"portal unreachable on {method} {path}: {exc!r}") from exc
+            return await self._http.request(method, self._base_url + path, body, self._headers)
+        except Unreachable as exc:
+            if exc.timed_out:
+                raise PortalUnavailable(f"portal timed out on {method} {path}") from exc
+            raise PortalUnavailable(f"portal unreachable on {method} {path}: {exc}") from exc
 
     @staticmethod
-    def _answer(response: _Response) -> dict[str, Any]:
-        try:
-            answer = json.loads(response.body)
-        except ValueError:  # not JSON, or not UTF-8
-            answer = None
-        if not isinstance(answer, dict):
+    def _answer(response: Answer) -> dict[str, Any]:
+        answer = response.json_object()
+        if answer is None:
             if response.is_success:
                 # A 200 that is not the portal's JSON is a proxy or gateway page: try later.
                 raise PortalUnavailable(f"portal answered {response.status} without JSON")
-            return {"message": response.body[:500].decode(errors="replace")}
+            return {"message": response.text()}
         return answer
 
     @staticmethod
-    def _raise_for_status(response: _Response, answer: dict[str, Any]) -> None:
+    def _raise_for_status(response: Answer, answer: dict[str, Any]) -> None:
         status = response.status
         message = str(answer.get("message") or f"HTTP {status}")
         if status in _PERMANENT_STATUSES:

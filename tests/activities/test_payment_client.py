@@ -28,6 +28,7 @@ from domain.payment import (
     RejectReason,
     check_callback,
 )
+from tests.support.pages import page_server
 from tests.support.payments import new_payment_request, with_decision
 from tests.support.polling import eventually
 from tests.support.processes import free_port, start_http_service
@@ -258,7 +259,10 @@ async def test_unreachable_or_failing_gateway_is_unavailable():
         with pytest.raises(GatewayUnavailable):
             await client.query("D-1-P01")
 
-    failing = httpx.AsyncClient(transport=httpx.MockTransport(lambda _: httpx.Response(503)))
-    async with failing, PaymentGatewayClient("http://gw", PARTNER, SECRET, client=failing) as c:
-        with pytest.raises(GatewayUnavailable):
-            await c.init(payment("D-503"), "http://127.0.0.1:1/callback")
+    async with page_server() as proxy:
+        async with PaymentGatewayClient(proxy + "/503", PARTNER, SECRET) as failing:
+            with pytest.raises(GatewayUnavailable, match="answered 503"):
+                await failing.init(payment("D-503"), "http://127.0.0.1:1/callback")
+        async with PaymentGatewayClient(proxy, PARTNER, SECRET) as not_the_gateway:
+            with pytest.raises(GatewayRejected, match="answered 200 without a JSON object"):
+                await not_the_gateway.query("D-1-P01")

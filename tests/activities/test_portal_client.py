@@ -10,7 +10,6 @@ from typing import Any
 import aiohttp
 import httpx
 import pytest
-from aiohttp import web
 
 from activities.portal_client import (
     PortalAck,
@@ -25,6 +24,7 @@ from domain.portal import (
     dossier_record,
     progress_record,
 )
+from tests.support.pages import PAGE, page_server
 from tests.support.processes import HttpService, free_port, start_portal_simulator
 
 API_KEY = "test-portal-key"
@@ -198,26 +198,8 @@ def test_state_survives_a_restart_of_the_process(tmp_path: Path) -> None:
 
 @pytest.fixture
 async def gateway() -> AsyncIterator[str]:
-    """A proxy in front of the portal that answers pages, not the portal's JSON: with the
-    status its path starts with (`/502/...`), or 200."""
-
-    async def page(request: web.Request) -> web.Response:
-        first = request.path.split("/")[1]
-        status = int(first) if first.isdigit() else 200
-        return web.Response(
-            status=status, text="<html>Bad Gateway</html>", content_type="text/html"
-        )
-
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", page)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with page_server() as url:
+        yield url
 
 
 async def test_a_page_that_is_not_the_portals_json_is_unavailable(gateway: str) -> None:
@@ -228,5 +210,5 @@ async def test_a_page_that_is_not_the_portals_json_is_unavailable(gateway: str) 
 
 async def test_an_error_page_is_unavailable_and_quotes_the_page(gateway: str) -> None:
     async with PortalClient(gateway + "/502", API_KEY, 2.0) as client:
-        with pytest.raises(PortalUnavailable, match=r"HTTP 502: <html>Bad Gateway</html>"):
+        with pytest.raises(PortalUnavailable, match=f"HTTP 502: {PAGE}"):
             await client.lookup(CODE)

@@ -8,6 +8,8 @@ import json
 import math
 import os
 import signal
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -414,3 +416,18 @@ async def test_the_bulk_window_gives_up_after_its_time() -> None:
     await window.admit()
     with pytest.raises(RuntimeError, match="only 0 of 5 rows"):
         await window.admit()
+
+
+def test_the_http_client_probe_runs_both_clients_against_the_simulator() -> None:
+    probe = subprocess.run(
+        [sys.executable, "bench/http_client.py", "--requests", "20", "--rounds", "1"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert probe.returncode == 0, probe.stderr
+    header, row = probe.stdout.splitlines()
+    assert header.split() == ["round", "httpx", "ms", "adapter", "ms", "ratio"]
+    number, before, after, ratio = row.split()
+    assert number == "1" and float(before) > 0 and float(after) > 0 and ratio.endswith("×")

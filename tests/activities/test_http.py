@@ -1,0 +1,82 @@
+"""The workers' outbound JSON over HTTP, against real servers on real ports."""
+
+from __future__ import annotations
+
+import json
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from activities.http import Answer, JsonHttp, Unreachable
+from tests.support.pages import PAGE, page_server
+from tests.support.processes import free_port
+
+
+async def test_the_body_goes_as_compact_utf8_json_and_the_answer_is_read_whole() -> None:
+    seen: list[tuple[str, str | None, bytes]] = []
+
+    async def echo(request: web.Request) -> web.Response:
+        body = await request.read()
+        seen.append((request.headers["Content-Type"], request.headers.get("X-Key"), body))
+        return web.json_response({"got": json.loads(body)}, status=201)
+
+    app = web.Application()
+    app.router.add_post("/echo", echo)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    http = JsonHttp(2.0)
+    try:
+        body = {"TenNguoiNop": "Lê Văn Cường", "SoTien": 50000}
+        answer = await http.request("POST", f"http://127.0.0.1:{port}/echo", body, {"X-Key": "k"})
+    finally:
+        await http.aclose()
+        await runner.cleanup()
+    assert answer.status == 201 and answer.is_success
+    assert answer.json_object() == {"got": body}
+    assert seen == [
+        (
+            "application/json",
+            "k",
+            '{"TenNguoiNop":"Lê Văn Cường","SoTien":50000}'.encode(),
+        )
+    ]
+
+
+def test_an_answer_that_is_not_a_json_object_has_none() -> None:
+    assert Answer(200, PAGE.encode()).json_object() is None
+    assert Answer(200, b"[1, 2]").json_object() is None
+    assert Answer(200, b"\xff\xfe").json_object() is None
+    assert Answer(502, b"\xffBad").text() == "\ufffdBad"
+    assert not Answer(302, b"").is_success
+
+
+async def test_nobody_listening_is_unreachable_not_timed_out() -> None:
+    http = JsonHttp(2.0)
+    with pytest.raises(Unreachable) as caught:
+        await http.request("GET", f"http://127.0.0.1:{free_port()}/")
+    assert not caught.value.timed_out
+    await http.aclose()
+
+
+async def test_a_slow_server_times_out_and_the_next_request_goes_through() -> None:
+    async with page_server(delay_seconds=1.0) as slow:
+        http = JsonHttp(0.2)
+        with pytest.raises(Unreachable, match="no answer in time") as caught:
+            await http.request("POST", slow + "/503", {"a": 1})
+        assert caught.value.timed_out
+        patient = JsonHttp(5.0)
+        assert (await patient.request("GET", slow + "/503")).status == 503
+        await http.aclose()
+        await patient.aclose()
+
+
+async def test_a_shared_session_is_used_and_left_open() -> None:
+    async with page_server() as url, aiohttp.ClientSession() as session:
+        http = JsonHttp(2.0, session)
+        assert (await http.request("GET", url + "/404")).status == 404
+        await http.aclose()
+        assert not session.closed
+        assert (await http.request("GET", url)).text() == PAGE
