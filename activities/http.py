@@ -2,9 +2,9 @@
 gateway: JSON over one aiohttp session per adapter, each answer read whole, every way of
 getting no answer one error. The adapters sort the answers into their own errors.
 
-aiohttp rather than httpx: a JSON POST costs the calling process ≈ 0.2 ms of CPU against
-≈ 0.95 ms (BENCHMARKS.md), and the portal's deliveries are the portal-sync worker's busiest
-call.
+aiohttp rather than httpx: a portal delivery costs the calling process 0.27-0.34 ms of CPU
+against 1.02-1.42 ms (`bench/http_client.py`, BENCHMARKS.md), and the portal's deliveries are
+the portal-sync worker's busiest call.
 """
 
 from __future__ import annotations
