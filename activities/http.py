@@ -70,16 +70,23 @@ class JsonHttp:
             data = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
             headers = {**(headers or {}), "Content-Type": "application/json"}
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
+            # trust_env: HTTP(S)_PROXY and NO_PROXY apply, as they did through httpx
+            self._session = aiohttp.ClientSession(timeout=self._timeout, trust_env=True)
         try:
             async with self._session.request(
-                method, url, data=data, headers=headers, timeout=self._timeout
+                method,
+                url,
+                data=data,
+                headers=headers,
+                timeout=self._timeout,
+                allow_redirects=False,  # a redirect is an answer the adapter judges (not JSON)
             ) as response:
                 return Answer(response.status, await response.read())
+        # the message is the cause alone: each adapter says what it was calling
         except TimeoutError as exc:  # aiohttp's own timeouts are TimeoutErrors too
-            raise Unreachable(f"no answer in time to {method} {url}", timed_out=True) from exc
+            raise Unreachable(f"no answer within {self._timeout.total} s", timed_out=True) from exc
         except aiohttp.ClientError as exc:
-            raise Unreachable(f"{method} {url}: {exc!r}", timed_out=False) from exc
+            raise Unreachable(repr(exc), timed_out=False) from exc
 
     async def aclose(self) -> None:
         if self._owns_session and self._session is not None:

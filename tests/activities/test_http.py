@@ -64,7 +64,7 @@ async def test_nobody_listening_is_unreachable_not_timed_out() -> None:
 async def test_a_slow_server_times_out_and_the_next_request_goes_through() -> None:
     async with page_server(delay_seconds=1.0) as slow:
         http = JsonHttp(0.2)
-        with pytest.raises(Unreachable, match="no answer in time") as caught:
+        with pytest.raises(Unreachable, match="no answer within 0.2 s") as caught:
             await http.request("POST", slow + "/503", {"a": 1})
         assert caught.value.timed_out
         patient = JsonHttp(5.0)
@@ -80,3 +80,30 @@ async def test_a_shared_session_is_used_and_left_open() -> None:
         await http.aclose()
         assert not session.closed
         assert (await http.request("GET", url)).text() == PAGE
+
+
+async def test_a_redirect_is_the_answer_not_followed() -> None:
+    followed: list[str] = []
+
+    async def moved(request: web.Request) -> web.Response:
+        raise web.HTTPFound("/login")
+
+    async def login(request: web.Request) -> web.Response:
+        followed.append(request.method)
+        return web.json_response({"error_code": 0})
+
+    app = web.Application()
+    app.router.add_post("/dvcqg/hoso", moved)
+    app.router.add_route("*", "/login", login)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    http = JsonHttp(2.0)
+    try:
+        answer = await http.request("POST", f"http://127.0.0.1:{port}/dvcqg/hoso", {"seq": 1})
+    finally:
+        await http.aclose()
+        await runner.cleanup()
+    assert answer.status == 302 and not answer.is_success
+    assert followed == []
