@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 
 from activities.http import Answer, JsonHttp, Unreachable
-from tests.support.pages import PAGE, page_server
+from tests.support.pages import PAGE, page_server, serving
 from tests.support.processes import free_port
 
 
@@ -23,17 +23,11 @@ async def test_the_body_goes_as_compact_utf8_json_and_the_answer_is_read_whole()
 
     app = web.Application()
     app.router.add_post("/echo", echo)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    http = JsonHttp(2.0)
-    try:
-        body = {"TenNguoiNop": "Lê Văn Cường", "SoTien": 50000}
-        answer = await http.request("POST", f"http://127.0.0.1:{port}/echo", body, {"X-Key": "k"})
-    finally:
+    body = {"TenNguoiNop": "Lê Văn Cường", "SoTien": 50000}
+    async with serving(app) as url:
+        http = JsonHttp(2.0)
+        answer = await http.request("POST", url + "/echo", body, {"X-Key": "k"})
         await http.aclose()
-        await runner.cleanup()
     assert answer.status == 201 and answer.is_success
     assert answer.json_object() == {"got": body}
     assert seen == [
@@ -95,15 +89,9 @@ async def test_a_redirect_is_the_answer_not_followed() -> None:
     app = web.Application()
     app.router.add_post("/dvcqg/hoso", moved)
     app.router.add_route("*", "/login", login)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    http = JsonHttp(2.0)
-    try:
-        answer = await http.request("POST", f"http://127.0.0.1:{port}/dvcqg/hoso", {"seq": 1})
-    finally:
+    async with serving(app) as url:
+        http = JsonHttp(2.0)
+        answer = await http.request("POST", url + "/dvcqg/hoso", {"seq": 1})
         await http.aclose()
-        await runner.cleanup()
     assert answer.status == 302 and not answer.is_success
     assert followed == []

@@ -15,8 +15,21 @@ PAGE = "<html>Bad Gateway</html>"
 
 
 @asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[str]:
+    """Serve `app` on a free port and yield its base URL."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
 async def page_server(delay_seconds: float = 0.0) -> AsyncIterator[str]:
-    """Serve on a free port and yield its base URL. A request's status is the number its
+    """Serve pages on a free port and yield its base URL. A request's status is the number its
     path starts with (`/502/...`), else 200; each answer waits `delay_seconds` first."""
 
     async def page(request: web.Request) -> web.Response:
@@ -28,11 +41,5 @@ async def page_server(delay_seconds: float = 0.0) -> AsyncIterator[str]:
 
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", page)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with serving(app) as url:
+        yield url
