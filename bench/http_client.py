@@ -13,7 +13,6 @@ performs."""
 from __future__ import annotations
 
 import argparse
-import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,8 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from activities.portal_client import DOSSIER_PATH, PortalClient  # noqa: E402
+from bench.stack import free_port  # noqa: E402
+from cli.supervisor import wait_for_process_port  # noqa: E402
 from config import loop as event_loop  # noqa: E402
 from domain.portal import PortalDossier, SyncRecord, dossier_record  # noqa: E402
 
@@ -75,23 +76,6 @@ async def through_httpx(base_url: str, records: list[SyncRecord]) -> float:
         return time.process_time() - started
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for(port: int, seconds: float = 30) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"the portal simulator did not listen on {port}")
-
-
 def main(requests: int, rounds: int) -> None:
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="motcua-bench-http-") as tmp:
@@ -99,7 +83,7 @@ def main(requests: int, rounds: int) -> None:
         command += ["--state-file", str(Path(tmp) / "portal.sqlite3"), "--api-key", KEY]
         simulator = subprocess.Popen(command, cwd=ROOT)
         try:
-            wait_for(port)
+            wait_for_process_port(port, simulator, "the portal simulator")
             base_url = f"http://127.0.0.1:{port}"
             print(f"{'round':>5} {'httpx ms':>9} {'adapter ms':>11} {'ratio':>6}")
             for n in range(rounds):
