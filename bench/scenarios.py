@@ -38,9 +38,10 @@ from bench.bare import (
 from bench.driver import ADMIN, CLERK, LAND, ApiError, Desk, pool
 from bench.stack import (
     BARE_QUEUE,
+    Resident,
     Stack,
     database_size,
-    rss_bytes,
+    resident,
     temporal_size,
 )
 from bench.stats import Figure, Latency, rate
@@ -615,11 +616,16 @@ def too_few_for_memory(total: int) -> bool:
     return total < WARM_UP
 
 
-async def bare_rss(stack: Stack, total: int) -> float | None:
+def per(grown: Resident, count: int) -> Resident:
+    """Growth per workflow (floats: a fraction of a byte each)."""
+    return Resident(grown.rss / count, grown.file / count)
+
+
+async def bare_memory(stack: Stack, total: int) -> Resident | None:
     """What one more cached workflow costs the bare worker: `total` of the storm baseline's
     workflows (one local activity, then a timer two days ahead), after a tenth of them to
-    warm up; RSS growth per workflow. None for too few (`too_few_for_memory`) or when they are
-    not all armed in time."""
+    warm up; the resident memory's growth per workflow. None for too few
+    (`too_few_for_memory`) or when they are not all armed in time."""
     if too_few_for_memory(total):
         return None
     client = stack.client
@@ -637,7 +643,7 @@ async def bare_rss(stack: Stack, total: int) -> float | None:
             task_queue=BARE_QUEUE,
         )
 
-    async def arm(count: int, expected: int) -> int:
+    async def arm(count: int, expected: int) -> Resident:
         await pool(32, count, start)
         await wait_until(
             lambda: asyncio.to_thread(storm_lines, stack.storm_log, "armed", run),
@@ -646,7 +652,7 @@ async def bare_rss(stack: Stack, total: int) -> float | None:
             what="bare workflows armed",
         )
         await asyncio.sleep(1)
-        return rss_bytes(worker)
+        return resident(worker)
 
     warm = warm_up_size(total)
     try:
@@ -662,7 +668,7 @@ async def bare_rss(stack: Stack, total: int) -> float | None:
                 await client.get_workflow_handle(f"bench-storm-{run}-{next(ends)}").terminate()
 
         await pool(32, total, end)
-    return (after - before) / (total - warm)
+    return per(after - before, total - warm)
 
 
 async def open_dossiers(
@@ -684,7 +690,7 @@ async def open_dossiers(
     # a first batch warms the worker up (imports, connections, caches, the allocator's
     # arenas) before its memory is taken: the figure is what each further dossier adds
     warm = warm_up_size(total) if setup == "bulk" else 0
-    rss_before = rss_bytes(worker)
+    before = resident(worker)
     if setup == "bulk":
 
         async def bulk_set_up(count: int) -> bulk.BulkResult:
@@ -698,7 +704,7 @@ async def open_dossiers(
 
         await bulk_set_up(warm)
         await asyncio.sleep(1)
-        rss_before = rss_bytes(worker)
+        before = resident(worker)
         set_up.update((await bulk_set_up(total - warm)).as_dict())
     else:
         await pool(32, total, accepted)
@@ -706,12 +712,12 @@ async def open_dossiers(
     synced = await settle(desk, within=min(max(60.0, total / 20), 300.0))
     set_up["portal_synced_after_s"] = None if synced is None else round(synced, 1)
     await asyncio.sleep(1)
-    rss_after = rss_bytes(worker)
+    after = resident(worker)
     capacity = stack.worker_cache or 1000  # 1,000: the SDK's default
     cached = min(total, capacity) - min(warm, capacity)
     measured = not too_few_for_memory(min(total, capacity))
-    per_workflow = (rss_after - rss_before) / max(1, cached) if measured else math.nan
-    bare = await bare_rss(stack, min(total, capacity))
+    grown = per(after - before, max(1, cached)) if measured else Resident(math.nan, math.nan)
+    bare = await bare_memory(stack, min(total, capacity))
     sizes = (await database_size(stack), await temporal_size(stack))
     queries = await query_latency(desk, repeats)
     figures = [
@@ -726,19 +732,31 @@ async def open_dossiers(
         Figure(
             "4 open",
             "worker RSS per cached workflow",
-            per_workflow / 1024,
+            grown.rss / 1024,
             "KiB",
-            baseline=None if bare is None else bare / 1024,
+            baseline=None if bare is None else bare.rss / 1024,
             baseline_name="bare timer workflow, same runner",
             note=f"{total} open, {cached} cached after {warm} to warm up"
             + ("" if measured else f" (too few to measure: {WARM_UP} or more)"),
             extra={
                 "warm_up": warm,
-                "rss_before": rss_before,
-                "rss_after": rss_after,
+                "rss_before": before.rss,
+                "rss_after": after.rss,
+                "file_before": before.file,
+                "file_after": after.file,
                 "set_up_rate": created,
                 "set_up": set_up,
             },
+        ),
+        Figure(
+            "4 open",
+            "worker's own memory per cached workflow",
+            grown.own / 1024,
+            "KiB",
+            baseline=None if bare is None else bare.own / 1024,
+            baseline_name="bare timer workflow, same runner",
+            note="RSS less the pages of mapped files"
+            + (f" ({grown.file / 1024:+.1f} KiB each)" if measured else ""),
         ),
         Figure(
             "4 open",

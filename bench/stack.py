@@ -37,12 +37,32 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def rss_bytes(pid: int) -> int:
-    """Resident set size of a process (Linux /proc)."""
+@dataclass(frozen=True)
+class Resident:
+    """A process's resident memory in bytes (Linux /proc): `rss` all of it, `file` the pages
+    of the files it maps, which are the OS's page cache, shared with every process mapping the
+    same file and dropped by the kernel when memory runs short: its libraries and the SQLite
+    files it reads memory-mapped (`db.engine.SQLITE_MMAP_BYTES`)."""
+
+    rss: float = 0
+    file: float = 0
+
+    @property
+    def own(self) -> float:
+        """What the process itself holds: its heap and the memory it alone maps."""
+        return self.rss - self.file
+
+    def __sub__(self, other: Resident) -> Resident:
+        return Resident(self.rss - other.rss, self.file - other.file)
+
+
+def resident(pid: int) -> Resident:
+    fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    return 0
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "RssFile"):
+            fields[name] = int(value.split()[0]) * 1024
+    return Resident(fields.get("VmRSS", 0), fields.get("RssFile", 0))
 
 
 async def database_size(stack: Stack) -> int:
