@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from aiohttp import web
 
 from domain.payment import (
     CallbackOutcome,
@@ -16,7 +17,9 @@ from domain.payment import (
     verify_query,
 )
 from simulators.payment import create_app
+from tests.support.pages import serving
 from tests.support.payments import new_payment_request
+from tests.support.polling import eventually
 
 SECRET = "sim-secret"
 BASE = "http://gateway.test"
@@ -187,6 +190,33 @@ async def test_failing_sends_a_failure_code(gateway, received):
     decision = check_callback(received[0], EXPECTED, SECRET)
     assert decision.new_state is PaymentState.FAILED
     assert (await query(gateway)).json()["TrangThai"] == "failed"
+
+
+async def test_callbacks_share_one_connection_closed_with_the_gateway():
+    peers: list[tuple[str, int]] = []
+    transports: list[asyncio.BaseTransport] = []
+
+    async def callback(request: web.Request) -> web.Response:
+        assert request.transport is not None
+        peers.append(request.transport.get_extra_info("peername"))
+        transports.append(request.transport)
+        return web.json_response({"MaLoi": "00"})
+
+    server = web.Application()
+    server.router.add_post("/cb", callback)
+    app = create_app(secret=SECRET, public_base_url=BASE)
+    async with (
+        serving(server) as url,
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as desk,
+    ):
+        for count, reference in enumerate(("D-1-P01", "D-1-P02"), start=1):
+            body = init_body(MaThamChieu=reference, CallbackUrl=f"{url}/cb")
+            txn = (await desk.post("/gateway/init", json=body)).json()["MaGiaoDich"]
+            await desk.post(f"/gateway/pay/{txn}/complete?outcome=paid")
+            await eventually(lambda: len(peers), lambda n, count=count: n == count)
+        assert peers[0] == peers[1], "the second callback should reuse the first's connection"
+        await app.state.gateway.aclose()
+        await eventually(transports[-1].is_closing, what="the connection closing")
 
 
 async def test_browser_form_gets_an_html_answer(gateway):
