@@ -22,7 +22,11 @@ from db.repository import get_officer
 oauth2 = OAuth2PasswordBearer(tokenUrl="/api/v1/auth/token", auto_error=False)
 
 
-def get_settings_dep(request: Request) -> Settings:
+# The dependencies are `async def` though they do not wait for anything: FastAPI runs a plain
+# `def` dependency in its thread pool, a hand-off per dependency and request.
+
+
+async def get_settings_dep(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -39,15 +43,23 @@ def get_temporal(request: Request) -> Client:
     return client
 
 
+async def temporal_dep(request: Request) -> Client:
+    return get_temporal(request)
+
+
 def get_document_store(request: Request) -> DocumentStore:
     documents: DocumentStore = request.app.state.documents
     return documents
 
 
+async def document_store_dep(request: Request) -> DocumentStore:
+    return get_document_store(request)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
-DocumentStoreDep = Annotated[DocumentStore, Depends(get_document_store)]
+DocumentStoreDep = Annotated[DocumentStore, Depends(document_store_dep)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
-TemporalDep = Annotated[Client, Depends(get_temporal)]
+TemporalDep = Annotated[Client, Depends(temporal_dep)]
 
 
 async def current_officer(

@@ -103,3 +103,8 @@ def _state(row: ThrottleCounter) -> ThrottleState:
 
 def get_throttle(request: Request) -> Throttle:
     return Throttle(request.app.state.sessions)
+
+
+async def throttle_dep(request: Request) -> Throttle:
+    """`get_throttle` as a dependency (`async def`: not in FastAPI's thread pool)."""
+    return get_throttle(request)

@@ -33,7 +33,7 @@ templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 User = Annotated[ConsoleUser, Depends(signed_in)]
 
 
-def _engine(request: Request) -> Client | None:
+async def _engine(request: Request) -> Client | None:
     client: Client | None = request.app.state.temporal
     return client
 

@@ -20,13 +20,13 @@ from api.deps import DocumentStoreDep, SessionDep, SettingsDep, TemporalDep
 from api.errors import Problem
 from api.payments import public_payments_of
 from api.schemas import ApplicantIn, PublicPaymentOut
-from api.throttle import Throttle, client_address, get_throttle
+from api.throttle import Throttle, client_address, throttle_dep
 from db.models import Dossier
 from db.verification_models import OtpChallenge
 from domain.verification import POLICY
 
 router = APIRouter(prefix="/public", tags=["applicant"])
-ThrottleDep = Annotated[Throttle, Depends(get_throttle)]
+ThrottleDep = Annotated[Throttle, Depends(throttle_dep)]
 
 
 class CodeRequestIn(BaseModel):
@@ -133,7 +133,7 @@ async def confirm_code(
     return _token_out(who, settings)
 
 
-def applicant_of(
+async def applicant_of(
     settings: SettingsDep, authorization: Annotated[str | None, Header()] = None
 ) -> service.ApplicantIdentity:
     token = (authorization or "").removeprefix("Bearer ").strip()

@@ -13,7 +13,7 @@ from api.deps import CurrentOfficer, SessionDep, SettingsDep
 from api.errors import Problem
 from api.schemas import Me, Token
 from api.security import create_token, verify_password_or_dummy
-from api.throttle import Throttle, Throttled, client_address, get_throttle
+from api.throttle import Throttle, Throttled, client_address, throttle_dep
 from db.models import Officer
 from db.repository import get_officer
 from domain.throttle import ACCOUNT, ADDRESS
@@ -52,7 +52,7 @@ async def token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     settings: SettingsDep,
-    throttle: Annotated[Throttle, Depends(get_throttle)],
+    throttle: Annotated[Throttle, Depends(throttle_dep)],
 ) -> Token:
     """Sign in. Tokens last `MOTCUA_JWT_TTL_MINUTES` (30 min): sign in again after that."""
     officer = await authenticate(

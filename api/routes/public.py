@@ -16,7 +16,7 @@ from api.errors import Problem
 from api.payments import public_payments_of
 from api.routes.documents import file_response
 from api.schemas import ActionIn, PublicDossier
-from api.throttle import Throttle, Throttled, client_address, get_throttle
+from api.throttle import Throttle, Throttled, client_address, throttle_dep
 from db.document_repository import get_document
 from db.models import Dossier
 from db.repository import dossier_procedure_name
@@ -33,7 +33,7 @@ Secret = Annotated[str, Query(max_length=100, description="the secret printed on
 _DECIDED = (Status.RESOLVED.value, Status.RETURNED.value)
 
 
-ThrottleDep = Annotated[Throttle, Depends(get_throttle)]
+ThrottleDep = Annotated[Throttle, Depends(throttle_dep)]
 
 
 async def _with_secret(
