@@ -616,11 +616,6 @@ def too_few_for_memory(total: int) -> bool:
     return total < WARM_UP
 
 
-def per(grown: Resident, count: int) -> Resident:
-    """Growth per workflow (floats: a fraction of a byte each)."""
-    return Resident(grown.rss / count, grown.file / count)
-
-
 async def bare_memory(stack: Stack, total: int) -> Resident | None:
     """What one more cached workflow costs the bare worker: `total` of the storm baseline's
     workflows (one local activity, then a timer two days ahead), after a tenth of them to
@@ -668,7 +663,7 @@ async def bare_memory(stack: Stack, total: int) -> Resident | None:
                 await client.get_workflow_handle(f"bench-storm-{run}-{next(ends)}").terminate()
 
         await pool(32, total, end)
-    return per(after - before, total - warm)
+    return (after - before).per(total - warm)
 
 
 async def open_dossiers(
@@ -716,7 +711,7 @@ async def open_dossiers(
     capacity = stack.worker_cache or 1000  # 1,000: the SDK's default
     cached = min(total, capacity) - min(warm, capacity)
     measured = not too_few_for_memory(min(total, capacity))
-    grown = per(after - before, max(1, cached)) if measured else Resident(math.nan, math.nan)
+    grown = (after - before).per(max(1, cached)) if measured else Resident(math.nan, math.nan)
     bare = await bare_memory(stack, min(total, capacity))
     sizes = (await database_size(stack), await temporal_size(stack))
     queries = await query_latency(desk, repeats)

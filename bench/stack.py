@@ -55,6 +55,10 @@ class Resident:
     def __sub__(self, other: Resident) -> Resident:
         return Resident(self.rss - other.rss, self.file - other.file)
 
+    def per(self, count: int) -> Resident:
+        """A growth shared out over `count` workflows."""
+        return Resident(self.rss / count, self.file / count)
+
 
 def resident(pid: int) -> Resident:
     fields = {}
