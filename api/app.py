@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from temporalio.client import Client
 
 import console
-from api import errors, logsafe
+from api import errors, identity, logsafe
 from api.audit import AuditMiddleware
 from api.codec import codec_app
 from api.routes import (
@@ -69,6 +69,7 @@ def create_app(
             except Exception as exc:  # /readyz tells; actions answer 503 until it is back
                 log.error("cannot reach Temporal at %s: %s", settings.temporal_address, exc)
         yield
+        await app.state.identity.aclose()
         if own_engine:
             await app.state.engine.dispose()
 
@@ -79,6 +80,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.identity = identity.ProviderHttp()
     errors.install(app)
     app.add_middleware(AuditMiddleware)
     if settings.server_timing:

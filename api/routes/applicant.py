@@ -227,9 +227,12 @@ async def own_dossiers(who: ApplicantDep, session: SessionDep) -> list[OwnDossie
 
 
 @router.get("/identity/start", response_class=RedirectResponse, status_code=302)
-async def identity_start(settings: SettingsDep, next: str = "") -> RedirectResponse:
+async def identity_start(
+    request: Request, settings: SettingsDep, next: str = ""
+) -> RedirectResponse:
     """Begin the sign-in at the identity provider (authorization code with PKCE and state)."""
-    return await identity.start_response(settings, next_path=next)
+    http = request.app.state.identity.client()
+    return await identity.start_response(settings, http, next_path=next)
 
 
 @router.get("/identity/callback", response_model=TokenOut)
@@ -239,7 +242,10 @@ async def identity_callback(
     """The provider's redirect back: the code exchanged, the ID token checked, the
     applicant's name, id number and phone taken from its claims. Begun from a page (`next`),
     the token is kept in a cookie and the applicant goes back to that page."""
-    who, next_path = await identity.finish(settings, request, code=code, state=state, error=error)
+    http = request.app.state.identity.client()
+    who, next_path = await identity.finish(
+        settings, request, http, code=code, state=state, error=error
+    )
     answer = _token_out(who, settings)
     if not next_path:
         return JSONResponse(answer.model_dump())
