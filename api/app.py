@@ -80,7 +80,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.identity = identity.ProviderHttp()
+    app.state.identity = identity.provider_http()
     errors.install(app)
     app.add_middleware(AuditMiddleware)
     if settings.server_timing:

@@ -20,6 +20,7 @@ from fastapi.responses import RedirectResponse
 
 from api.applicant import ApplicantIdentity
 from api.errors import Problem
+from api.outbound import SharedClient
 from config import Settings
 
 STATE_COOKIE = "motcua_oidc"
@@ -30,23 +31,10 @@ CALLBACK_PATH = "/api/v1/public/identity/callback"
 ID_NUMBER_CLAIM = "personal_id"
 
 
-class ProviderHttp:
-    """The API's one HTTP client for the identity provider, made at the first call and closed
-    with the app: an httpx client costs 10-25 ms of CPU to make (its TLS context), and each
-    sign-in makes three calls (discovery twice, then the token)."""
-
-    def __init__(self) -> None:
-        self._client: httpx.AsyncClient | None = None
-
-    def client(self) -> httpx.AsyncClient:
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=5)
-        return self._client
-
-    async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+def provider_http() -> SharedClient:
+    """The API's one client for the provider (a sign-in calls it three times: discovery twice,
+    then the token), closed with the app."""
+    return SharedClient(timeout=5)
 
 
 def _require(settings: Settings) -> str:

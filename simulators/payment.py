@@ -40,6 +40,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field, StrictInt
 
+from api.outbound import SharedClient
 from domain.payment import (
     CURRENCY,
     SUCCESS_CODE,
@@ -155,9 +156,13 @@ class Gateway:
     sequence: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     #: Where the transactions are kept across restarts (None: in memory only, for tests)
     state_file: Path | None = None
-    #: made at the first callback and kept: an httpx client costs 10-25 ms of CPU to make
-    #: (its TLS context), more than the callback itself
-    _client: httpx.AsyncClient | None = field(default=None, init=False, repr=False)
+    #: the callbacks' one client (`api.outbound`), made at the first
+    _http: SharedClient = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._http = SharedClient(
+            transport=self.callback_transport, timeout=CALLBACK_TIMEOUT_SECONDS
+        )
 
     def load(self) -> None:
         """The transactions a previous run kept in `state_file`, if any."""
@@ -295,12 +300,8 @@ class Gateway:
     async def post(
         self, txn: Transaction, body: dict[str, object], *, kind: str, delivery: str
     ) -> dict[str, Any]:
-        if self._client is None:
-            self._client = httpx.AsyncClient(
-                transport=self.callback_transport, timeout=CALLBACK_TIMEOUT_SECONDS
-            )
         try:
-            response = await self._client.post(txn.callback_url, json=body)
+            response = await self._http.client().post(txn.callback_url, json=body)
         except httpx.HTTPError as error:
             log.warning("callback to %s failed: %r", txn.callback_url, error)
             return self.record(txn, body, kind=kind, delivery=delivery, error=repr(error))
@@ -383,9 +384,7 @@ class Gateway:
         for task in list(self.tasks):
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        await self._http.aclose()
 
 
 # --- the app ---------------------------------------------------------------------------
