@@ -28,6 +28,8 @@ from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+#: The bare worker's task queue.
+QUEUE = "bench-bare"
 #: The same activity timeout as the dossier's projection, so the two do the same bookkeeping.
 NOOP_TIMEOUT = timedelta(seconds=30)
 
@@ -261,7 +263,7 @@ async def main() -> None:
     from workflows.sandbox import workflow_runner
 
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--queue", default="bench-bare")
+    parser.add_argument("--queue", default=QUEUE)
     parser.add_argument("--storm-log", type=Path, help="where the storm baseline records firings")
     parser.add_argument("--floor-db", type=Path, help="SQLite file the clerk-action floor writes")
     args = parser.parse_args()

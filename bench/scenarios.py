@@ -25,7 +25,7 @@ from temporalio.api.enums.v1 import EventType
 from temporalio.client import Client
 
 from api.timeutil import as_utc
-from bench import bulk
+from bench import bare_api, bulk
 from bench.bare import (
     BareWorkflow,
     LifecycleShapeWorkflow,
@@ -125,17 +125,23 @@ class Shape:
 
 
 async def lifecycle_shape(
-    stack: Stack, total: int, concurrency: int, *, task_queue: str = BARE_QUEUE
+    stack: Stack,
+    total: int,
+    concurrency: int,
+    *,
+    task_queue: str = BARE_QUEUE,
+    http: httpx.AsyncClient | None = None,
 ) -> Shape:
     """The lifecycle's shape without the dossier (`LifecycleShapeWorkflow`: the start and 8
     updates, each with a local activity that wakes a sync companion running one activity per
     wake), started, updated and awaited by the client: past 8 at once it is server-bound
-    (measured at 8, 16, 32 and 64: 7.0, 7.4, 7.2, 6.5 /s)."""
+    (measured at 8, 16, 32 and 64: 7.0, 7.4, 7.2, 6.5 /s). With `http`, a client of the bare
+    HTTP API (bench/bare_api.py), each of those is one request to it instead."""
     client = stack.client
     assert client is not None
     ids: list[str] = []
 
-    async def one() -> None:
+    async def direct() -> str:
         shape_id = f"bench-shape-{uuid.uuid4().hex}"
         handle = await client.start_workflow(
             LifecycleShapeWorkflow.run,
@@ -148,7 +154,26 @@ async def lifecycle_shape(
             await handle.execute_update(LifecycleShapeWorkflow.step, step)
         await handle.result()
         await client.get_workflow_handle(f"{shape_id}-sync").result()  # every sync round
-        ids.append(shape_id)
+        return shape_id
+
+    async def through_http() -> str:
+        assert http is not None
+
+        async def call(method: str, path: str, expect: int = 200, **kwargs: Any) -> Any:
+            response = await http.request(method, bare_api.PATH + path, **kwargs)
+            if response.status_code != expect:
+                raise ApiError(f"{method} {path}: {response.status_code} {response.text[:300]}")
+            return response.json()
+
+        started = await call("POST", "", 201, json={"n": LIFECYCLE_UPDATES})
+        shape_id = str(started["id"])
+        for n in range(1, LIFECYCLE_UPDATES + 1):
+            await call("POST", f"/{shape_id}/steps", json={"n": n, "last": n == LIFECYCLE_UPDATES})
+        await call("GET", f"/{shape_id}/result")  # the shape and every sync round
+        return shape_id
+
+    async def one() -> None:
+        ids.append(await (direct() if http is None else through_http()))
 
     await pool(min(concurrency, 4), 4, one)  # warm-up
     cpu_before = cpu_snapshot(stack)
@@ -236,6 +261,10 @@ async def throughput(stack: Stack, desk: Desk, *, total: int, levels: list[int])
     # the shape runs 3-4× as fast as a lifecycle: 3× as many take about as long, so a
     # passing hiccup of the machine weighs on the baseline no more than on the lifecycles
     shape = await lifecycle_shape(stack, total=max(total * 3, 48), concurrency=level * 2)
+    async with bare_http_client(stack.bare_api_url) as http:
+        http_shape = await lifecycle_shape(
+            stack, total=max(total * 3, 48), concurrency=level * 2, http=http
+        )
     events = await dossier_events(stack.client, codes[0])
     cpu_per_dossier = {k: round(v / total, 3) for k, v in cpu.items() if v > 0.05}
     return Throughput(
@@ -275,6 +304,25 @@ async def throughput(stack: Stack, desk: Desk, *, total: int, levels: list[int])
             ),
             Figure(
                 "1 throughput",
+                "the shape through a bare HTTP API",
+                http_shape.rate,
+                "/s",
+                baseline=shape.rate,
+                baseline_name="bare shape wf/s",
+                note=f"{sum(http_shape.cpu_seconds.values()):.2f} CPU-s each: the HTTP layer alone",
+                extra={"cpu_seconds_per_shape": http_shape.cpu_seconds},
+            ),
+            Figure(
+                "1 throughput",
+                "lifecycles/s against the shape through a bare HTTP API",
+                lifecycle_rate,
+                "/s",
+                baseline=http_shape.rate,
+                baseline_name="shape via bare HTTP wf/s",
+                note="what the API's own work, the read model and the portal take",
+            ),
+            Figure(
+                "1 throughput",
                 "history events per dossier",
                 events["total"],
                 "events",
@@ -282,6 +330,15 @@ async def throughput(stack: Stack, desk: Desk, *, total: int, levels: list[int])
                 extra=events,
             ),
         ],
+    )
+
+
+def bare_http_client(base_url: str) -> httpx.AsyncClient:
+    """A client of the bare HTTP API with the desk's timeout and connection pool."""
+    return httpx.AsyncClient(
+        base_url=base_url,
+        timeout=120,
+        limits=httpx.Limits(max_connections=64, max_keepalive_connections=64),
     )
 
 

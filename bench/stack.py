@@ -23,18 +23,38 @@ from pathlib import Path
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from bench.bare import QUEUE as BARE_QUEUE
 from cli.__main__ import BIN, dev_server_command
 from cli.supervisor import wait_for_process_port
 from workflows.client import data_converter
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-BARE_QUEUE = "bench-bare"
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def uvicorn(app: str, port: int, workers: int = 1) -> list[str]:
+    """An app factory served as the stack serves motcua's API."""
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        "--factory",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--log-level",
+        "warning",
+        "--no-access-log",
+        "--workers",
+        str(workers),
+    ]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -126,6 +146,7 @@ class Stack:
     server: str  # "dev" or "time-skipping"
     temporal_address: str = ""
     api_url: str = ""
+    bare_api_url: str = ""  # the lifecycle's shape behind a bare HTTP API (bench/bare_api.py)
     portal_url: str = ""
     database_url: str = ""
     worker_cache: int | None = None  # the dossier worker's max_cached_workflows (None: 1,000)
@@ -303,8 +324,9 @@ class StackRunner:
             stack.client = env.client
             stack.temporal_address = env.client.service_client.config.target_host
 
-        ports = {name: free_port() for name in ("api", "portal", "payment", "smtp")}
+        ports = {name: free_port() for name in ("api", "bare-api", "portal", "payment", "smtp")}
         stack.api_url = f"http://127.0.0.1:{ports['api']}"
+        stack.bare_api_url = f"http://127.0.0.1:{ports['bare-api']}"
         stack.portal_url = f"http://127.0.0.1:{ports['portal']}"
         env = {
             **base_env,
@@ -378,25 +400,11 @@ class StackRunner:
                 ],
                 None,
             ),
+            ("api", uvicorn("api.app:create_app", ports["api"], self.api_workers), ports["api"]),
             (
-                "api",
-                [
-                    py,
-                    "-m",
-                    "uvicorn",
-                    "api.app:create_app",
-                    "--factory",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    str(ports["api"]),
-                    "--log-level",
-                    "warning",
-                    "--no-access-log",
-                    "--workers",
-                    str(self.api_workers),
-                ],  # fmt: skip
-                ports["api"],
+                "bare-api",
+                uvicorn("bench.bare_api:create_app", ports["bare-api"]),
+                ports["bare-api"],
             ),
         ]
         for name, command, port in children:

@@ -283,6 +283,44 @@ async def test_the_lifecycle_shape_takes_every_update_and_syncs_each_one(
     assert shape.events == len(main.events) + len(sync_events) and shape.rate > 0
 
 
+async def test_the_shape_through_the_bare_http_api_runs_every_update_once(
+    dev_env, tmp_path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import uuid
+
+    import httpx
+    from temporalio.api.enums.v1 import EventType
+    from temporalio.worker import Worker
+
+    from bench import bare, bare_api
+    from bench.stack import Stack
+
+    monkeypatch.setattr(bare, "CLIENT", dev_env.client)
+    stack = Stack(root=tmp_path, server="dev", client=dev_env.client)
+    queue = f"bench-http-shape-{uuid.uuid4().hex[:6]}"
+    app = bare_api.create_app(dev_env.client, queue=queue)
+    transport = httpx.ASGITransport(app=app)
+    async with (
+        Worker(
+            dev_env.client,
+            task_queue=queue,
+            workflows=[bare.LifecycleShapeWorkflow, bare.SyncShapeWorkflow],
+            activities=[bare.noop, bare.record_and_wake],
+        ),
+        httpx.AsyncClient(transport=transport, base_url="http://bare") as http,
+    ):
+        shape = await asyncio.wait_for(
+            scenarios.lifecycle_shape(stack, 3, 3, task_queue=queue, http=http), timeout=60
+        )
+        history = await dev_env.client.get_workflow_handle(shape.last_id).fetch_history()
+        # a request the app cannot read is refused, and starts nothing
+        refused = await http.post(bare_api.PATH, json={"n": "eight"})
+        assert refused.status_code == 422
+    assert shape.last_id.startswith("bench-http-shape-") and shape.rate > 0
+    updates = EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED
+    assert sum(e.event_type == updates for e in history.events) == scenarios.LIFECYCLE_UPDATES
+
+
 async def test_the_clerk_floor_writes_one_row_per_update_before_it_answers(
     dev_env, tmp_path, monkeypatch
 ) -> None:  # type: ignore[no-untyped-def]
