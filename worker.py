@@ -29,6 +29,7 @@ from activities.notify import EmailChannel, LogChannel, NoticeTemplates, SmsChan
 from activities.payment_client import PaymentGatewayClient
 from activities.payments import PaymentActivities, callback_url
 from activities.portal_client import PortalClient
+from activities.portal_relay import PortalRelay
 from activities.portal_sync import PortalSyncActivities
 from activities.portal_wake import PortalWaker
 from activities.projection import ProjectionActivities
@@ -86,14 +87,29 @@ class DossierWorker:
 
 
 def build_dossier_worker(  # type: ignore[no-untyped-def]
-    client: Client, settings: Settings, sessions, notifier: Notifier | None = None
+    client: Client,
+    settings: Settings,
+    sessions,
+    notifier: Notifier | None = None,
+    relay_portal: PortalClient | None = None,
 ) -> DossierWorker:
     """The dossier worker; `notifier` is woken by each warning or escalation it records and by
     each applicant's notice the projection writes, the portal waker by each event the
-    projection puts in a dossier's portal outbox."""
+    projection puts in a dossier's portal outbox. With `relay_portal`, the waker sends the
+    records through it (`PortalRelay`) and wakes a dossier's sync workflow only when that
+    leaves something to do; without, it wakes the workflow every time."""
     notifier = notifier or build_notifier(settings, sessions)
     wake = functools.partial(wake_portal_sync, client, task_queue=settings.portal_task_queue)
-    waker = PortalWaker(lambda code, reason: wake(code, reason=reason), sessions)
+
+    async def wake_workflow(code: str, reason: str) -> None:
+        await wake(code, reason=reason)
+
+    if relay_portal is None:
+        waker = PortalWaker(wake_workflow, sessions)
+    else:
+        sync = PortalSyncActivities(sessions, relay_portal, wake)
+        relay = PortalRelay(functools.partial(sync.deliver_now, relay=True), wake_workflow)
+        waker = PortalWaker(relay, sessions)
     projection = ProjectionActivities(
         sessions,
         on_enqueued=waker.poke,
@@ -195,8 +211,17 @@ async def main(argv: list[str] | None = None) -> None:
         if args.queue in ("dossiers", "all"):
             dossier_sessions = make_session_maker(dossier_engine)
             notifier = await stack.enter_async_context(build_notifier(settings, dossier_sessions))
+            relay_portal = None
+            if settings.portal_relay:
+                relay_portal = await stack.enter_async_context(
+                    PortalClient(
+                        settings.portal_base_url,
+                        settings.portal_api_key,
+                        min(settings.portal_relay_timeout_seconds, settings.portal_timeout_seconds),
+                    )
+                )
             await stack.enter_async_context(
-                build_dossier_worker(client, settings, dossier_sessions, notifier)
+                build_dossier_worker(client, settings, dossier_sessions, notifier, relay_portal)
             )
             log.info(
                 "dossier worker on task queue %r at %s",

@@ -59,6 +59,7 @@ class PortalClient:
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._headers = {"Authorization": f"Bearer {api_key}"}
+        self.timeout_seconds = timeout_seconds
         self._http = JsonHttp(timeout_seconds, http_client)
 
     async def __aenter__(self) -> PortalClient:

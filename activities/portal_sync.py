@@ -1,13 +1,16 @@
 """Portal-sync activities (đồng bộ DVCQG): deliver a dossier's outbox records to the portal in
 seq order, park what the portal refuses as invalid, and reconcile our state with the portal's.
 
-They run only on the portal-sync worker; the clerks' dossier worker never talks to the portal."""
+They run on the portal-sync worker. Beside the dossier worker, the relay (`PortalRelay`) runs
+a round itself (`deliver_now`) when a dossier's outbox grows, and hands the dossier to its sync
+workflow when the portal is slow, down or refusing."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -58,9 +61,14 @@ class _Pulse:
 
 def _beat(*details: Any) -> None:
     """A heartbeat, for a regular activity: a round run as a local activity (the workflow's
-    first try) is kept alive by its workflow task instead."""
-    if not activity.info().is_local:
+    first try) is kept alive by its workflow task instead, and the relay's round
+    (`PortalSyncActivities.deliver_now`) by no one."""
+    if activity.in_activity() and not activity.info().is_local:
         activity.heartbeat(*details)
+
+
+class DeliveryBusy(Exception):
+    """Another round is sending the dossier's records now; retried (it will be done soon)."""
 
 
 async def _heartbeating(awaitable: Awaitable[T]) -> T:
@@ -91,6 +99,7 @@ class PortalSyncActivities:
         self._sessions = sessions
         self._portal = portal
         self._wake = wake
+        self._lease = outbox.claim_lease(getattr(portal, "timeout_seconds", 10.0))
 
     # ------------------------------------------------------------------ delivery
 
@@ -100,14 +109,21 @@ class PortalSyncActivities:
         parked, or ``max_records`` went out. The records are claimed together and their
         acknowledgements written together, with the next claim: two short writes a round
         instead of one per record. A portal outage raises (Temporal retries) once what went
-        through is recorded."""
+        through is recorded; so does a dossier another round is sending (`DeliveryBusy`)."""
+        return await self.deliver_now(input)
+
+    async def deliver_now(self, input: DeliveryInput, *, relay: bool = False) -> DeliveryOutcome:
+        """`deliver`, callable outside an activity: with `relay`, the relay's round
+        (`PortalRelay`), which yields to any other round."""
         code = input.dossier_code
+        # this round's claim on the dossier
+        holder = (outbox.RELAY_HOLDER if relay else "wf:") + uuid.uuid4().hex[:16]
         delivered = 0
         acked: list[int] = []
         pulse = _Pulse()
         while True:
             pulse(delivered)
-            batch = await self._next(code, acked, input.max_records - delivered)
+            batch = await self._next(code, acked, input.max_records - delivered, holder)
             if isinstance(batch, DeliveryOutcome):
                 batch.delivered = delivered
                 return batch
@@ -116,13 +132,13 @@ class PortalSyncActivities:
                 try:
                     await _heartbeating(self._portal.send(step))
                 except PortalUnavailable as exc:
-                    await self._note_failure(code, step.seq, str(exc), acked)
+                    await self._note_failure(code, step.seq, str(exc), acked, holder)
                     raise
                 except PortalRejected as exc:
                     if step.kind == "progress" and await self._portal_lost(code):
                         acked = []  # everything is pending again, from seq 1
                         break
-                    await self._park(code, step.seq, exc.message, acked)
+                    await self._park(code, step.seq, exc.message, acked, holder)
                     acked = []
                     log.warning("portal refused %s seq %s: %s", code, step.seq, exc.message)
                     break  # the next claim sees the dossier parked and reports it
@@ -131,22 +147,28 @@ class PortalSyncActivities:
                 pulse(delivered)
 
     async def _next(
-        self, code: str, acked: list[int], room: int
+        self, code: str, acked: list[int], room: int, holder: str
     ) -> list[SyncRecord] | DeliveryOutcome:
         """In one transaction (short writes keep a SQLite database free for the clerks):
         record the acknowledgements, then claim the next pending records."""
         async with writing(self._sessions) as session:
-            step = await outbox.next_deliveries(session, code, acked=acked, room=room)
+            step = await outbox.next_deliveries(
+                session, code, acked=acked, room=room, holder=holder, lease=self._lease
+            )
         if isinstance(step, outbox.Held):
+            if step.busy:
+                raise DeliveryBusy(f"another round is sending the records of {code}")
             return DeliveryOutcome(0, step.pending, parked=step.parked, reason=step.reason)
         return step
 
-    async def _note_failure(self, code: str, seq: int, error: str, acked: list[int]) -> None:
+    async def _note_failure(
+        self, code: str, seq: int, error: str, acked: list[int], holder: str
+    ) -> None:
         """The portal could not be reached for record `seq`: what it acknowledged before is
-        recorded, and the failed try with its error (the portal may have it: handed over)."""
+        recorded, and the failed try with its error (the portal may have it: handed over);
+        the round lets the dossier go, for the retry or the other path to take it up."""
         async with writing(self._sessions) as session:
-            if acked:
-                await outbox.next_deliveries(session, code, acked=acked, room=0)
+            await outbox.next_deliveries(session, code, acked=acked, room=0, holder=holder)
             row = await outbox.record_at(session, code, seq)
             if row is not None:
                 row.last_error = error[:500]
@@ -154,10 +176,9 @@ class PortalSyncActivities:
             sync = await outbox.sync_state_for_update(session, code)
             sync.last_sent_seq = max(sync.last_sent_seq, seq)
 
-    async def _park(self, code: str, seq: int, reason: str, acked: list[int]) -> None:
+    async def _park(self, code: str, seq: int, reason: str, acked: list[int], holder: str) -> None:
         async with writing(self._sessions) as session:
-            if acked:
-                await outbox.next_deliveries(session, code, acked=acked, room=0)
+            await outbox.next_deliveries(session, code, acked=acked, room=0, holder=holder)
             row = await outbox.record_at(session, code, seq)
             if row is not None:
                 row.attempts += 1

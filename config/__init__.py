@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     portal_base_url: str = "http://127.0.0.1:8101"
     portal_api_key: str = DEVELOPMENT_SECRETS["portal_api_key"]
     portal_timeout_seconds: float = 5.0
+    #: The dossier worker sends a dossier's new records to the portal itself while the portal
+    #: answers within `portal_relay_timeout_seconds` (activities/portal_relay.py); off, or
+    #: the portal slower or down, the portal-sync worker's workflows deliver them.
+    portal_relay: bool = True
+    portal_relay_timeout_seconds: float = Field(default=2.0, gt=0)
 
     payment_base_url: str = "http://127.0.0.1:8102"
     payment_partner_code: str = "MOTCUA"

@@ -47,6 +47,11 @@ def make_engine(url: str, **kwargs: object) -> AsyncEngine:
         if parsed.drivername == "sqlite+aiosqlite":
             # the same driver, one thread hand-off per statement (db.sqlite_driver)
             parsed = parsed.set(drivername=f"sqlite+{sqlite_driver.DRIVER}")
+        # as many connections as PostgreSQL's pool below: each API request holds one while it
+        # waits for its workflow's answer, and SQLAlchemy's default for SQLite (5 + 10) made
+        # requests wait 30 s for a connection, then fail, from 12 lifecycles at once
+        kwargs.setdefault("pool_size", 10)
+        kwargs.setdefault("max_overflow", 20)
         engine = create_async_engine(parsed, connect_args={"timeout": 30}, **kwargs)
 
         @event.listens_for(engine.sync_engine, "connect")

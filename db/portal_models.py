@@ -61,6 +61,11 @@ class PortalSyncState(SQLModel, table=True):
     parked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     reconciled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: the delivery round sending this dossier's records now, and until when its claim holds:
+    #: the relay beside the dossier worker and the sync workflow never send one dossier's
+    #: records at the same time (`db.portal_outbox.next_deliveries`; migration 0021)
+    delivery_holder: str = Field(default="", max_length=40)
+    delivery_lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
     @property
     def in_sync(self) -> bool:

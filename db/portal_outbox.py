@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, case, func, insert, select, update
@@ -136,21 +136,55 @@ async def enqueue_event(session: AsyncSession, state: DossierState, event: Dossi
 
 @dataclass(frozen=True)
 class Held:
-    """No record to send now: how many wait, and whether the dossier's delivery is parked."""
+    """No record to send now: how many wait, whether the dossier's delivery is parked, and
+    whether another round holds it (`busy`)."""
 
     pending: int
     parked: bool = False
     reason: str = ""
+    busy: bool = False
+
+
+#: A claim takes at most this many records; the next claim of the round renews the lease.
+CLAIM_BATCH = 10
+#: The prefix of a relay round's holder (`activities.portal_relay`); a workflow's is "wf:".
+RELAY_HOLDER = "relay:"
+
+
+def claim_lease(portal_timeout_seconds: float) -> timedelta:
+    """How long a claim holds the dossier: longer than its records take to send through a
+    portal that answers each at its timeout, so the claim never lapses while its round
+    lives. A claim lapses only when its round died with its process."""
+    return timedelta(seconds=CLAIM_BATCH * portal_timeout_seconds + 10)
+
+
+def held_by_another(sync: Any, holder: str, now: datetime) -> bool:
+    """Whether a round other than `holder` holds the dossier's delivery now. A workflow's
+    round yields only to a relay's: the rounds of one dossier's workflow never overlap
+    (Temporal runs them one after the other), so a workflow's lease left by a killed worker
+    does not hold up its retry."""
+    other, until = sync.delivery_holder, sync.delivery_lease_until
+    if not other or other == holder or until is None or until <= now:
+        return False
+    return holder.startswith(RELAY_HOLDER) or other.startswith(RELAY_HOLDER)
 
 
 async def next_deliveries(
-    session: AsyncSession, code: str, *, acked: Sequence[int], room: int
+    session: AsyncSession,
+    code: str,
+    *,
+    acked: Sequence[int],
+    room: int,
+    holder: str = "",
+    lease: timedelta = timedelta(minutes=1),
 ) -> list[SyncRecord] | Held:
     """In the caller's transaction: record the portal's acknowledgement of the records
     `acked` (each one tried once more, and sent), then claim the next pending records, lowest
-    seq first and at most `room` of them, unless the delivery is parked or `room` is spent.
-    One transaction for a whole round's claim and one for its acknowledgements (before, one
-    per record): Core statements, since the portal-sync worker runs this for every round."""
+    seq first and at most `room` (and CLAIM_BATCH) of them, unless the delivery is parked,
+    `room` is spent or another round holds it (`held_by_another`). A claim with records
+    holds the dossier for `holder` for `lease` (`claim_lease`); one without lets it go. One
+    transaction for a whole round's claim and one for its acknowledgements (before, one per
+    record): Core statements, since every delivery round runs this."""
     conn = await session.connection()
     now = _now()
     sync = await _locked_sync(conn, code, now)
@@ -164,12 +198,20 @@ async def next_deliveries(
             "updated_at": now,
         }
     step: list[SyncRecord] | Held
-    if sync.parked or room <= 0:
+    if held_by_another(sync, holder, now):
+        pending = int(await conn.scalar(_COUNT_PENDING, {"code": code}) or 0)
+        step = Held(pending, busy=True)
+    elif sync.parked or room <= 0:
         pending = int(await conn.scalar(_COUNT_PENDING, {"code": code}) or 0)
         step = Held(pending, parked=sync.parked, reason=sync.parked_reason if sync.parked else "")
     else:
-        rows = (await conn.execute(_NEXT_PENDING, {"code": code, "room": room})).all()
+        claim = {"code": code, "room": min(room, CLAIM_BATCH)}
+        rows = (await conn.execute(_NEXT_PENDING, claim)).all()
         step = [SyncRecord(code, r.seq, r.kind, dict(r.payload)) for r in rows] or Held(0)
+    if isinstance(step, list):
+        values |= {"delivery_holder": holder, "delivery_lease_until": now + lease}
+    elif not step.busy and sync.delivery_holder:
+        values |= {"delivery_holder": "", "delivery_lease_until": None}
     if values:
         await conn.execute(_SET_SYNC, {"code": code, **values})
     return step
