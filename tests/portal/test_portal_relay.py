@@ -8,6 +8,8 @@ a real portal-sync worker."""
 from __future__ import annotations
 
 import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 
 from temporalio.client import Client
@@ -94,16 +96,20 @@ class Wakes:
             await self._then(code, reason)
 
 
+@asynccontextmanager
+async def relay_to(settings: Settings, sessions, wakes: Wakes) -> AsyncIterator[PortalRelay]:  # type: ignore[no-untyped-def]
+    """The relay as the dossier worker builds it, on the module's simulator (2 s timeout)."""
+    async with PortalClient(settings.portal_base_url, settings.portal_api_key, 2.0) as portal:
+        sync = PortalSyncActivities(sessions, portal, lambda _: None)  # type: ignore[arg-type, return-value]
+        yield PortalRelay(lambda delivery: sync.deliver_now(delivery, relay=True), wakes)
+
+
 async def test_with_the_portal_up_the_relay_delivers_in_order_without_a_workflow(  # type: ignore[no-untyped-def]
     sessions, sim: Simulator, portal_settings: Settings, dev_env
 ) -> None:
     code = await pending_dossier(sessions)
     wakes = Wakes()
-    async with PortalClient(
-        portal_settings.portal_base_url, portal_settings.portal_api_key, 2.0
-    ) as portal:
-        sync = PortalSyncActivities(sessions, portal, lambda _: None)  # type: ignore[arg-type, return-value]
-        relay = PortalRelay(lambda delivery: sync.deliver_now(delivery, relay=True), wakes)
+    async with relay_to(portal_settings, sessions, wakes) as relay:
         await relay(code, "new records")
         await relay(code, "poked again")  # nothing left: the portal sees nothing twice
     assert wakes.codes == [] and relay.delivered == 2
@@ -129,11 +135,7 @@ async def test_with_the_portal_down_the_workflow_takes_over_and_delivers_once_it
     wakes = Wakes(wake)
     await sim.fault("fail")
     try:
-        async with PortalClient(
-            portal_settings.portal_base_url, portal_settings.portal_api_key, 2.0
-        ) as portal:
-            sync = PortalSyncActivities(sessions, portal, lambda _: None)  # type: ignore[arg-type, return-value]
-            relay = PortalRelay(lambda delivery: sync.deliver_now(delivery, relay=True), wakes)
+        async with relay_to(portal_settings, sessions, wakes) as relay:
             await relay(first, "new records")
             assert relay.standing_aside  # the portal failed it: the workflows deliver for now
             tried = (await sim.stats())["failed"]
