@@ -108,8 +108,7 @@ def build_dossier_worker(  # type: ignore[no-untyped-def]
         waker = PortalWaker(wake_workflow, sessions)
     else:
         sync = PortalSyncActivities(sessions, relay_portal, wake)
-        relay = PortalRelay(functools.partial(sync.deliver_now, relay=True), wake_workflow)
-        waker = PortalWaker(relay, sessions)
+        waker = PortalWaker(PortalRelay.through(sync, wake_workflow), sessions)
     projection = ProjectionActivities(
         sessions,
         on_enqueued=waker.poke,

@@ -13,13 +13,14 @@ dossier's records at the same time."""
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from activities.portal_client import PortalUnavailable
-from activities.portal_sync import DeliveryBusy
+from activities.portal_sync import DeliveryBusy, PortalSyncActivities
 from messages import DeliveryInput, DeliveryOutcome
 
 log = logging.getLogger("motcua.portal_relay")
@@ -50,6 +51,11 @@ class PortalRelay:
         #: rounds the relay finished, and dossiers it handed to their workflow
         self.delivered = 0
         self.handed = 0
+
+    @classmethod
+    def through(cls, sync: PortalSyncActivities, wake: Wake) -> PortalRelay:
+        """The relay that runs `sync`'s delivery rounds as relay rounds."""
+        return cls(functools.partial(sync.deliver_now, relay=True), wake)
 
     @property
     def standing_aside(self) -> bool:

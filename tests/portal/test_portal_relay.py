@@ -101,7 +101,7 @@ async def relay_to(settings: Settings, sessions, wakes: Wakes) -> AsyncIterator[
     """The relay as the dossier worker builds it, on the module's simulator (2 s timeout)."""
     async with PortalClient(settings.portal_base_url, settings.portal_api_key, 2.0) as portal:
         sync = PortalSyncActivities(sessions, portal, lambda _: None)  # type: ignore[arg-type, return-value]
-        yield PortalRelay(lambda delivery: sync.deliver_now(delivery, relay=True), wakes)
+        yield PortalRelay.through(sync, wakes)
 
 
 async def test_with_the_portal_up_the_relay_delivers_in_order_without_a_workflow(  # type: ignore[no-untyped-def]
